@@ -1,0 +1,39 @@
+# OutreachPass: the two commands are `make dev` and `make test`; each bootstraps what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test synth bench lint openapi clean system-deps
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $(STAMP)
+
+# Debian packages the tests need (headless Chromium, openssl); installed only when missing.
+system-deps:
+	@bash scripts/system-deps.sh
+
+dev: $(STAMP)
+	$(PY) -m local
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest
+
+synth: $(STAMP)
+	$(PY) -m cdk_app.synth
+
+bench: $(STAMP)
+	$(PY) -m bench
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+openapi: $(STAMP)
+	$(PY) -m local.openapi --write
+
+clean:
+	rm -rf cdk.out .build test-artifacts

@@ -1,0 +1,169 @@
+"""THE route table: every HTTP route, worker and scheduled job of OutreachPass, once.
+
+Plain data only. `cdk synth` reads it to build one Lambda per entry with a role that
+grants exactly what the entry names; `local/` reads it to serve the same handlers; the
+OpenAPI document is generated from the handlers it names. Nothing here imports runtime
+or CDK code, so both sides can load it cheaply.
+
+Handler strings are module paths relative to `lambdas/` (the Lambda code root); the
+entry point in each module is `handler`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["admin", "user", "exhibitor"]
+Access = Literal["read", "write", "read_write"]
+
+ADMIN: tuple[Role, ...] = ("admin",)
+EDITORS: tuple[Role, ...] = ("admin", "user")
+EVERYONE: tuple[Role, ...] = ("admin", "user", "exhibitor")
+
+
+@dataclass(frozen=True)
+class BucketGrant:
+    """S3 access a function needs: bucket logical name, access, and key prefix."""
+
+    bucket: Literal["assets", "uploads", "archive"]
+    access: Access
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The infrastructure one function needs; its IAM role grants exactly this."""
+
+    database: bool = True
+    buckets: tuple[BucketGrant, ...] = ()
+    send_queues: tuple[str, ...] = ()  # logical queue names it sends to
+    secrets: tuple[str, ...] = ()  # logical secret names it reads
+    send_email: bool = False  # SES SendEmail with the tenant configuration sets
+    cognito_admin: bool = False  # admin user management in the user pool
+    memory_mb: int = 256
+    timeout_s: int = 10
+
+
+@dataclass(frozen=True)
+class Route:
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: str  # API Gateway path, parameters in braces
+    handler: str  # module under lambdas/, e.g. "handlers.admin.events_list"
+    roles: tuple[Role, ...] | None  # None = public route (no authorizer)
+    needs: Needs = field(default_factory=Needs)
+    summary: str = ""
+
+    @property
+    def is_public(self) -> bool:
+        return self.roles is None
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An SQS work queue; each gets a DLQ that receives a message after max_receive_count."""
+
+    name: str
+    visibility_timeout_s: int = 60
+    max_receive_count: int = 3
+
+
+@dataclass(frozen=True)
+class Worker:
+    """An SQS consumer: the event source mapping reports partial batch failures."""
+
+    name: str
+    queue: str
+    handler: str
+    batch_size: int = 10
+    max_batching_window_s: int = 0
+    needs: Needs = field(default_factory=Needs)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job run by an EventBridge schedule (locally: on demand or by the dev loop)."""
+
+    name: str
+    handler: str
+    expression: str  # "rate(15 minutes)" or "cron(...)"
+    needs: Needs = field(default_factory=Needs)
+
+
+@dataclass(frozen=True)
+class TopicConsumer:
+    """A consumer of an SNS topic (SES configuration-set events)."""
+
+    name: str
+    topic: str
+    handler: str
+    needs: Needs = field(default_factory=Needs)
+
+
+ADMIN_PREFIX = "/api/v1/admin"
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", "handlers.public.health", roles=None, summary="Liveness and database check"),
+    # Brands
+    Route("GET", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_list", roles=ADMIN, summary="List brands"),
+    Route("POST", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_create", roles=ADMIN, summary="Create a brand"),
+    Route("GET", f"{ADMIN_PREFIX}/brands/{{brand_id}}", "handlers.admin.brands_get", roles=ADMIN, summary="Read a brand"),
+    Route("PATCH", f"{ADMIN_PREFIX}/brands/{{brand_id}}", "handlers.admin.brands_update", roles=ADMIN, summary="Update a brand"),
+    # Events
+    Route("GET", f"{ADMIN_PREFIX}/events", "handlers.admin.events_list", roles=EVERYONE, summary="List events"),
+    Route("POST", f"{ADMIN_PREFIX}/events", "handlers.admin.events_create", roles=EDITORS, summary="Create an event"),
+    Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_get", roles=EVERYONE, summary="Read an event"),
+    Route("PATCH", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_update", roles=EDITORS, summary="Update an event"),
+    Route("DELETE", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_archive", roles=EDITORS, summary="Archive an event"),
+)
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("imports", visibility_timeout_s=900),
+    Queue("passes", visibility_timeout_s=300),
+    Queue("emails", visibility_timeout_s=300),
+    Queue("images", visibility_timeout_s=120),
+    Queue("wallet_push", visibility_timeout_s=60),
+)
+
+WORKERS: tuple[Worker, ...] = ()
+
+SCHEDULES: tuple[Schedule, ...] = ()
+
+TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = ()
+
+# Logical secrets the functions may read (Secrets Manager names: outreachpass/<stage>/<name>).
+SECRETS: tuple[str, ...] = ("apple_pass", "google_wallet", "tracking_hmac", "apns")
+
+
+def find_route(method: str, path: str) -> Route:
+    for route in ROUTES:
+        if route.method == method and route.path == path:
+            return route
+    raise KeyError(f"{method} {path}")
+
+
+# The environment contract between the infrastructure (stacks/ and local/) and the runtime
+# (outreachpass.config): which variable carries which resource of a function's Needs.
+def bucket_env(bucket: str) -> str:
+    return f"{bucket.upper()}_BUCKET"
+
+
+def queue_env(queue: str) -> str:
+    return f"{queue.upper()}_QUEUE_URL"
+
+
+def secret_env(secret: str) -> str:
+    return f"{secret.upper()}_SECRET_ARN"
+
+
+# Always set on every function:
+#   STAGE, PUBLIC_BASE_URL (https://cards.example.com, no trailing slash),
+#   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
+# Set when Needs.database: DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN (the application
+#   role's credentials), or DATABASE_URL instead (local stack, tests).
+# Set when Needs.cognito_admin: USER_POOL_ID.
+# Set when Needs.send_email: SES_CONFIGURATION_SET, DEFAULT_SENDER.
