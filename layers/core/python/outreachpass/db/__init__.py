@@ -1,0 +1,1 @@
+"""Database access foundations: connections (connection.py) and schema migrations (migrate.py)."""
