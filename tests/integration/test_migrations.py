@@ -7,6 +7,7 @@ fails here.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import threading
@@ -251,17 +252,21 @@ def test_ensure_database_creates_once(pg_admin_url):
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_cli_creates_the_database_and_migrates_it(pg_admin_url, capsys, monkeypatch):
+def test_cli_creates_the_database_and_migrates_it(pg_admin_url, database, capsys, monkeypatch):
     name = f"op_cli_{uuid.uuid4().hex[:10]}"
     url = with_connection_params(pg_admin_url, dbname=name)
-    monkeypatch.setenv("OP_TEST_APP_PASSWORD", "cli-secret-value")
+    # the session's own app password: roles are cluster-wide, and other tests connect with it
+    monkeypatch.setenv("OP_TEST_APP_PASSWORD", database.app_password)
     try:
         assert main(["--database-url", url, "--create-database", "--app-password-env", "OP_TEST_APP_PASSWORD"]) == 0
         out = capsys.readouterr().out
         assert "applied: 0001, 0002, 0003" in out
-        assert "cli-secret-value" not in out
+        assert database.app_password not in out
         assert main(["--database-url", url, "--dry-run"]) == 0
         assert "pending: none" in capsys.readouterr().out
+        monkeypatch.delenv("OP_TEST_APP_PASSWORD")
+        with pytest.raises(SystemExit):
+            main(["--database-url", url, "--app-password-env", "OP_TEST_APP_PASSWORD"])
     finally:
         with psycopg.connect(pg_admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -598,3 +603,125 @@ def test_purge_applies_the_retention_rules(database, admin_conn, graph):
     assert admin_conn.execute(
         "SELECT array_agg(action) FROM audit_log WHERE tenant_id = %s", (tenant_id,)
     ).fetchone()[0] == ["event.create"]
+
+
+# ---------------------------------------------------------------------------------------
+# The CloudFormation custom resource (Secrets Manager faked by moto, the database real)
+# ---------------------------------------------------------------------------------------
+
+
+def scram_matches(verifier: str, password: str) -> bool:
+    """Whether a PostgreSQL SCRAM-SHA-256 verifier was made from this password (RFC 5802)."""
+    import base64
+    import hashlib
+    import hmac
+
+    method, rest = verifier.split("$", 1)
+    iterations_salt, keys = rest.split("$", 1)
+    iterations, salt = iterations_salt.split(":", 1)
+    stored_key, _server_key = keys.split(":", 1)
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(salt), int(iterations))
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    return method == "SCRAM-SHA-256" and base64.b64encode(hashlib.sha256(client_key).digest()).decode() == stored_key
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    from moto import mock_aws
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        import boto3
+
+        yield boto3.client("secretsmanager")
+
+
+@pytest.fixture
+def custom_resource_env(aws, monkeypatch, pg_admin_url, database):
+    """The environment the stack gives the function, pointing at a database that does not exist yet."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    server = conninfo_to_dict(pg_admin_url)
+    name = f"op_cr_{uuid.uuid4().hex[:10]}"
+    master = aws.create_secret(
+        Name="outreachpass/test/master",
+        SecretString=json.dumps({
+            "username": server.get("user", "postgres"), "password": server.get("password", ""),
+            "host": "db.invalid", "port": 5432, "dbname": "postgres", "engine": "postgres",
+        }),
+    )["ARN"]
+    app = aws.create_secret(
+        Name="outreachpass/test/app",
+        SecretString=json.dumps({"username": APP_ROLE, "password": database.app_password}),
+    )["ARN"]
+    monkeypatch.setenv("MASTER_SECRET_ARN", master)
+    monkeypatch.setenv("DB_SECRET_ARN", app)
+    monkeypatch.setenv("DB_HOST", str(server.get("host", "localhost")))  # overrides the secret's host
+    monkeypatch.setenv("DB_PORT", str(server.get("port", 5432)))
+    monkeypatch.setenv("DB_NAME", name)
+    monkeypatch.setenv("DB_SSLMODE", "prefer")
+    yield {"dbname": name, "url": with_connection_params(pg_admin_url, dbname=name), "app_secret": app}
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cfn_event(request_type: str, **extra) -> dict:
+    event = {
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:eu-west-1:123456789012:function:provider",
+        "ResourceType": "Custom::OutreachPassMigrations",
+        "LogicalResourceId": "Migrations",
+        "StackId": "arn:aws:cloudformation:eu-west-1:123456789012:stack/OutreachPass-test-Data/1",
+        "RequestId": str(uuid.uuid4()),
+        "ResourceProperties": {"MigrationsHash": "abc"},
+    }
+    event.update(extra)
+    return event
+
+
+def test_custom_resource_creates_migrates_and_sets_the_app_password(custom_resource_env, pg_admin_url, database):
+    from handlers.jobs.migrate import PHYSICAL_RESOURCE_ID, handler
+
+    expected = [m.version for m in load_migrations(default_migrations_dir())]
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f"ALTER ROLE {APP_ROLE} PASSWORD NULL")
+    try:
+        created = handler(cfn_event("Create"), None)
+        assert created == {"PhysicalResourceId": PHYSICAL_RESOURCE_ID, "Data": {"applied": ",".join(expected)}}
+        assert [row[0] for row in history(custom_resource_env["url"])] == expected
+        with psycopg.connect(pg_admin_url) as admin:
+            verifier = admin.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", (APP_ROLE,)).fetchone()[0]
+        assert scram_matches(verifier, database.app_password)
+        assert not scram_matches(verifier, database.app_password + "x")
+
+        updated = handler(cfn_event("Update", PhysicalResourceId=PHYSICAL_RESOURCE_ID), None)
+        assert updated == {"PhysicalResourceId": PHYSICAL_RESOURCE_ID, "Data": {"applied": ""}}
+    finally:  # roles are cluster-wide: leave the shared app role as the session set it up
+        apply_migrations(database.admin_url, app_password=database.app_password)
+
+
+def test_custom_resource_delete_leaves_the_database_alone(custom_resource_env, pg_admin_url):
+    from handlers.jobs.migrate import PHYSICAL_RESOURCE_ID, handler
+
+    deleted = handler(cfn_event("Delete", PhysicalResourceId=PHYSICAL_RESOURCE_ID), None)
+    assert deleted["PhysicalResourceId"] == PHYSICAL_RESOURCE_ID
+    with psycopg.connect(pg_admin_url) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (custom_resource_env["dbname"],)).fetchone()
+    assert exists is None  # Delete neither created nor touched anything
+
+
+def test_custom_resource_refuses_a_secret_for_another_role(custom_resource_env, aws, pg_admin_url):
+    from handlers.jobs.migrate import handler
+
+    aws.put_secret_value(
+        SecretId=custom_resource_env["app_secret"], SecretString=json.dumps({"username": "postgres", "password": "x"})
+    )
+    with pytest.raises(ValueError, match="outreachpass_app"):
+        handler(cfn_event("Create"), None)
+    with psycopg.connect(pg_admin_url) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (custom_resource_env["dbname"],)).fetchone()
+    assert exists is None
