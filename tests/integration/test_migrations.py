@@ -30,6 +30,7 @@ from outreachpass.db.migrate import (
     load_migrations,
     main,
     pending_migrations,
+    split_statements,
 )
 from tests.fixtures.database import SEEDED_TABLES, make_tenant, seed_tenant_graph, with_connection_params
 
@@ -207,16 +208,37 @@ def test_a_failing_migration_rolls_back_entirely_and_can_be_fixed(empty_database
     assert owner == OWNER_ROLE  # objects of migrations belong to the owner role, not the admin
 
 
-def test_no_transaction_migration_runs_outside_a_transaction(empty_database_url, tmp_path):
+def test_no_transaction_migration_runs_statement_by_statement(empty_database_url, tmp_path):
     url = empty_database_url()
     directory = copy_migrations(tmp_path / "migrations")
-    (directory / "V9001__concurrent_index.sql").write_text(
-        "-- outreachpass:no-transaction\nCREATE INDEX CONCURRENTLY idx_test_concurrent ON cards (display_name);\n"
+    (directory / "V9001__concurrent_indexes.sql").write_text(
+        "-- outreachpass:no-transaction\n"
+        "CREATE INDEX CONCURRENTLY idx_test_one ON cards (display_name);\n"
+        "CREATE INDEX CONCURRENTLY idx_test_two ON cards (title); -- two: each needs its own round trip\n"
     )
-    assert "9001" in apply_migrations(url, migrations_dir=directory)
+    (directory / "V9002__after.sql").write_text("CREATE TABLE after_table (tenant_id uuid);\n")
+    assert apply_migrations(url, migrations_dir=directory)[-2:] == ["9001", "9002"]
     with psycopg.connect(url) as conn:
-        assert conn.execute("SELECT to_regclass('public.idx_test_concurrent')").fetchone()[0] is not None
-        assert conn.execute("SELECT current_user").fetchone()[0] != OWNER_ROLE  # role was reset
+        assert conn.execute("SELECT to_regclass('public.idx_test_one'), to_regclass('public.idx_test_two')").fetchone() == (
+            "idx_test_one", "idx_test_two",
+        )
+        owner = conn.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'after_table'").fetchone()[0]
+    assert owner == OWNER_ROLE
+
+
+def test_split_statements_respects_quotes_comments_and_dollar_quotes():
+    script = """
+        -- a comment; with a semicolon
+        CREATE FUNCTION f() RETURNS text LANGUAGE sql AS $body$ SELECT 'a;b' $body$;
+        /* block; comment */ SELECT 'it''s; fine', "odd;name" FROM t;
+        DO $$ BEGIN PERFORM 1; END $$;
+        -- trailing comment only
+    """
+    statements = split_statements(script)
+    assert len(statements) == 3
+    assert statements[0].endswith("$body$ SELECT 'a;b' $body$;")
+    assert statements[1].endswith('"odd;name" FROM t;')
+    assert statements[2] == "DO $$ BEGIN PERFORM 1; END $$;"
 
 
 @pytest.mark.parametrize(

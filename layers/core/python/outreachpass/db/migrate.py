@@ -15,8 +15,9 @@ A session-level ``pg_advisory_lock`` serialises concurrent runners (two deploys,
 local stack starting twice); ``schema_migrations`` records each applied file with its
 SHA-256, and a file whose content changed after it was applied stops the run.
 
-A file whose first line is ``-- outreachpass:no-transaction`` runs outside a transaction
-(for ``CREATE INDEX CONCURRENTLY``); it is recorded only once it has fully succeeded.
+A file whose first line is ``-- outreachpass:no-transaction`` runs outside a transaction,
+one statement at a time (for ``CREATE INDEX CONCURRENTLY``); it is recorded only once it
+has fully succeeded, so write it to be re-runnable (``IF NOT EXISTS``).
 
 Operators: ``python -m outreachpass.db.migrate --database-url URL [--create-database]``.
 """
@@ -130,6 +131,49 @@ def load_migrations(migrations_dir: Path) -> list[Migration]:
             raise MigrationError(f"{path.name}: version {migration.number} is also {found[migration.number].path.name}")
         found[migration.number] = migration
     return [found[number] for number in sorted(found)]
+
+
+def split_statements(script: str) -> list[str]:
+    """Split SQL on top-level semicolons: not inside quotes, dollar quotes or comments."""
+    statements: list[str] = []
+    start = i = 0
+    n = len(script)
+    while i < n:
+        ch = script[i]
+        if script.startswith("--", i):
+            end = script.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif script.startswith("/*", i):
+            end = script.find("*/", i + 2)
+            i = n if end < 0 else end + 2
+        elif ch in ("'", '"'):
+            end = i + 1
+            while end < n:
+                if script[end] == ch:
+                    if end + 1 < n and script[end + 1] == ch:  # doubled quote inside the literal
+                        end += 2
+                        continue
+                    break
+                end += 1
+            i = end + 1
+        elif ch == "$" and (tag := _DOLLAR_TAG.match(script, i)):
+            end = script.find(tag.group(0), tag.end())
+            i = n if end < 0 else end + len(tag.group(0))
+        elif ch == ";":
+            statements.append(script[start : i + 1])
+            start = i = i + 1
+        else:
+            i += 1
+    statements.append(script[start:])
+    return [s.strip() for s in statements if _has_code(s)]
+
+
+_DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+
+
+def _has_code(statement: str) -> bool:
+    without_comments = re.sub(r"--[^\n]*|/\*.*?\*/", "", statement, flags=re.DOTALL)
+    return without_comments.strip(" \t\r\n;") != ""
 
 
 # ---------------------------------------------------------------------------------------
@@ -265,7 +309,10 @@ def _apply_one(conn: psycopg.Connection, migration: Migration) -> None:
             conn.execute(sql.SQL("SET ROLE {}").format(owner))
             conn.execute("SET search_path = public")
             try:
-                conn.execute(sql.SQL(migration.sql))  # type: ignore[arg-type]  # trusted file, not input
+                # One statement per round trip: several in one query string would form an
+                # implicit transaction, which CREATE INDEX CONCURRENTLY refuses.
+                for statement in split_statements(migration.sql):
+                    conn.execute(sql.SQL(statement))  # type: ignore[arg-type]  # trusted file, not input
             finally:
                 conn.execute("RESET ROLE")
                 conn.execute("RESET search_path")
