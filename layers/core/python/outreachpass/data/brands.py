@@ -1,0 +1,79 @@
+"""SQL for brands."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from outreachpass.data.pagination import Cursor, next_cursor
+from outreachpass.data.sql import update_returning
+
+COLUMNS = "brand_id, tenant_id, brand_key, display_name, domain, theme_json, features_json, created_at, updated_at"
+
+
+def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return conn.execute(
+        f"""
+        INSERT INTO brands (tenant_id, brand_key, display_name, domain, theme_json, features_json)
+        VALUES (%s, %s, %s, %s, %s, %s)
+        RETURNING {COLUMNS}
+        """,
+        (
+            tenant_id,
+            values["brand_key"],
+            values["display_name"],
+            values.get("domain"),
+            Jsonb(values.get("theme_json") or {}),
+            Jsonb(values.get("features_json") or {}),
+        ),
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM brands WHERE tenant_id = %s AND brand_id = %s{lock}", (tenant_id, brand_id)
+    ).fetchone()
+
+
+def default_brand_id(conn: psycopg.Connection, tenant_id: UUID) -> UUID | None:
+    row = conn.execute(
+        "SELECT brand_id FROM brands WHERE tenant_id = %s ORDER BY created_at, brand_id LIMIT 1", (tenant_id,)
+    ).fetchone()
+    return row["brand_id"] if row else None
+
+
+UPDATABLE = ("display_name", "domain", "theme_json", "features_json")
+
+
+def update(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
+    return update_returning(
+        conn,
+        table="brands",
+        key_column="brand_id",
+        tenant_id=tenant_id,
+        key=brand_id,
+        changes=changes,
+        allowed=UPDATABLE,
+        returning=COLUMNS,
+        json_columns=("theme_json", "features_json"),
+    )
+
+
+def list_page(
+    conn: psycopg.Connection, tenant_id: UUID, *, limit: int, cursor: Cursor | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
+    after = ""
+    if cursor:
+        after = " AND (created_at, brand_id) < (%(after_created)s, %(after_id)s)"
+        params.update(after_created=cursor.created_at, after_id=cursor.id)
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM brands WHERE tenant_id = %(tenant_id)s{after} "
+        "ORDER BY created_at DESC, brand_id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+    return next_cursor(rows, limit, "brand_id")

@@ -1,0 +1,146 @@
+"""One PostgreSQL connection per container, and the tenant-scoped transaction every request runs in.
+
+Row-level security does the isolation: each transaction sets `app.tenant_id` with a
+parameterized `set_config(..., true)` (local to the transaction), and the policies compare
+every row with it. Without a tenant the application role sees nothing, so forgetting to set
+one fails closed. Queries still filter on tenant_id explicitly (defence in depth, and it
+lets the planner use the tenant indexes).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+
+from outreachpass.config import Settings, settings
+from outreachpass.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
+
+# Errors that mean "the database is not there right now", answered as 503.
+_UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def conninfo_from(config: Settings) -> str:
+    """The application role's connection string: DATABASE_URL, or the proxy host plus the secret."""
+    if config.database_url:
+        return config.database_url
+    if not (config.db_host and config.db_secret_arn):
+        raise RuntimeError("no database configured: set DATABASE_URL, or DB_HOST and DB_SECRET_ARN")
+    from aws_lambda_powertools.utilities.parameters import get_secret  # only in AWS: keeps local cold start lean
+
+    secret = get_secret(config.db_secret_arn, transform="json", max_age=300)
+    return psycopg.conninfo.make_conninfo(
+        host=config.db_host,
+        port=config.db_port,
+        dbname=config.db_name,
+        user=secret["username"],
+        password=secret["password"],
+        sslmode="require",
+    )
+
+
+class Database:
+    """Connections opened lazily and reused: in Lambda one per container; the threaded local
+    server borrows from the same idle list, so neither pays a connect per request."""
+
+    def __init__(self, conninfo: str | None = None, *, config: Settings | None = None, max_idle: int = 8):
+        self._conninfo = conninfo
+        self._config = config
+        self._max_idle = max_idle
+        self._idle: list[psycopg.Connection] = []
+        self._lock = threading.Lock()
+
+    def _open(self) -> psycopg.Connection:
+        config = self._config or settings()
+        conninfo = self._conninfo or conninfo_from(config)
+        try:
+            return psycopg.connect(
+                conninfo,
+                autocommit=True,
+                row_factory=dict_row,
+                connect_timeout=config.db_connect_timeout_s,
+                options=f"-c statement_timeout={config.db_statement_timeout_ms}",
+                application_name=config.service_name,
+            )
+        except _UNAVAILABLE as exc:
+            log.warning("database connection failed: %s", type(exc).__name__)
+            raise ServiceUnavailable("The database is unavailable, please retry shortly") from exc
+
+    def _checkout(self) -> psycopg.Connection:
+        with self._lock:
+            while self._idle:
+                conn = self._idle.pop()
+                if not (conn.closed or conn.broken):
+                    return conn
+        return self._open()
+
+    def _checkin(self, conn: psycopg.Connection) -> None:
+        if conn.closed or conn.broken:
+            return
+        with self._lock:
+            if len(self._idle) < self._max_idle:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+    @contextmanager
+    def transaction(self, tenant_id: UUID | str | None) -> Iterator[psycopg.Connection]:
+        """A transaction with `app.tenant_id` set (or unset, for the SECURITY DEFINER resolvers)."""
+        conn = self._checkout()
+        try:
+            with conn.transaction():
+                if tenant_id is not None:
+                    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+                yield conn
+        except _UNAVAILABLE as exc:
+            conn.close()
+            log.warning("database unavailable mid-request: %s", type(exc).__name__)
+            raise ServiceUnavailable("The database is unavailable, please retry shortly") from exc
+        finally:
+            self._checkin(conn)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+_database: Database | None = None
+_database_lock = threading.Lock()
+
+
+def database() -> Database:
+    global _database
+    if _database is None:
+        with _database_lock:
+            if _database is None:
+                _database = Database()
+    return _database
+
+
+def reset_database() -> None:
+    """Drop the container's connection (tests and the local stack switch databases)."""
+    global _database
+    if _database is not None:
+        _database.close()
+    _database = None
+
+
+def tenant_tx(tenant_id: UUID | str) -> AbstractContextManager[psycopg.Connection]:
+    """The usual entry point: `with tenant_tx(principal.tenant_id) as conn: ...`."""
+    if not tenant_id:
+        raise ValueError("tenant_tx needs a tenant id")
+    return database().transaction(tenant_id)
+
+
+def system_tx() -> AbstractContextManager[psycopg.Connection]:
+    """A transaction without a tenant: only the SECURITY DEFINER resolvers see anything in it."""
+    return database().transaction(None)

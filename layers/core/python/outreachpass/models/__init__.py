@@ -1,0 +1,1 @@
+"""Request and response shapes (pydantic v2). Requests forbid unknown fields."""
