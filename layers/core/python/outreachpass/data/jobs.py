@@ -1,0 +1,103 @@
+"""SQL for jobs: the asynchronous work (imports, pass generation, email sends, images) and its progress.
+
+Counters only ever grow through `SET x = x + n` in one statement, so concurrent workers on
+the same job never lose an increment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+COLUMNS = (
+    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, errors, input, "
+    "error, created_by, started_at, finished_at, created_at, updated_at"
+)
+COUNTERS = ("total", "created", "updated", "skipped", "succeeded", "failed")
+MAX_STORED_ERRORS = 1000  # a job keeps its first thousand item errors; the counters keep counting
+
+
+def insert(
+    conn: psycopg.Connection,
+    tenant_id: UUID,
+    *,
+    kind: str,
+    event_id: UUID | None,
+    job_input: dict[str, Any],
+    created_by: UUID | None,
+    total: int = 0,
+) -> dict[str, Any]:
+    return conn.execute(
+        f"""
+        INSERT INTO jobs (tenant_id, event_id, kind, input, created_by, total)
+        VALUES (%s, %s, %s, %s, %s, %s)
+        RETURNING {COLUMNS}
+        """,
+        (tenant_id, event_id, kind, Jsonb(job_input), created_by, total),
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s{lock}", (tenant_id, job_id)).fetchone()
+
+
+def mark_running(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+    """queued -> running (a redelivered message finds it running already: same row back)."""
+    return conn.execute(
+        f"""
+        UPDATE jobs SET status = 'running', started_at = coalesce(started_at, now())
+        WHERE tenant_id = %s AND job_id = %s AND status IN ('queued', 'running')
+        RETURNING {COLUMNS}
+        """,
+        (tenant_id, job_id),
+    ).fetchone()
+
+
+def add_progress(
+    conn: psycopg.Connection,
+    tenant_id: UUID,
+    job_id: UUID,
+    *,
+    errors: list[dict[str, Any]] = (),
+    **increments: int,
+) -> dict[str, Any]:
+    unknown = set(increments) - set(COUNTERS)
+    if unknown:
+        raise ValueError(f"unknown job counters: {sorted(unknown)}")
+    assignments = "".join(f", {name} = {name} + %({name})s" for name in increments)  # names from COUNTERS only
+    return conn.execute(
+        f"""
+        UPDATE jobs
+        SET errors = CASE WHEN jsonb_array_length(errors) >= {MAX_STORED_ERRORS} THEN errors
+                          ELSE errors || %(errors)s END{assignments}
+        WHERE tenant_id = %(tenant_id)s AND job_id = %(job_id)s
+        RETURNING {COLUMNS}
+        """,
+        {"errors": Jsonb(list(errors)), "tenant_id": tenant_id, "job_id": job_id, **increments},
+    ).fetchone()
+
+
+def set_total(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, total: int) -> None:
+    conn.execute("UPDATE jobs SET total = %s WHERE tenant_id = %s AND job_id = %s", (total, tenant_id, job_id))
+
+
+def finish(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, status: str, error: str | None = None) -> dict[str, Any]:
+    """running -> succeeded|failed, with the time; a job already finished keeps its outcome."""
+    if status not in ("succeeded", "failed"):
+        raise ValueError(f"a job finishes as succeeded or failed, not {status}")
+    return conn.execute(
+        f"""
+        UPDATE jobs
+        SET status = CASE WHEN status IN ('succeeded', 'failed') THEN status ELSE %s END,
+            error = CASE WHEN status IN ('succeeded', 'failed') THEN error ELSE %s END,
+            started_at = coalesce(started_at, now()),
+            finished_at = coalesce(finished_at, now())
+        WHERE tenant_id = %s AND job_id = %s
+        RETURNING {COLUMNS}
+        """,
+        (status, error, tenant_id, job_id),
+    ).fetchone()
