@@ -1,0 +1,345 @@
+"""The per-entry Lambda function: code, layers, environment, log group and a role granting only its Needs.
+
+The role is closed to later additions (`without_policy_updates`): whatever CDK integrations would
+add implicitly (event sources, dead-letter queues, tracing) is written here explicitly, so the
+policy is exactly what the table entry names and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from cdk_app.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, core_layer_code, dependencies_layer_code
+from cdk_app.nag import suppress, wildcard_finding
+from cdk_app.naming import Naming
+from cdk_app.table import FunctionSpec
+from lambdas import routes as route_contract
+
+_T = TypeVar("_T")
+
+_RETENTION = {
+    1: logs.RetentionDays.ONE_DAY,
+    3: logs.RetentionDays.THREE_DAYS,
+    5: logs.RetentionDays.FIVE_DAYS,
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    120: logs.RetentionDays.FOUR_MONTHS,
+    150: logs.RetentionDays.FIVE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    400: logs.RetentionDays.THIRTEEN_MONTHS,
+    545: logs.RetentionDays.EIGHTEEN_MONTHS,
+    731: logs.RetentionDays.TWO_YEARS,
+    1096: logs.RetentionDays.THREE_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    2192: logs.RetentionDays.SIX_YEARS,
+    2557: logs.RetentionDays.SEVEN_YEARS,
+    2922: logs.RetentionDays.EIGHT_YEARS,
+    3288: logs.RetentionDays.NINE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+S3_READ_ACTIONS = ("s3:GetObject",)
+S3_WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
+SQS_SEND_ACTIONS = ("sqs:SendMessage",)
+SQS_CONSUME_ACTIONS = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
+SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
+SES_SEND_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
+COGNITO_ADMIN_ACTIONS = (
+    "cognito-idp:AdminCreateUser",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminUpdateUserAttributes",
+    "cognito-idp:AdminDisableUser",
+    "cognito-idp:AdminEnableUser",
+    "cognito-idp:AdminAddUserToGroup",
+    "cognito-idp:AdminRemoveUserFromGroup",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:ListUsers",
+)
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+# The same actions as the AWS managed AWSLambdaVPCAccessExecutionRole policy.
+VPC_ACCESS_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+)
+
+
+def retention(days: int) -> logs.RetentionDays:
+    return _RETENTION[days]
+
+
+def object_arn(bucket_name: str, prefix: str) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:s3:::{bucket_name}/{prefix}*"
+
+
+def object_arn_pattern(bucket_name: str, prefix: str) -> str:
+    """object_arn as cdk-nag prints it (the partition reference flattened)."""
+    return f"arn:<AWS::Partition>:s3:::{bucket_name}/{prefix}*"
+
+
+@dataclass(frozen=True)
+class DatabaseAccess:
+    """How functions reach PostgreSQL: through the RDS Proxy, as the application role."""
+
+    vpc: ec2.IVpc
+    subnets: ec2.SubnetSelection
+    security_group: ec2.ISecurityGroup
+    host: str
+    port: str
+    name: str
+    app_secret: secretsmanager.ISecret
+
+
+@dataclass(frozen=True)
+class EmailSending:
+    """SES resources the send_email functions may use (platform and tenant identities and sets)."""
+
+    identity_arns: tuple[str, ...]
+    configuration_set_arns: tuple[str, ...]
+    configuration_set: str  # the default set, passed as SES_CONFIGURATION_SET
+    default_sender: str
+
+
+@dataclass(frozen=True)
+class FunctionResources:
+    """Everything a stack shares between its functions; each function takes only what its Needs name."""
+
+    naming: Naming
+    stage: str
+    public_base_url: str
+    log_level: str
+    log_retention_days: int
+    removal_policy: cdk.RemovalPolicy
+    code: lambda_.Code
+    layers: tuple[lambda_.ILayerVersion, ...]
+    tracing_policy: iam.IManagedPolicy
+    vpc_access_policy: iam.IManagedPolicy
+    database: DatabaseAccess | None = None
+    bucket_names: dict[str, str] = field(default_factory=dict)  # logical name -> fixed bucket name
+    queues: dict[str, sqs.IQueue] = field(default_factory=dict)
+    secrets: dict[str, secretsmanager.ISecret] = field(default_factory=dict)
+    email: EmailSending | None = None
+    user_pool: cognito.IUserPool | None = None
+
+
+def shared_managed_policies(scope: Construct) -> tuple[iam.ManagedPolicy, iam.ManagedPolicy]:
+    """Tracing and VPC-networking permissions every function role shares; both need Resource '*'."""
+    tracing = iam.ManagedPolicy(
+        scope,
+        "FunctionTracingPolicy",
+        description="X-Ray segments from Lambda functions",
+        statements=[iam.PolicyStatement(actions=list(XRAY_ACTIONS), resources=["*"])],
+    )
+    vpc_access = iam.ManagedPolicy(
+        scope,
+        "FunctionVpcAccessPolicy",
+        description="Elastic network interfaces for Lambda functions in the VPC",
+        statements=[iam.PolicyStatement(actions=list(VPC_ACCESS_ACTIONS), resources=["*"])],
+    )
+    reason = "{} do not support resource-level permissions; this policy holds no other action"
+    suppress(tracing, wildcard_finding("*"), reason.format("X-Ray PutTraceSegments/PutTelemetryRecords"))
+    suppress(vpc_access, wildcard_finding("*"), reason.format("Lambda VPC network-interface actions"))
+    return tracing, vpc_access
+
+
+class AppFunction(Construct):
+    """One Lambda function for one table entry (or a deploy-time job), with its own role and log group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: FunctionSpec,
+        resources: FunctionResources,
+        consume_queue: sqs.IQueue | None = None,
+        dead_letter_queue: sqs.IQueue | None = None,
+        extra_environment: dict[str, str] | None = None,
+        extra_statements: list[iam.PolicyStatement] | None = None,
+        extra_layers: tuple[lambda_.ILayerVersion, ...] = (),
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.spec = spec
+        needs = spec.needs
+        if needs.database and resources.database is None:
+            raise ValueError(f"{spec.slug} needs the database but this stack has no database access")
+        self.function_name = resources.naming.function_name(spec.slug)
+
+        self.log_group = logs.LogGroup(
+            self,
+            "Logs",
+            retention=retention(resources.log_retention_days),
+            removal_policy=resources.removal_policy,
+        )
+        statements = [
+            iam.PolicyStatement(actions=list(LOG_ACTIONS), resources=[self.log_group.log_group_arn]),
+            *self._need_statements(spec, resources),
+            *(extra_statements or []),
+        ]
+        if consume_queue is not None:
+            statements.append(
+                iam.PolicyStatement(actions=list(SQS_CONSUME_ACTIONS), resources=[consume_queue.queue_arn])
+            )
+        if dead_letter_queue is not None:
+            statements.append(
+                iam.PolicyStatement(actions=list(SQS_SEND_ACTIONS), resources=[dead_letter_queue.queue_arn])
+            )
+        managed = [resources.tracing_policy, *([resources.vpc_access_policy] if needs.database else [])]
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{self.function_name}: exactly the access its table entry names",
+            managed_policies=managed,
+            inline_policies={"Needs": iam.PolicyDocument(statements=statements)},
+        )
+        for grant in needs.buckets:
+            suppress(
+                self.role,
+                wildcard_finding(object_arn_pattern(resources.bucket_names[grant.bucket], grant.prefix)),
+                f"object actions on the keys under {grant.bucket}/{grant.prefix}, the prefix the table entry grants",
+            )
+
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            function_name=self.function_name,
+            description=spec.description,
+            code=resources.code,
+            handler=spec.handler_path,
+            runtime=LAMBDA_RUNTIME,
+            architecture=LAMBDA_ARCHITECTURE,
+            memory_size=needs.memory_mb,
+            timeout=cdk.Duration.seconds(needs.timeout_s),
+            layers=[*resources.layers, *extra_layers],
+            # Closed role: CDK integrations cannot widen it behind the table's back.
+            role=self.role.without_policy_updates(),
+            environment={**self._environment(spec, resources), **(extra_environment or {})},
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=self.log_group,
+            dead_letter_queue=dead_letter_queue,
+            retry_attempts=2 if dead_letter_queue is not None else None,
+            vpc=resources.database.vpc if needs.database and resources.database else None,
+            vpc_subnets=resources.database.subnets if needs.database and resources.database else None,
+            security_groups=[resources.database.security_group] if needs.database and resources.database else None,
+        )
+        suppress(
+            self.function,
+            "AwsSolutions-L1",
+            "python3.12 on purpose: the dependencies layer is built from cp312 arm64 wheels; "
+            "moving runtimes is a deliberate change of both",
+        )
+
+    @staticmethod
+    def _environment(spec: FunctionSpec, resources: FunctionResources) -> dict[str, str]:
+        needs = spec.needs
+        environment = {
+            "STAGE": resources.stage,
+            "PUBLIC_BASE_URL": resources.public_base_url,
+            "POWERTOOLS_SERVICE_NAME": "outreachpass",
+            "POWERTOOLS_METRICS_NAMESPACE": resources.naming.metrics_namespace,
+            "POWERTOOLS_LOG_LEVEL": resources.log_level,
+        }
+        if needs.database and resources.database:
+            environment |= {
+                "DB_HOST": resources.database.host,
+                "DB_PORT": resources.database.port,
+                "DB_NAME": resources.database.name,
+                "DB_SECRET_ARN": resources.database.app_secret.secret_arn,
+            }
+        for grant in needs.buckets:
+            environment[route_contract.bucket_env(grant.bucket)] = resources.bucket_names[grant.bucket]
+        for queue in needs.send_queues:
+            environment[route_contract.queue_env(queue)] = resources.queues[queue].queue_url
+        for secret in needs.secrets:
+            environment[route_contract.secret_env(secret)] = resources.secrets[secret].secret_arn
+        if needs.cognito_admin:
+            environment["USER_POOL_ID"] = _required(resources.user_pool, spec, "a user pool").user_pool_id
+        if needs.send_email:
+            email = _required(resources.email, spec, "SES")
+            environment |= {"SES_CONFIGURATION_SET": email.configuration_set, "DEFAULT_SENDER": email.default_sender}
+        return environment
+
+    @staticmethod
+    def _need_statements(spec: FunctionSpec, resources: FunctionResources) -> list[iam.PolicyStatement]:
+        needs = spec.needs
+        statements: list[iam.PolicyStatement] = []
+        if needs.database and resources.database:
+            statements.append(
+                iam.PolicyStatement(
+                    actions=list(SECRET_READ_ACTIONS), resources=[resources.database.app_secret.secret_arn]
+                )
+            )
+        for grant in needs.buckets:
+            actions = {"read": S3_READ_ACTIONS, "write": S3_WRITE_ACTIONS}.get(
+                grant.access, S3_READ_ACTIONS + S3_WRITE_ACTIONS
+            )
+            arn = object_arn(resources.bucket_names[grant.bucket], grant.prefix)
+            statements.append(iam.PolicyStatement(actions=list(actions), resources=[arn]))
+        if needs.send_queues:
+            arns = [resources.queues[queue].queue_arn for queue in needs.send_queues]
+            statements.append(iam.PolicyStatement(actions=list(SQS_SEND_ACTIONS), resources=arns))
+        if needs.secrets:
+            arns = [resources.secrets[secret].secret_arn for secret in needs.secrets]
+            statements.append(iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=arns))
+        if needs.send_email:
+            email = _required(resources.email, spec, "SES")
+            statements.append(
+                iam.PolicyStatement(
+                    actions=list(SES_SEND_ACTIONS),
+                    resources=[*email.identity_arns, *email.configuration_set_arns],
+                )
+            )
+        if needs.cognito_admin:
+            pool = _required(resources.user_pool, spec, "a user pool")
+            statements.append(iam.PolicyStatement(actions=list(COGNITO_ADMIN_ACTIONS), resources=[pool.user_pool_arn]))
+        return statements
+
+
+def _required(value: _T | None, spec: FunctionSpec, what: str) -> _T:
+    if value is None:
+        raise ValueError(f"{spec.slug} needs {what}, which this stack does not provide")
+    return value
+
+
+def runtime_layers(scope: Construct, *, stub_dependencies: bool) -> tuple[lambda_.LayerVersion, lambda_.LayerVersion]:
+    """The core and dependencies layers, created per stack (no cross-stack layer exports to get stuck on)."""
+    common = {
+        "compatible_runtimes": [LAMBDA_RUNTIME],
+        "compatible_architectures": [LAMBDA_ARCHITECTURE],
+    }
+    core = lambda_.LayerVersion(
+        scope, "CoreLayer", code=core_layer_code(), description="outreachpass runtime library", **common
+    )
+    dependencies = lambda_.LayerVersion(
+        scope,
+        "DependenciesLayer",
+        code=dependencies_layer_code(stub=stub_dependencies),
+        description="third-party packages from requirements.txt (cp312, manylinux aarch64)",
+        **common,
+    )
+    return core, dependencies

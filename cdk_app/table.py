@@ -1,0 +1,184 @@
+"""The route table as the CDK side sees it: one function spec per route, worker, schedule and topic consumer.
+
+Everything the stacks build per function comes from here, and the table is checked for
+references the infrastructure cannot satisfy (unknown queue, secret, topic or bucket, a worker
+slower than its queue's visibility timeout) so such mistakes fail at synth with a clear message.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections import Counter
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Literal
+
+from cdk_app.naming import pascal, short_hash
+from lambdas import routes as route_module
+from lambdas.routes import Needs, Queue, Route, Schedule, TopicConsumer, Worker
+
+FunctionKind = Literal["route", "worker", "schedule", "topic_consumer", "deploy_job"]
+# Lambda's maximum; API Gateway itself gives up on an integration after 30 s.
+MAX_TIMEOUT_S = 900
+API_INTEGRATION_TIMEOUT_S = 29
+KNOWN_TOPICS = ("ses_events",)
+
+
+class TableError(ValueError):
+    """The route table asks for something the infrastructure does not provide."""
+
+
+def bucket_names() -> tuple[str, ...]:
+    """The buckets a BucketGrant may name, read from the table's own type."""
+    return typing.get_args(typing.get_type_hints(route_module.BucketGrant)["bucket"])
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    kind: FunctionKind
+    slug: str  # unique within a copy of the app: function name suffix and construct id source
+    handler: str  # module under lambdas/
+    needs: Needs
+    description: str
+    entry: Route | Worker | Schedule | TopicConsumer | None = None  # None: not a table entry (deploy-time job)
+
+    @property
+    def construct_id(self) -> str:
+        return pascal(self.slug)
+
+    @property
+    def handler_path(self) -> str:
+        return f"{self.handler}.handler"
+
+
+def _module_slug(handler: str) -> str:
+    return handler.removeprefix("handlers.").replace(".", "-").replace("_", "-").lower()
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    routes: tuple[Route, ...]
+    queues: tuple[Queue, ...]
+    workers: tuple[Worker, ...]
+    schedules: tuple[Schedule, ...]
+    topic_consumers: tuple[TopicConsumer, ...]
+    secrets: tuple[str, ...]
+
+    @classmethod
+    def from_module(cls, module: ModuleType = route_module) -> RouteTable:
+        return cls(
+            routes=tuple(module.ROUTES),
+            queues=tuple(module.QUEUES),
+            workers=tuple(module.WORKERS),
+            schedules=tuple(module.SCHEDULES),
+            topic_consumers=tuple(module.TOPIC_CONSUMERS),
+            secrets=tuple(module.SECRETS),
+        )
+
+    def queue(self, name: str) -> Queue:
+        for queue in self.queues:
+            if queue.name == name:
+                return queue
+        raise TableError(f"unknown queue {name!r}")
+
+    def function_specs(self) -> tuple[FunctionSpec, ...]:
+        self.validate()
+        specs = [self._route_spec(route, slug) for route, slug in zip(self.routes, self._route_slugs(), strict=True)]
+        specs += [
+            FunctionSpec(
+                "worker",
+                f"worker-{_module_slug(worker.name)}",
+                worker.handler,
+                worker.needs,
+                f"SQS worker for queue {worker.queue}",
+                worker,
+            )
+            for worker in self.workers
+        ]
+        specs += [
+            FunctionSpec(
+                "schedule",
+                f"job-{_module_slug(job.name)}",
+                job.handler,
+                job.needs,
+                f"Scheduled job {job.name} ({job.expression})",
+                job,
+            )
+            for job in self.schedules
+        ]
+        specs += [
+            FunctionSpec(
+                "topic_consumer",
+                f"consumer-{_module_slug(consumer.name)}",
+                consumer.handler,
+                consumer.needs,
+                f"Consumer of topic {consumer.topic}",
+                consumer,
+            )
+            for consumer in self.topic_consumers
+        ]
+        slugs = Counter(spec.slug for spec in specs)
+        clashes = sorted(slug for slug, count in slugs.items() if count > 1)
+        if clashes:
+            raise TableError(f"two table entries map to the same function name: {', '.join(clashes)}")
+        return tuple(specs)
+
+    @staticmethod
+    def _route_spec(route: Route, slug: str) -> FunctionSpec:
+        return FunctionSpec(
+            "route", slug, route.handler, route.needs, f"{route.route_key}: {route.summary}"[:256], route
+        )
+
+    def _route_slugs(self) -> list[str]:
+        # One function per route: routes that share a handler module get the method and a path hash.
+        base = [_module_slug(route.handler) for route in self.routes]
+        shared = Counter(base)
+        return [
+            slug if shared[slug] == 1 else f"{slug}-{route.method.lower()}-{short_hash(route.path, 4)}"
+            for slug, route in zip(base, self.routes, strict=True)
+        ]
+
+    def validate(self) -> None:
+        problems: list[str] = []
+        queue_names = {queue.name for queue in self.queues}
+        known_buckets = set(bucket_names())
+        entries: list[tuple[str, Needs]] = [(route.route_key, route.needs) for route in self.routes]
+        entries += [(f"worker {worker.name}", worker.needs) for worker in self.workers]
+        entries += [(f"schedule {job.name}", job.needs) for job in self.schedules]
+        entries += [(f"topic consumer {consumer.name}", consumer.needs) for consumer in self.topic_consumers]
+        for label, needs in entries:
+            problems += [
+                f"{label}: sends to unknown queue {name!r}" for name in needs.send_queues if name not in queue_names
+            ]
+            problems += [
+                f"{label}: reads unknown secret {name!r}" for name in needs.secrets if name not in self.secrets
+            ]
+            problems += [
+                f"{label}: unknown bucket {grant.bucket!r}"
+                for grant in needs.buckets
+                if grant.bucket not in known_buckets
+            ]
+            if not 1 <= needs.timeout_s <= MAX_TIMEOUT_S:
+                problems.append(f"{label}: timeout_s {needs.timeout_s} is outside 1..{MAX_TIMEOUT_S}")
+            if not 128 <= needs.memory_mb <= 10240:
+                problems.append(f"{label}: memory_mb {needs.memory_mb} is outside 128..10240")
+        for route in self.routes:
+            if route.needs.timeout_s > API_INTEGRATION_TIMEOUT_S:
+                problems.append(f"{route.route_key}: timeout_s above the API's {API_INTEGRATION_TIMEOUT_S} s")
+        for worker in self.workers:
+            if worker.queue not in queue_names:
+                problems.append(f"worker {worker.name}: consumes unknown queue {worker.queue!r}")
+            elif worker.needs.timeout_s > self.queue(worker.queue).visibility_timeout_s:
+                problems.append(
+                    f"worker {worker.name}: timeout_s {worker.needs.timeout_s} exceeds the visibility timeout "
+                    f"of queue {worker.queue!r} ({self.queue(worker.queue).visibility_timeout_s} s)"
+                )
+        problems += [
+            f"topic consumer {consumer.name}: unknown topic {consumer.topic!r} (known: {', '.join(KNOWN_TOPICS)})"
+            for consumer in self.topic_consumers
+            if consumer.topic not in KNOWN_TOPICS
+        ]
+        route_keys = Counter(route.route_key for route in self.routes)
+        problems += [f"route {key} is listed twice" for key, count in route_keys.items() if count > 1]
+        if problems:
+            raise TableError("lambdas/routes.py cannot be deployed:\n" + "\n".join(f"  - {p}" for p in problems))

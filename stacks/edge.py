@@ -1,0 +1,224 @@
+"""Edge: CloudFront in front of the HTTP API, guarded by AWS WAF, on a custom domain when configured.
+
+Lives in us-east-1 because CloudFront takes its certificate and web ACL from there. Nothing dynamic is
+cached (card views and vCard downloads are recorded by the handlers); QR images are, since a card's
+QR code only depends on its id. The web ACL holds the seed's per-IP limit on card pages (60 requests
+per minute) plus AWS managed rule groups; tenant edges reuse the platform's web ACL.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_route53_targets as route53_targets
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from cdk_app.config import DeploymentConfig
+from cdk_app.nag import suppress
+from cdk_app.naming import Naming
+from stacks.base import AppStack
+
+EDGE_REGION = "us-east-1"
+CARD_PAGES_PREFIX = "/c/"
+QR_PATH_PATTERN = "/c/*/qr.*"
+# Large CSV imports go to S3 by presigned URL; small ones are posted to the API and exceed the
+# common rule set's 8 KB body limit, so that one rule only counts.
+COUNT_ONLY_COMMON_RULES = ("SizeRestrictions_BODY",)
+
+
+def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
+
+
+def _managed_rule(name: str, priority: int, count_only: tuple[str, ...] = ()) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                vendor_name="AWS",
+                name=name,
+                rule_action_overrides=[
+                    wafv2.CfnWebACL.RuleActionOverrideProperty(
+                        name=rule, action_to_use=wafv2.CfnWebACL.RuleActionProperty(count={})
+                    )
+                    for rule in count_only
+                ]
+                or None,
+            )
+        ),
+        visibility_config=_visibility(name),
+    )
+
+
+def card_page_rate_rule(limit_per_minute: int) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name="CardPagesPerIp",
+        priority=0,
+        action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                limit=limit_per_minute,
+                evaluation_window_sec=60,
+                aggregate_key_type="IP",
+                scope_down_statement=wafv2.CfnWebACL.StatementProperty(
+                    byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                        positional_constraint="STARTS_WITH",
+                        search_string=CARD_PAGES_PREFIX,
+                        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+                    )
+                ),
+            )
+        ),
+        visibility_config=_visibility("CardPagesPerIp"),
+    )
+
+
+class EdgeStack(AppStack):
+    def __init__(
+        self,
+        scope: Construct,
+        stack_name: str,
+        *,
+        config: DeploymentConfig,
+        naming: Naming,
+        api_domain: str,
+        domain_name: str | None,
+        hosted_zone_id: str | None = None,
+        hosted_zone_name: str | None = None,
+        web_acl_arn: str | None = None,
+        description: str = "CloudFront and WAF",
+    ) -> None:
+        super().__init__(scope, stack_name, config=config, naming=naming, description=description, region=EDGE_REGION)
+        if web_acl_arn is None:
+            web_acl = wafv2.CfnWebACL(
+                self,
+                "WebAcl",
+                name=f"{naming.resource_prefix}-edge",
+                scope="CLOUDFRONT",
+                default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+                visibility_config=_visibility(f"{naming.resource_prefix}-edge"),
+                rules=[
+                    card_page_rate_rule(config.card_page_requests_per_minute_per_ip),
+                    _managed_rule("AWSManagedRulesAmazonIpReputationList", 1),
+                    _managed_rule("AWSManagedRulesCommonRuleSet", 2, COUNT_ONLY_COMMON_RULES),
+                    _managed_rule("AWSManagedRulesKnownBadInputsRuleSet", 3),
+                ],
+            )
+            web_acl_arn = web_acl.attr_arn
+        self.web_acl_arn = web_acl_arn
+
+        zone = (
+            route53.HostedZone.from_hosted_zone_attributes(
+                self, "Zone", hosted_zone_id=hosted_zone_id, zone_name=hosted_zone_name or domain_name or ""
+            )
+            if hosted_zone_id
+            else None
+        )
+        certificate = None
+        if domain_name:
+            # Without our zone, the domain owner adds the validation CNAME shown in ACM while the deploy waits.
+            certificate = acm.Certificate(
+                self,
+                "Certificate",
+                domain_name=domain_name,
+                validation=acm.CertificateValidation.from_dns(zone) if zone else acm.CertificateValidation.from_dns(),
+            )
+
+        logs_bucket = s3.Bucket(
+            self,
+            "CloudFrontLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            # CloudFront standard logging writes with ACLs.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(365))],
+            removal_policy=self.removal_policy,
+        )
+        suppress(
+            logs_bucket, "AwsSolutions-S1", "this bucket receives CloudFront access logs; logging it again would loop"
+        )
+
+        api_origin = origins.HttpOrigin(
+            api_domain,
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+            origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+        )
+        qr_cache = cloudfront.CachePolicy(
+            self,
+            "QrCachePolicy",
+            comment="QR images: the path (card id) is the whole key",
+            default_ttl=cdk.Duration.days(1),
+            max_ttl=cdk.Duration.days(7),
+            min_ttl=cdk.Duration.seconds(0),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            header_behavior=cloudfront.CacheHeaderBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment=f"OutreachPass {naming.stage} {domain_name or ''}".strip(),
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=api_origin,
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+                cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+                origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            ),
+            additional_behaviors={
+                QR_PATH_PATTERN: cloudfront.BehaviorOptions(
+                    origin=api_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cache_policy=qr_cache,
+                )
+            },
+            domain_names=[domain_name] if domain_name else None,
+            certificate=certificate,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if certificate else None,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            web_acl_id=web_acl_arn,
+            enable_logging=True,
+            log_bucket=logs_bucket,
+            log_file_prefix="cloudfront/",
+        )
+        suppress(
+            self.distribution,
+            "AwsSolutions-CFR1",
+            "attendees and wallets worldwide open cards; no country is excluded",
+        )
+        if certificate is None:
+            suppress(
+                self.distribution,
+                "AwsSolutions-CFR4",
+                "no custom domain configured: the default *.cloudfront.net certificate cannot pin a TLS policy; "
+                "set `domain` in the deployment config to get TLSv1.2_2021",
+            )
+        if zone and domain_name:
+            target = route53.RecordTarget.from_alias(route53_targets.CloudFrontTarget(self.distribution))
+            route53.ARecord(self, "AliasA", zone=zone, record_name=domain_name, target=target)
+            route53.AaaaRecord(self, "AliasAaaa", zone=zone, record_name=domain_name, target=target)
+        elif domain_name:
+            cdk.CfnOutput(
+                self,
+                "DnsRecord",
+                value=f"{domain_name} CNAME {self.distribution.distribution_domain_name}",
+                description="add this record where the domain is hosted",
+            )
+        cdk.CfnOutput(self, "DistributionDomain", value=self.distribution.distribution_domain_name)
+        cdk.CfnOutput(
+            self, "PublicBaseUrl", value=f"https://{domain_name or self.distribution.distribution_domain_name}"
+        )

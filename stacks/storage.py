@@ -1,0 +1,99 @@
+"""Storage: one S3 bucket per logical bucket the route table knows (assets, uploads, archive), plus their access logs.
+
+Every bucket: SSE-S3, TLS only (1.2+), public access blocked, owner-enforced objects, versioned with
+old versions expiring after 30 days, server access logs. Names are fixed (naming.bucket_name) so the
+functions' policies name them literally.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from cdk_app.config import DeploymentConfig
+from cdk_app.nag import suppress
+from cdk_app.naming import Naming, pascal
+from cdk_app.table import bucket_names
+from stacks.base import AppStack
+
+NONCURRENT_VERSION_DAYS = 30
+UPLOAD_EXPIRY_DAYS = 14  # uploaded CSVs are imported within minutes; keep two weeks for support
+ACCESS_LOG_EXPIRY_DAYS = 365
+
+
+class StorageStack(AppStack):
+    def __init__(self, scope: Construct, stack_name: str, *, config: DeploymentConfig, naming: Naming) -> None:
+        super().__init__(scope, stack_name, config=config, naming=naming, description="S3 buckets")
+        self.access_logs = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            bucket_name=naming.bucket_name("access-logs", config.account),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(id="expire-logs", expiration=cdk.Duration.days(ACCESS_LOG_EXPIRY_DAYS))],
+            removal_policy=self.removal_policy,
+        )
+        suppress(
+            self.access_logs, "AwsSolutions-S1", "this is the access-log bucket; logging it into itself would loop"
+        )
+        self.bucket_names: dict[str, str] = {}
+        self.buckets: dict[str, s3.Bucket] = {}
+        for logical in bucket_names():
+            name = naming.bucket_name(logical, config.account)
+            self.bucket_names[logical] = name
+            self.buckets[logical] = self._bucket(logical, name)
+
+    def _bucket(self, logical: str, name: str) -> s3.Bucket:
+        rules = [
+            s3.LifecycleRule(
+                id="expire-old-versions",
+                noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
+                abort_incomplete_multipart_upload_after=cdk.Duration.days(1),
+            )
+        ]
+        cors: list[s3.CorsRule] = []
+        if logical == "uploads":
+            rules.append(s3.LifecycleRule(id="expire-uploads", expiration=cdk.Duration.days(UPLOAD_EXPIRY_DAYS)))
+            # Browsers PUT the CSV straight to a presigned URL.
+            cors.append(
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.PUT],
+                    allowed_origins=list(self.config.cors_origins),
+                    allowed_headers=["content-type", "content-md5", "x-amz-*"],
+                    max_age=3600,
+                )
+            )
+        if logical == "archive":
+            rules.append(
+                s3.LifecycleRule(
+                    id="cold-archive",
+                    transitions=[
+                        s3.Transition(
+                            storage_class=s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+                            transition_after=cdk.Duration.days(30),
+                        )
+                    ],
+                )
+            )
+        bucket = s3.Bucket(
+            self,
+            f"{pascal(logical)}Bucket",
+            bucket_name=name,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=True,
+            lifecycle_rules=rules,
+            cors=cors or None,
+            server_access_logs_bucket=self.access_logs,
+            server_access_logs_prefix=f"{logical}/",
+            removal_policy=self.removal_policy,
+        )
+        cdk.CfnOutput(self, f"{pascal(logical)}BucketName", value=bucket.bucket_name)
+        return bucket
