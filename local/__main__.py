@@ -9,6 +9,7 @@ them to .local/dev.json, and serves until Ctrl-C (or SIGTERM), then stops cleanl
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
@@ -115,6 +116,13 @@ def main(argv: list[str] | None = None) -> int:
             pass
     except KeyboardInterrupt:
         pass
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        logging.getLogger("local").error(
+            "port %s on %s is in use (another `make dev`?): choose another with --port or PORT", config.port, config.host
+        )
+        return 1
     finally:
         config.dev_json_path.unlink(missing_ok=True)
         stack.stop()

@@ -252,6 +252,27 @@ class LocalGateway:
         source_ip: str,
         server_port: int,
     ) -> GatewayResult:
+        result = self._handle(
+            method=method, target=target, header_pairs=header_pairs, body=body, source_ip=source_ip, server_port=server_port
+        )
+        origin = next((value for name, value in header_pairs if name.lower() == "origin"), None)
+        response = result.response
+        if origin and not any(name.lower() == "access-control-allow-origin" for name, _ in response.headers):
+            # Locally every origin may call the API (a frontend on another port); in AWS the
+            # HTTP API's CORS configuration decides.
+            response.headers += [("access-control-allow-origin", origin), ("vary", "Origin")]
+        return result
+
+    def _handle(
+        self,
+        *,
+        method: str,
+        target: str,
+        header_pairs: Sequence[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+        server_port: int,
+    ) -> GatewayResult:
         request_id = new_request_id()
         raw_path, _, raw_query = target.partition("?")
         raw_query = raw_query.split("#", 1)[0]
@@ -340,7 +361,11 @@ class LocalGateway:
 
     def _unmatched(self, method: str, raw_path: str, header_pairs: Sequence[tuple[str, str]], request_id: str) -> GatewayResponse:
         if method == "GET" and raw_path in self.pages:
-            response = self.pages[raw_path]()
+            try:
+                response = self.pages[raw_path]()
+            except Exception:
+                log.exception("local page %s failed (request %s)", raw_path, request_id)
+                return error_response(500, "INTERNAL_ERROR", "Internal Server Error", request_id)
             response.headers.append(("x-correlation-id", request_id))
             return response
         methods = self.table.methods_for(raw_path)
@@ -387,6 +412,36 @@ def json_page(produce: Callable[[], Any]) -> Callable[[], GatewayResponse]:
     def render() -> GatewayResponse:
         body = json.dumps(produce(), indent=2, default=str).encode()
         return GatewayResponse(status=200, headers=[("content-type", "application/json")], body=body)
+
+    return render
+
+
+def docs_page(document: Callable[[], Mapping[str, Any]]) -> Callable[[], GatewayResponse]:
+    """A dependency-free reference page of the OpenAPI document (no CDN scripts)."""
+
+    def render() -> GatewayResponse:
+        spec = document()
+        rows = []
+        for path, operations in sorted(spec.get("paths", {}).items()):
+            for method, operation in operations.items():
+                if not isinstance(operation, dict):
+                    continue
+                roles = ", ".join(operation.get("x-roles", [])) or "public"
+                rows.append(
+                    f"<tr><td><b>{html.escape(method.upper())}</b></td><td><code>{html.escape(path)}</code></td>"
+                    f"<td>{html.escape(operation.get('summary', ''))}</td><td>{html.escape(roles)}</td></tr>"
+                )
+        title = html.escape(spec.get("info", {}).get("title", "API"))
+        body = (
+            f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+            "<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem}"
+            "td{padding:.2rem .8rem;border-bottom:1px solid #eee;vertical-align:top}</style>"
+            f'<h1>{title}</h1><p><a href="/openapi.json">openapi.json</a> (load it into any OpenAPI viewer)</p>'
+            "<table><tr><th>Method</th><th>Path</th><th>Summary</th><th>Roles</th></tr>"
+            + "".join(rows)
+            + "</table></html>"
+        )
+        return GatewayResponse(status=200, headers=[("content-type", "text/html; charset=utf-8")], body=body.encode())
 
     return render
 

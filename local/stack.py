@@ -28,7 +28,7 @@ from local.database import DatabaseUrls, LocalDatabase, redact
 from local.invoke import HandlerRegistry
 from local.poller import Binding, PollReport, SqsPoller
 from local.seed import DEMO_TENANT_ID, DemoData, seed_demo
-from local.server import LocalApiServer, LocalGateway, index_page, json_page
+from local.server import LocalApiServer, LocalGateway, docs_page, index_page, json_page
 from local.state import LocalState, generate_password
 
 log = logging.getLogger("local.stack")
@@ -109,6 +109,22 @@ class LocalStack:
 
     def _start(self) -> None:
         config = self.config
+        # Bind the port first: a port in use fails before anything else is started.
+        gateway = LocalGateway(
+            routes=routes.ROUTES,
+            registry=self.registry,
+            verifier=None,  # set below, once the user pool exists; nothing is served before
+            stage=config.stage,
+            region=config.region,
+            pages={
+                "/": index_page(self._index_links),
+                "/_local/mail": json_page(self.sent_emails),
+                "/openapi.json": json_page(openapi_document),
+                "/docs": docs_page(openapi_document),
+            },
+        )
+        self.server = LocalApiServer(gateway, host=config.host, port=config.port)
+
         self.db_urls = self.database.start()
 
         endpoint = self.moto.start()
@@ -116,17 +132,7 @@ class LocalStack:
         self.resources = self.aws.provision()
         self.cognito = LocalCognito(self.aws.client("cognito-idp"), region=config.region, endpoint_url=endpoint)
         pool = self.cognito.create_pool(config.resource_name("users"))
-        verifier = JwtVerifier(pool)
-
-        gateway = LocalGateway(
-            routes=routes.ROUTES,
-            registry=self.registry,
-            verifier=verifier.verify,
-            stage=config.stage,
-            region=config.region,
-            pages={"/": index_page(self._index_links), "/_local/mail": json_page(self.sent_emails)},
-        )
-        self.server = LocalApiServer(gateway, host=config.host, port=config.port)  # bound: the URL is known
+        gateway.verifier = JwtVerifier(pool).verify
 
         self._apply_env()
 
@@ -233,6 +239,8 @@ class LocalStack:
         if self.demo is not None:
             links.append(("Events (needs the admin bearer token)", f"{self.api_url}{routes.ADMIN_PREFIX}/events"))
             links.extend((f"Card: {a.name}", a.card_url) for a in self.demo.attendees)
+        links.append(("API reference", f"{self.api_url}/docs"))
+        links.append(("OpenAPI document", f"{self.api_url}/openapi.json"))
         links.append(("Mail sent through SES (JSON)", f"{self.api_url}/_local/mail"))
         return links
 
@@ -370,6 +378,20 @@ class LocalStack:
         if self.aws is None:
             return []
         return self.aws.sent_emails()
+
+
+_openapi_cache: dict[str, Any] = {}
+_openapi_lock = threading.Lock()
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document (local.openapi), built once on first request."""
+    with _openapi_lock:
+        if "document" not in _openapi_cache:
+            from local.openapi import build_document
+
+            _openapi_cache["document"] = build_document()
+        return _openapi_cache["document"]
 
 
 def _headers(message: Any) -> dict[str, str]:

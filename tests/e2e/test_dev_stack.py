@@ -145,3 +145,20 @@ def test_make_dev_serves_the_seeded_demo_stops_cleanly_and_restarts_on_the_same_
     assert [event["event_id"] for event in body["data"]] == [info["event_id"]]
     assert second.interrupt() == 0, second.stderr_path.read_text()[-4000:]
     assert not (data_dir / "pgdata" / "postmaster.pid").exists()
+
+
+def test_a_port_in_use_is_reported_and_nothing_is_left_running(tmp_path):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
+        result = subprocess.run(
+            [sys.executable, "-m", "local", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        )
+    assert result.returncode == 1, result.stderr[-4000:]
+    assert f"port {port}" in result.stderr and "in use" in result.stderr
+    assert not (tmp_path / "data" / "pgdata").exists()  # failed before starting PostgreSQL

@@ -364,3 +364,42 @@ def test_sqs_record_has_the_lambda_event_source_shape():
     assert record["eventSourceARN"] == "arn:aws:sqs:us-east-1:123456789012:q"
     assert record["messageAttributes"]["kind"]["stringValue"] == "import"
     assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
+
+
+def test_cors_preflight_and_responses_allow_a_local_frontend(echo_api):
+    origin = "http://localhost:5173"
+    status, headers, _ = raw_request(
+        echo_api,
+        "OPTIONS",
+        "/public/echo",
+        headers=[("Origin", origin), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization")],
+    )
+    assert status == 204
+    assert header(headers, "access-control-allow-origin") == origin
+    assert header(headers, "access-control-allow-methods") == "GET,POST"
+    assert header(headers, "access-control-allow-headers") == "authorization"
+
+    status, headers, _ = raw_request(echo_api, "GET", "/public/echo", headers=[("Origin", origin)])
+    assert status == 200
+    assert header(headers, "access-control-allow-origin") == origin
+
+    status, headers, _ = raw_request(echo_api, "GET", "/public/echo")
+    assert header(headers, "access-control-allow-origin") == []  # no Origin, no CORS headers
+
+
+def test_the_stack_serves_its_local_pages_where_no_route_is(local_stack):
+    import routes
+
+    index = local_stack.request("GET", "/")
+    assert index.status == 200
+    assert index.headers["content-type"].startswith("text/html")
+    assert f"{local_stack.api_url}/health" in index.text
+
+    document = local_stack.request("GET", "/openapi.json")
+    assert document.status == 200
+    assert {route.path for route in routes.ROUTES} <= set(document.json()["paths"])
+    docs = local_stack.request("GET", "/docs")
+    assert docs.status == 200
+    assert "/api/v1/admin/events" in docs.text
+
+    assert local_stack.request("POST", "/docs").status == 404  # pages are GET only
