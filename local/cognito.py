@@ -186,9 +186,19 @@ class LocalCognito:
         )
         return result["AuthenticationResult"]["IdToken"]
 
+    @staticmethod
+    def default_username(tenant_id: str, role: str) -> str:
+        """The user `token_for` makes when no username is given (one per tenant and role)."""
+        return f"{role}-{tenant_id}@users.{DEMO_DOMAIN}"
+
+    def password_of(self, username: str) -> str:
+        """The password this pool object set for `username` (KeyError if none)."""
+        with self._lock:
+            return self._passwords[username]
+
     def token_for(self, tenant_id: str, role: str = "admin", username: str | None = None) -> str:
         """An id token for a user of `tenant_id` with `role`, creating the user if needed."""
-        username = username or f"{role}-{tenant_id}@users.{DEMO_DOMAIN}"
+        username = username or self.default_username(str(tenant_id), role)
         with self._lock:
             password = self._passwords.get(username) or generate_password()
         self.ensure_user(username, tenant_id=str(tenant_id), role=role, password=password)

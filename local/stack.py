@@ -341,8 +341,12 @@ class LocalStack:
             all_headers.setdefault("content-type", "application/json")
         elif isinstance(body, str):
             data = body.encode()
+            all_headers.setdefault("content-type", "text/plain; charset=utf-8")
         else:
             data = body
+            if data is not None:
+                # urllib would label it application/x-www-form-urlencoded otherwise.
+                all_headers.setdefault("content-type", "application/octet-stream")
         if token is not None:
             all_headers["authorization"] = f"Bearer {token}"
         url = path if path.startswith("http") else f"{self.api_url}{path}"

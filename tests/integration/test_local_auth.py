@@ -85,7 +85,7 @@ def test_no_token_is_refused_with_401(local_stack, tenant):
 
 def test_an_expired_token_is_refused_with_401(local_stack, tenant):
     pool = moto_pool(local_stack)
-    username = f"admin-{tenant['id']}@users.demo.outreachpass.dev"
+    username = local_stack.cognito.default_username(tenant["id"], "admin")
     # Signed by the pool's own key, with the pool's issuer and audience: only exp is wrong.
     expired, _ = pool.create_jwt(
         local_stack.client_id,
@@ -130,8 +130,8 @@ def test_tokens_of_another_app_client_or_another_pool_are_refused_with_401(local
     other_client = cognito.create_user_pool_client(
         UserPoolId=local_stack.user_pool_id, ClientName="other-app", ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"]
     )["UserPoolClient"]["ClientId"]
-    username = f"admin-{tenant['id']}@users.demo.outreachpass.dev"
-    password = local_stack.cognito._passwords[username]
+    username = local_stack.cognito.default_username(tenant["id"], "admin")
+    password = local_stack.cognito.password_of(username)
     other_audience = cognito.admin_initiate_auth(
         UserPoolId=local_stack.user_pool_id,
         ClientId=other_client,
@@ -147,12 +147,12 @@ def test_tokens_of_another_app_client_or_another_pool_are_refused_with_401(local
 
 
 def test_an_access_token_is_refused_with_401(local_stack, tenant):
-    username = f"admin-{tenant['id']}@users.demo.outreachpass.dev"
+    username = local_stack.cognito.default_username(tenant["id"], "admin")
     result = local_stack.boto("cognito-idp").admin_initiate_auth(
         UserPoolId=local_stack.user_pool_id,
         ClientId=local_stack.client_id,
         AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": username, "PASSWORD": local_stack.cognito._passwords[username]},
+        AuthParameters={"USERNAME": username, "PASSWORD": local_stack.cognito.password_of(username)},
     )["AuthenticationResult"]
     # An access token has no `aud` (it carries client_id): the authorizer configured with
     # the app client as audience refuses it, and so does the local one.

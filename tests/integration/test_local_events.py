@@ -403,3 +403,22 @@ def test_the_stack_serves_its_local_pages_where_no_route_is(local_stack):
     assert "/api/v1/admin/events" in docs.text
 
     assert local_stack.request("POST", "/docs").status == 404  # pages are GET only
+
+
+def test_the_fixture_request_helper_labels_bodies_and_follows_no_redirects(local_stack, echo_api):
+    response = local_stack.request("POST", f"{echo_api}/public/echo", body=b"\x00\xff")
+    event = response.json()["event"]
+    assert event["headers"]["content-type"] == "application/octet-stream"
+    assert base64.b64decode(event["body"]) == b"\x00\xff"
+
+    response = local_stack.request("POST", f"{echo_api}/public/echo", json={"a": 1}, headers={"X-Trace": "t"})
+    event = response.json()["event"]
+    assert event["headers"]["content-type"] == "application/json"
+    assert event["headers"]["x-trace"] == "t"
+    assert json.loads(event["body"]) == {"a": 1}
+    status, headers, body = response  # a (status, headers, body) tuple
+    assert status == 200 and headers["content-type"] == "application/json" and body
+
+    redirect = local_stack.request("GET", f"{echo_api}/public/echo?mode=redirect")
+    assert redirect.status == 302
+    assert redirect.headers["location"] == "https://example.com/elsewhere"
