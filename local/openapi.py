@@ -1,0 +1,114 @@
+"""The OpenAPI document of the whole API, generated from the route handlers (Powertools).
+
+Every route module's router is included in one resolver; the schema it generates gets the
+bearer-token security on JWT routes and the error envelope on every operation. The
+document is committed as docs/openapi.json; a test fails when it is out of date
+(`make openapi` rewrites it). `make dev` serves it at /openapi.json with a docs page.
+
+    python -m local.openapi --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+DOCUMENT = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+TITLE = "OutreachPass API"
+VERSION = "1.0.0"
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "correlation_id"],
+            "properties": {
+                "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+                "message": {"type": "string"},
+                "correlation_id": {"type": "string"},
+                "details": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["field", "reason"],
+                        "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+                    },
+                },
+            },
+        }
+    },
+}
+ERROR_STATUSES = {
+    "400": "Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON)",
+    "404": "Not found (<THING>_NOT_FOUND)",
+    "413": "Body too large",
+    "415": "Unsupported media type",
+    "422": "Refers to something that does not exist",
+    "500": "Internal error (no details; quote the correlation id)",
+    "503": "The database is unavailable",
+}
+AUTH_STATUSES = {"401": "Missing or invalid token", "403": "The role may not do this"}
+
+
+def build_document() -> dict[str, Any]:
+    import routes
+    from outreachpass.api.app import build_resolver
+
+    modules = [importlib.import_module(route.handler) for route in routes.ROUTES]
+    resolver = build_resolver(*(module.router for module in modules))
+    document = json.loads(
+        resolver.get_openapi_json_schema(
+            title=TITLE,
+            version=VERSION,
+            description="Multi-tenant backend for digital contact cards at events. See ARCHITECTURE.md §6.",
+        )
+    )
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    components["securitySchemes"] = {"cognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+    for route in routes.ROUTES:
+        path = document["paths"][route.path]
+        operation = path[route.method.lower()]
+        if route.summary:
+            operation["summary"] = route.summary
+        responses = operation.setdefault("responses", {})
+        statuses = dict(ERROR_STATUSES)
+        if not route.is_public:
+            operation["security"] = [{"cognitoJwt": []}]
+            operation["x-roles"] = list(route.roles or ())
+            statuses.update(AUTH_STATUSES)
+        for status, description in statuses.items():
+            # Replaces Powertools' default 422 too: validation failures answer 400 with our envelope.
+            responses[status] = {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write {DOCUMENT.relative_to(Path.cwd()) if DOCUMENT.is_relative_to(Path.cwd()) else DOCUMENT}")
+    args = parser.parse_args(argv)
+    text = render(build_document())
+    if args.write:
+        DOCUMENT.write_text(text)
+        print(f"wrote {DOCUMENT}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path[:0] = [str(Path(__file__).resolve().parent.parent / part) for part in ("lambdas", "layers/core/python")]
+    raise SystemExit(main())
