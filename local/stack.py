@@ -129,10 +129,7 @@ class LocalStack:
 
         endpoint = self.moto.start()
         self.aws = LocalAws(config, endpoint, self.state)
-        self.resources = self.aws.provision()
-        self.cognito = LocalCognito(self.aws.client("cognito-idp"), region=config.region, endpoint_url=endpoint)
-        pool = self.cognito.create_pool(config.resource_name("users"))
-        gateway.verifier = JwtVerifier(pool).verify
+        self._provision()
 
         self._apply_env()
 
@@ -153,6 +150,38 @@ class LocalStack:
         self.server.start()
         self._started = True
         log.info("local stack up: api %s, aws %s, database %s", self.api_url, endpoint, redact(self.db_urls.app_url))
+
+    def _provision(self) -> None:
+        assert self.aws is not None and self.server is not None
+        self.resources = self.aws.provision()
+        self.cognito = LocalCognito(self.aws.client("cognito-idp"), region=self.config.region, endpoint_url=self.aws.endpoint_url)
+        pool = self.cognito.create_pool(self.config.resource_name("users"))
+        self.server.gateway.verifier = JwtVerifier(pool).verify
+
+    def ensure_provisioned(self) -> bool:
+        """Re-create the AWS resources if moto lost them; True when it had to.
+
+        moto's state is process-wide: `moto.mock_aws` resets it when a test enters and
+        leaves it, which empties this stack's moto too. The new user pool has a new id
+        (tokens of the old one are refused); queue and bucket names are unchanged.
+        """
+        if self.aws is None or self.cognito is None or self.cognito.pool is None:
+            return False
+        client = self.boto("cognito-idp")
+        try:
+            client.describe_user_pool(UserPoolId=self.cognito.pool.pool_id)
+            return False
+        except client.exceptions.ResourceNotFoundException:
+            pass
+        log.warning("moto was reset (a test used moto.mock_aws?): re-creating the local AWS resources")
+        with self._lock:
+            self._provision()
+            self._apply_env()
+            if self.poller is not None:
+                self.poller.bindings = self._bindings(self.workers)
+            if self.demo is not None:
+                self._seed()
+        return True
 
     def stop(self) -> None:
         """Stop everything that was started, in reverse order; safe to call twice."""

@@ -243,3 +243,21 @@ def test_the_stacks_own_run_workers_once_covers_the_route_tables_workers(local_s
     assert [b.worker for b in local_stack.poller.bindings] == list(routes.WORKERS)
     report = local_stack.run_workers_once()
     assert report.failed == 0
+
+
+def test_resources_are_recreated_after_another_test_reset_moto(local_stack, tenant_factory):
+    from moto import mock_aws
+
+    old_pool = local_stack.user_pool_id
+    with mock_aws():  # what another test in the same process may do: it empties moto on entry and exit
+        pass
+    assert local_stack.ensure_provisioned() is True
+    assert local_stack.user_pool_id != old_pool
+    assert local_stack.env["USER_POOL_ID"] == local_stack.user_pool_id
+    sqs = local_stack.boto("sqs")
+    for spec in routes.QUEUES:
+        attributes = sqs.get_queue_attributes(QueueUrl=local_stack.resources.queues[spec.name].url, AttributeNames=["RedrivePolicy"])
+        assert json.loads(attributes["Attributes"]["RedrivePolicy"])["maxReceiveCount"] == spec.max_receive_count
+    token = local_stack.token_for(tenant_factory(), "admin")
+    assert local_stack.request("GET", "/api/v1/admin/events", token=token).status == 200
+    assert local_stack.ensure_provisioned() is False  # nothing to do the second time
