@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.database"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.local_stack"]
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from local.cognito import JwtVerifier, LocalCognito, TokenError, UserPool, bearer_token
 from local.config import ACCOUNT_ID
 
-pytest_plugins = ["tests.fixtures.local_stack"]
-
 EVENTS = "/api/v1/admin/events"
 BRANDS = "/api/v1/admin/brands"
 

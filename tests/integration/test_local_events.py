@@ -27,8 +27,6 @@ from local.server import MAX_REQUEST_BODY, LocalApiServer, LocalGateway, RouteTa
 from routes import Route
 from tests.fixtures import local_http_handler
 
-pytest_plugins = ["tests.fixtures.local_stack"]
-
 SAMPLE = json.loads((Path(__file__).parent.parent / "fixtures" / "apigw_v2_sample.json").read_text())
 HANDLER = "tests.fixtures.local_http_handler"
 TEST_ROUTES = (

@@ -19,8 +19,6 @@ from local.aws import bucket_names
 from local.poller import SqsPoller
 from tests.fixtures import local_sqs_worker
 
-pytest_plugins = ["tests.fixtures.local_stack"]
-
 QUEUE = "imports"
 MAX_RECEIVES = routes.QUEUES[[q.name for q in routes.QUEUES].index(QUEUE)].max_receive_count
 
