@@ -648,18 +648,10 @@ def scram_matches(verifier: str, password: str) -> bool:
 
 
 @pytest.fixture
-def aws(monkeypatch):
-    from moto import mock_aws
-
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        import boto3
-
-        yield boto3.client("secretsmanager")
+def aws(local_stack):
+    """Secrets Manager on the local stack's moto server (not moto.mock_aws, which would reset the
+    process-wide moto state every other end-to-end test shares)."""
+    return local_stack.boto("secretsmanager")
 
 
 @pytest.fixture
@@ -670,14 +662,14 @@ def custom_resource_env(aws, monkeypatch, pg_admin_url, database):
     server = conninfo_to_dict(pg_admin_url)
     name = f"op_cr_{uuid.uuid4().hex[:10]}"
     master = aws.create_secret(
-        Name="outreachpass/test/master",
+        Name=f"outreachpass/test/master-{uuid.uuid4().hex[:8]}",
         SecretString=json.dumps({
             "username": server.get("user", "postgres"), "password": server.get("password", ""),
             "host": "db.invalid", "port": 5432, "dbname": "postgres", "engine": "postgres",
         }),
     )["ARN"]
     app = aws.create_secret(
-        Name="outreachpass/test/app",
+        Name=f"outreachpass/test/app-{uuid.uuid4().hex[:8]}",
         SecretString=json.dumps({"username": APP_ROLE, "password": database.app_password}),
     )["ARN"]
     monkeypatch.setenv("MASTER_SECRET_ARN", master)
