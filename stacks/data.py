@@ -40,6 +40,7 @@ from lambdas.routes import Needs
 from stacks.base import AppStack
 
 VPC_CIDR = "10.40.0.0/16"
+ROTATION = cdk.Duration.days(30)
 DB_NAME = "outreachpass"
 DB_PORT = 5432
 MASTER_USER = "outreachpass_admin"
@@ -216,13 +217,18 @@ class DataStack(AppStack):
             master_secret=self.master_secret,
         )
         self.app_secret.attach(self.cluster)
-        # Both credentials rotate every 30 days; the app role alternates users so connections never break.
-        self.cluster.add_rotation_single_user(automatically_after=cdk.Duration.days(30), vpc_subnets=self.app_subnets)
-        self.cluster.add_rotation_multi_user(
+        # Both credentials rotate every 30 days, each user changing its own password (single user):
+        # the migrations handler insists on the role outreachpass_app, so no alternating clone user.
+        self.cluster.add_rotation_single_user(automatically_after=ROTATION, vpc_subnets=self.app_subnets)
+        self.app_secret_rotation = secretsmanager.SecretRotation(
+            self,
             "AppSecretRotation",
+            application=secretsmanager.SecretRotationApplication.POSTGRES_ROTATION_SINGLE_USER,
             secret=self.app_secret,
-            automatically_after=cdk.Duration.days(30),
+            target=self.cluster,
+            vpc=self.vpc,
             vpc_subnets=self.app_subnets,
+            automatically_after=ROTATION,
         )
         self.proxy = self.cluster.add_proxy(
             "Proxy",
@@ -232,6 +238,8 @@ class DataStack(AppStack):
             vpc_subnets=self._data_subnets,
             security_groups=[self.proxy_security_group],
             require_tls=True,
+            # The migrations store the app role's password as a SCRAM verifier.
+            client_password_auth_type=rds.ClientPasswordAuthType.POSTGRES_SCRAM_SHA_256,
             borrow_timeout=cdk.Duration.seconds(30),
         )
         self.database_access = DatabaseAccess(
@@ -335,6 +343,8 @@ class DataStack(AppStack):
             properties={"MigrationsHash": migrations_digest(), "AppSecretArn": self.app_secret.secret_arn},
         )
         migrations.node.add_dependency(self.cluster)
+        # The first rotation logs in as outreachpass_app, which the migrations create.
+        self.app_secret_rotation.node.add_dependency(migrations)
         self.migrate_function_name = migrate.function_name
 
 

@@ -1,0 +1,91 @@
+"""Reading synthesized CloudFormation templates: resources by type, references, IAM statements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Services whose actions touch data; none of them may ever be granted on Resource "*".
+DATA_SERVICES = ("s3", "sqs", "sns", "secretsmanager", "ses", "cognito-idp", "rds", "rds-db", "dynamodb", "kms")
+
+
+def resources(template: dict, resource_type: str) -> dict[str, dict]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def ref_id(value: Any) -> str | None:
+    """The logical id behind {"Ref": id} or {"Fn::GetAtt": [id, attr]}."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return value["Ref"]
+        if "Fn::GetAtt" in value:
+            return value["Fn::GetAtt"][0]
+    return None
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def flatten(value: Any) -> str:
+    """A CloudFormation value as one readable string (joins flattened, references as <id>)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        if "Fn::Join" in value:
+            delimiter, parts = value["Fn::Join"]
+            return delimiter.join(flatten(part) for part in parts)
+        if "Ref" in value:
+            return f"<{value['Ref']}>"
+        if "Fn::GetAtt" in value:
+            return f"<{value['Fn::GetAtt'][0]}.{value['Fn::GetAtt'][1]}>"
+        if "Fn::ImportValue" in value:
+            return f"<import:{flatten(value['Fn::ImportValue'])}>"
+        if "Fn::GetStackOutput" in value:
+            output = value["Fn::GetStackOutput"]
+            return f"<output:{output['StackName']}.{output['OutputName']}>"
+    return str(value)
+
+
+def function_statements(template: dict, function_id: str) -> list[dict]:
+    """Every Allow statement of the function's role: inline policies, attached managed policies, policies on it."""
+    role_id = ref_id(template["Resources"][function_id]["Properties"]["Role"])
+    role = template["Resources"][role_id]["Properties"]
+    statements: list[dict] = []
+    for policy in role.get("Policies", []):
+        statements += policy["PolicyDocument"]["Statement"]
+    for managed in role.get("ManagedPolicyArns", []):
+        managed_id = ref_id(managed)
+        assert managed_id, f"{function_id}: AWS managed policy attached: {managed}"
+        statements += template["Resources"][managed_id]["Properties"]["PolicyDocument"]["Statement"]
+    for policy in resources(template, "AWS::IAM::Policy").values():
+        if any(ref_id(role_ref) == role_id for role_ref in policy["Properties"].get("Roles", [])):
+            statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return [statement for statement in statements if statement["Effect"] == "Allow"]
+
+
+def granted(statements: list[dict]) -> dict[str, set[str]]:
+    """action -> the set of resources (flattened) it is granted on."""
+    result: dict[str, set[str]] = {}
+    for statement in statements:
+        for action in as_list(statement["Action"]):
+            result.setdefault(action, set()).update(flatten(resource) for resource in as_list(statement["Resource"]))
+    return result
+
+
+def functions_by_handler(template: dict) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for logical_id, function in resources(template, "AWS::Lambda::Function").items():
+        result.setdefault(function["Properties"]["Handler"], []).append(logical_id)
+    return result
+
+
+def route_function(template: dict, route: dict) -> str:
+    """The function a HTTP API route invokes (route -> integration -> function)."""
+    target = route["Properties"]["Target"]
+    integration_id = ref_id(target["Fn::Join"][1][1])
+    integration = template["Resources"][integration_id]["Properties"]
+    return ref_id(integration["IntegrationUri"])

@@ -1,0 +1,141 @@
+"""Deployment config and route table validation: mistakes fail synth with a message that says where."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cdk_app.config import REPO_ROOT, ConfigError, load_config_file, parse_config
+from cdk_app.table import RouteTable, TableError
+from lambdas import routes
+from lambdas.routes import Needs, Route, TopicConsumer, Worker
+from tests.infra.conftest import TEST_CONFIG
+
+
+def _config(**changes) -> dict:
+    return {**TEST_CONFIG, **changes}
+
+
+def test_the_shipped_configs_are_valid():
+    for path in sorted((REPO_ROOT / "config").glob("*.json")):
+        config = load_config_file(path)
+        assert config.tenants, path.name
+
+
+def test_test_config_has_two_pool_and_one_silo_tenant():
+    config = parse_config(TEST_CONFIG, "test")
+    assert [t.key for t in config.pool_tenants] == ["acme", "globex"]
+    assert [t.key for t in config.silo_tenants] == ["initech"]
+    assert config.is_production_like
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"tenants": [{"key": "acme", "tier": "shared", "sender": "a@acme.example"}]}, "tenants.0.tier"),
+        ({"log_retention_days": 10}, "log_retention_days"),
+        ({"aurora": {"min_acu": 8, "max_acu": 2}}, "min_acu (8.0) is above max_acu (2.0)"),
+        ({"aurora": {"min_acu": 0.3, "max_acu": 2}}, "steps of 0.5"),
+        ({"account": "12345"}, "account"),
+        ({"stage": "Prod"}, "stage"),
+        ({"cors_origins": ["http://evil.example"]}, "cors_origins"),
+        ({"unknown_setting": True}, "unknown_setting"),
+        (
+            {
+                "tenants": [
+                    {"key": "acme", "tier": "pool", "sender": "a@acme.example"},
+                    {"key": "acme", "tier": "silo", "sender": "b@other.example"},
+                ]
+            },
+            "duplicate tenant keys: acme",
+        ),
+        (
+            {"tenants": [{"key": "acme", "tier": "pool", "sender": "x@outreachpass.example.com"}]},
+            "sender domains must differ",
+        ),
+        ({"availability_zones": ["us-east-1a"]}, "not in region"),
+    ],
+)
+def test_invalid_configs_fail_with_the_field_and_reason(changes, message):
+    with pytest.raises(ConfigError) as error:
+        parse_config(_config(**changes), "bad.json")
+    assert "invalid deployment config (bad.json)" in str(error.value)
+    assert message in str(error.value)
+
+
+def test_missing_config_file_is_reported():
+    with pytest.raises(ConfigError, match="not found"):
+        load_config_file("config/does-not-exist.json")
+
+
+def test_cdk_app_exits_with_the_config_error(tmp_path: Path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(_config(log_retention_days=10)))
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "CDK_CONTEXT_JSON": json.dumps({"config": str(bad)}),
+            "CDK_OUTDIR": str(tmp_path / "out"),
+        },
+    )
+    assert result.returncode != 0
+    assert "log_retention_days" in result.stderr
+    assert not (tmp_path / "out" / "manifest.json").exists()
+
+
+def _table(**changes) -> RouteTable:
+    return replace(RouteTable.from_module(), **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"workers": (Worker("w", queue="nope", handler="handlers.workers.w"),)}, "consumes unknown queue 'nope'"),
+        (
+            {"workers": (Worker("w", queue="imports", handler="handlers.workers.w", needs=Needs(timeout_s=901)),)},
+            "timeout_s 901",
+        ),
+        (
+            {"workers": (Worker("w", queue="emails", handler="handlers.workers.w", needs=Needs(timeout_s=600)),)},
+            "exceeds the visibility timeout of queue 'emails'",
+        ),
+        ({"topic_consumers": (TopicConsumer("t", topic="other", handler="handlers.track.t"),)}, "unknown topic"),
+        (
+            {"routes": (*routes.ROUTES, Route("GET", "/x", "handlers.public.x", None, Needs(send_queues=("nope",))))},
+            "sends to unknown queue 'nope'",
+        ),
+        (
+            {"routes": (*routes.ROUTES, Route("GET", "/x", "handlers.public.x", None, Needs(secrets=("nope",))))},
+            "reads unknown secret 'nope'",
+        ),
+        (
+            {"routes": (*routes.ROUTES, Route("GET", "/x", "handlers.public.x", None, Needs(timeout_s=60)))},
+            "above the API's 29 s",
+        ),
+        ({"routes": (*routes.ROUTES, routes.ROUTES[0])}, "listed twice"),
+    ],
+)
+def test_route_table_mistakes_fail_synth_with_a_clear_message(changes, message):
+    with pytest.raises(TableError) as error:
+        _table(**changes).function_specs()
+    assert message in str(error.value)
+
+
+def test_routes_sharing_a_handler_still_get_one_function_each():
+    shared = (
+        Route("GET", "/c/{card_id}/qr.png", "handlers.public.card_qr", None),
+        Route("GET", "/c/{card_id}/qr.svg", "handlers.public.card_qr", None),
+    )
+    specs = _table(routes=shared).function_specs()
+    assert len({spec.slug for spec in specs}) == 2
+    assert all(spec.slug.startswith("public-card-qr-get-") for spec in specs)

@@ -1,0 +1,175 @@
+"""Data, storage, messaging and auth stacks: the properties the issue and the seed require."""
+
+from __future__ import annotations
+
+from cdk_app.bundling import migrations_digest
+from cdk_app.naming import pascal
+from cdk_app.table import bucket_names
+from lambdas import routes
+from tests.infra.templates import flatten, ref_id, resources
+
+PREFIX = "OutreachPass-staging"
+
+
+def test_every_work_queue_has_a_dead_letter_queue_with_the_tables_redrive_policy(synthesized):
+    template = synthesized.template(f"{PREFIX}-Messaging")
+    queues = resources(template, "AWS::SQS::Queue")
+    work = {logical_id: q for logical_id, q in queues.items() if "RedrivePolicy" in q["Properties"]}
+    assert len(work) == len(routes.QUEUES)
+    dead_letter_targets = set()
+    for queue in routes.QUEUES:
+        (resource,) = [q for logical_id, q in work.items() if logical_id.startswith(pascal(queue.name) + "Queue")]
+        properties = resource["Properties"]
+        assert properties["VisibilityTimeout"] == queue.visibility_timeout_s
+        assert properties["RedrivePolicy"]["maxReceiveCount"] == queue.max_receive_count
+        dead_letter_targets.add(ref_id(properties["RedrivePolicy"]["deadLetterTargetArn"]))
+    # Every other queue in the stack is one of those DLQs: no queue is left without one.
+    assert dead_letter_targets == set(queues) - set(work)
+    for queue in queues.values():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_queues_refuse_plain_http(synthesized):
+    template = synthesized.template(f"{PREFIX}-Messaging")
+    policies = resources(template, "AWS::SQS::QueuePolicy").values()
+    protected = {
+        ref_id(queue)
+        for policy in policies
+        for queue in policy["Properties"]["Queues"]
+        if _denies_insecure_transport(policy["Properties"]["PolicyDocument"])
+    }
+    assert protected == set(resources(template, "AWS::SQS::Queue"))
+
+
+def test_buckets_are_private_encrypted_tls_only_versioned_and_logged(synthesized):
+    template = synthesized.template(f"{PREFIX}-Storage")
+    buckets = resources(template, "AWS::S3::Bucket")
+    named = {b["Properties"]["BucketName"]: (logical_id, b["Properties"]) for logical_id, b in buckets.items()}
+    expected = {f"outreachpass-staging-123456789012-{name}" for name in bucket_names()}
+    assert expected <= set(named)
+    tls_only = {
+        ref_id(policy["Properties"]["Bucket"])
+        for policy in resources(template, "AWS::S3::BucketPolicy").values()
+        if _denies_insecure_transport(policy["Properties"]["PolicyDocument"])
+    }
+    for name, (logical_id, properties) in named.items():
+        assert properties["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }, name
+        assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
+            "ServerSideEncryptionByDefault"
+        ] == {"SSEAlgorithm": "AES256"}
+        assert logical_id in tls_only, name
+    for name in expected:
+        properties = named[name][1]
+        assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+        rules = {rule["Id"]: rule for rule in properties["LifecycleConfiguration"]["Rules"]}
+        assert rules["expire-old-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+        assert "LoggingConfiguration" in properties
+    uploads = {
+        rule["Id"]: rule
+        for rule in named["outreachpass-staging-123456789012-uploads"][1]["LifecycleConfiguration"]["Rules"]
+    }
+    assert uploads["expire-uploads"]["ExpirationInDays"] == 14
+
+
+def test_aurora_is_postgres16_serverless_v2_encrypted_backed_up_and_protected(synthesized):
+    template = synthesized.template(f"{PREFIX}-Data")
+    (cluster,) = resources(template, "AWS::RDS::DBCluster").values()
+    properties = cluster["Properties"]
+    assert properties["Engine"] == "aurora-postgresql"
+    assert properties["EngineVersion"].startswith("16.")
+    assert properties["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.5, "MaxCapacity": 8}
+    assert properties["StorageEncrypted"] is True
+    assert properties["BackupRetentionPeriod"] == 7  # point-in-time recovery within these 7 days
+    assert properties["DeletionProtection"] is True  # staging is not dev
+    instances = resources(template, "AWS::RDS::DBInstance").values()
+    assert sorted(i["Properties"]["DBInstanceClass"] for i in instances) == ["db.serverless", "db.serverless"]
+    (proxy,) = resources(template, "AWS::RDS::DBProxy").values()
+    assert proxy["Properties"]["RequireTLS"] is True
+    auth = proxy["Properties"]["Auth"]
+    assert len(auth) == 1 and "AppSecret" in flatten(auth[0]["SecretArn"])
+
+
+def test_database_credentials_are_separate_secrets_for_master_and_app_role(synthesized):
+    template = synthesized.template(f"{PREFIX}-Data")
+    secrets = {
+        s["Properties"].get("Name"): s["Properties"]
+        for s in resources(template, "AWS::SecretsManager::Secret").values()
+    }
+    master = secrets["outreachpass/staging/database/master"]
+    app = secrets["outreachpass/staging/database/app"]
+    assert '"username":"outreachpass_admin"' in master["GenerateSecretString"]["SecretStringTemplate"]
+    assert '"username":"outreachpass_app"' in flatten(app["GenerateSecretString"]["SecretStringTemplate"])
+    for name in routes.SECRETS:
+        assert f"outreachpass/staging/{name}" in secrets
+    rotations = resources(template, "AWS::SecretsManager::RotationSchedule")
+    assert len(rotations) == 2
+
+
+def test_migrations_run_on_every_deploy_through_a_custom_resource(synthesized):
+    template = synthesized.template(f"{PREFIX}-Data")
+    (migrations,) = resources(template, "Custom::DatabaseMigrations").values()
+    assert migrations["Properties"]["MigrationsHash"] == migrations_digest()
+    functions = {
+        f["Properties"]["Handler"]: f["Properties"] for f in resources(template, "AWS::Lambda::Function").values()
+    }
+    migrate = functions["handlers.jobs.migrate.handler"]
+    environment = migrate["Environment"]["Variables"]
+    assert environment["MIGRATIONS_DIR"] == "/opt/migrations"
+    assert "Cluster" in flatten(environment["DB_HOST"])  # the writer, not the proxy
+    assert {"MASTER_SECRET_ARN", "DB_SECRET_ARN", "DB_PORT", "DB_NAME"} <= set(environment)
+    assert len(migrate["Layers"]) == 3  # core, dependencies, migrations
+
+
+def test_vpc_reaches_aws_services_through_endpoints(synthesized):
+    template = synthesized.template(f"{PREFIX}-Data")
+    services = sorted(
+        flatten(e["Properties"]["ServiceName"]).rsplit(".", 1)[1]
+        for e in resources(template, "AWS::EC2::VPCEndpoint").values()
+    )
+    assert services == ["cognito-idp", "email", "s3", "secretsmanager", "sqs"]
+    assert len(resources(template, "AWS::EC2::FlowLog")) == 1
+
+
+def test_messaging_has_ses_identity_and_configuration_set_publishing_events_to_sns(synthesized):
+    template = synthesized.template(f"{PREFIX}-Messaging")
+    (identity,) = resources(template, "AWS::SES::EmailIdentity").values()
+    assert identity["Properties"]["EmailIdentity"] == "outreachpass.example.com"
+    (configuration_set,) = resources(template, "AWS::SES::ConfigurationSet").values()
+    assert configuration_set["Properties"]["Name"] == "outreachpass-staging"
+    events = [
+        d["Properties"]["EventDestination"]
+        for d in resources(template, "AWS::SES::ConfigurationSetEventDestination").values()
+        if "SnsDestination" in d["Properties"]["EventDestination"]
+    ]
+    assert [sorted(e["MatchingEventTypes"]) for e in events] == [["bounce", "click", "complaint", "delivery", "open"]]
+    (topic_id,) = resources(template, "AWS::SNS::Topic")
+    assert ref_id(events[0]["SnsDestination"]["TopicARN"]) == topic_id
+
+
+def test_user_pool_carries_tenant_and_role_and_the_frontend_cannot_write_them(synthesized):
+    template = synthesized.template(f"{PREFIX}-Auth")
+    (pool,) = resources(template, "AWS::Cognito::UserPool").values()
+    attributes = {a["Name"]: a for a in pool["Properties"]["Schema"]}
+    assert attributes["tenant_id"]["Mutable"] is False
+    assert attributes["role"]["Mutable"] is True
+    policy = pool["Properties"]["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12 and policy["RequireSymbols"] is True
+    assert pool["Properties"]["MfaConfiguration"] == "OPTIONAL"
+    assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    (client,) = resources(template, "AWS::Cognito::UserPoolClient").values()
+    assert "custom:tenant_id" in client["Properties"]["ReadAttributes"]
+    assert not [a for a in client["Properties"]["WriteAttributes"] if a.startswith("custom:")]
+    assert client["Properties"]["GenerateSecret"] is False
+
+
+def _denies_insecure_transport(document: dict) -> bool:
+    return any(
+        statement["Effect"] == "Deny"
+        and statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+        for statement in document["Statement"]
+    )

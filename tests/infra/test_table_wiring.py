@@ -1,0 +1,183 @@
+"""Entries other engineers will add (workers, schedules, topic consumers, routes with rich Needs) are
+wired generically: a synthetic route table proves it before the real table has any."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from cdk_app.table import RouteTable
+from lambdas import routes
+from lambdas.routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, Worker
+from tests.infra.conftest import TEST_CONFIG, synthesize
+from tests.infra.templates import (
+    DATA_SERVICES,
+    as_list,
+    flatten,
+    function_statements,
+    functions_by_handler,
+    granted,
+    ref_id,
+    resources,
+)
+
+IMPORT_WORKER = Worker(
+    "imports",
+    queue="imports",
+    handler="handlers.workers.imports",
+    batch_size=5,
+    max_batching_window_s=2,
+    needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), timeout_s=600),
+)
+RETENTION_JOB = Schedule("retention", handler="handlers.jobs.retention", expression="cron(15 3 * * ? *)")
+SES_CONSUMER = TopicConsumer("ses_events", topic="ses_events", handler="handlers.track.ses_events")
+RICH_ROUTE = Route(
+    "POST",
+    "/api/v1/admin/users",
+    "handlers.admin.users_invite",
+    roles=("admin",),
+    needs=Needs(
+        buckets=(BucketGrant("assets", "read_write", "logos/"), BucketGrant("uploads", "write", "imports/")),
+        send_queues=("emails",),
+        secrets=("tracking_hmac",),
+        send_email=True,
+        cognito_admin=True,
+    ),
+)
+PUBLIC_NO_DATABASE = Route(
+    "GET", "/c/{card_id}/qr.svg", "handlers.public.card_qr_svg", roles=None, needs=Needs(database=False)
+)
+API = "OutreachPass-wiring-Api"
+
+
+@pytest.fixture(scope="module")
+def wired(tmp_path_factory):
+    table = replace(
+        RouteTable.from_module(),
+        routes=(*routes.ROUTES, RICH_ROUTE, PUBLIC_NO_DATABASE),
+        workers=(IMPORT_WORKER,),
+        schedules=(RETENTION_JOB,),
+        topic_consumers=(SES_CONSUMER,),
+    )
+    config = {**TEST_CONFIG, "stage": "wiring", "tenants": []}
+    return synthesize(tmp_path_factory.mktemp("wiring.out"), config, table)
+
+
+def _function(template: dict, handler: str) -> str:
+    (function_id,) = functions_by_handler(template)[f"{handler}.handler"]
+    return function_id
+
+
+def test_worker_consumes_its_queue_with_partial_batch_responses(wired):
+    api = wired.template(API)
+    function_id = _function(api, IMPORT_WORKER.handler)
+    (mapping,) = resources(api, "AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert ref_id(properties["FunctionName"]) == function_id
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert (properties["BatchSize"], properties["MaximumBatchingWindowInSeconds"]) == (5, 2)
+    assert "ImportsQueue" in flatten(properties["EventSourceArn"])
+    grants = granted(function_statements(api, function_id))
+    consume = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
+    assert consume <= set(grants)
+    assert all("ImportsQueue" in resource for action in consume for resource in grants[action])
+    assert grants["s3:GetObject"] == {"arn:<AWS::Partition>:s3:::outreachpass-wiring-123456789012-uploads/imports/*"}
+    assert "s3:PutObject" not in grants  # read grant only
+
+
+def test_worker_queue_keeps_its_dead_letter_queue_and_alarm(wired):
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in resources(wired.template("OutreachPass-wiring-Monitoring"), "AWS::CloudWatch::Alarm").values()
+    }
+    assert alarms["outreachpass-wiring-DeadLettersImports"]["Threshold"] == 0
+    duration = alarms["outreachpass-wiring-WorkerImportsDuration"]
+    assert duration["Threshold"] == 600 * 1000 * 0.8  # background work: 80 % of its own timeout
+
+
+def test_schedule_runs_from_an_eventbridge_rule_with_retries_and_a_dead_letter_queue(wired):
+    api = wired.template(API)
+    function_id = _function(api, RETENTION_JOB.handler)
+    (rule,) = resources(api, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == RETENTION_JOB.expression
+    (target,) = rule["Properties"]["Targets"]
+    assert ref_id(target["Arn"]) == function_id
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2
+    dead_letters = ref_id(target["DeadLetterConfig"]["Arn"])
+    assert api["Resources"][dead_letters]["Type"] == "AWS::SQS::Queue"
+    alarms = [
+        a["Properties"]
+        for a in resources(wired.template("OutreachPass-wiring-Monitoring"), "AWS::CloudWatch::Alarm").values()
+    ]
+    assert any(a["AlarmName"] == "outreachpass-wiring-DeadLettersAsyncFailures" for a in alarms)
+
+
+def test_topic_consumer_subscribes_to_the_ses_events_topic(wired):
+    api = wired.template(API)
+    function_id = _function(api, SES_CONSUMER.handler)
+    (subscription,) = resources(api, "AWS::SNS::Subscription").values()
+    properties = subscription["Properties"]
+    assert properties["Protocol"] == "lambda"
+    assert ref_id(properties["Endpoint"]) == function_id
+    assert "SesEventsTopic" in flatten(properties["TopicArn"])
+    assert "RedrivePolicy" in properties
+    permissions = [
+        p["Properties"]
+        for p in resources(api, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "sns.amazonaws.com"
+    ]
+    assert [ref_id(p["FunctionName"]) for p in permissions] == [function_id]
+
+
+def test_rich_route_role_grants_exactly_its_needs_and_nothing_wider(wired):
+    api = wired.template(API)
+    grants = granted(function_statements(api, _function(api, RICH_ROUTE.handler)))
+    bucket = "arn:<AWS::Partition>:s3:::outreachpass-wiring-123456789012-{}"
+    assert grants["s3:GetObject"] == {bucket.format("assets/logos/*")}
+    assert grants["s3:PutObject"] == {bucket.format("assets/logos/*"), bucket.format("uploads/imports/*")}
+    assert len(grants["sqs:SendMessage"]) == 1 and "EmailsQueue" in next(iter(grants["sqs:SendMessage"]))
+    secrets = grants["secretsmanager:GetSecretValue"]
+    assert (
+        len(secrets) == 2 and any("TrackingHmacSecret" in s for s in secrets) and any("AppSecret" in s for s in secrets)
+    )
+    assert grants["ses:SendEmail"] == {
+        "arn:<AWS::Partition>:ses:eu-west-1:123456789012:identity/outreachpass.example.com",
+        "arn:<AWS::Partition>:ses:eu-west-1:123456789012:configuration-set/outreachpass-wiring",
+    }
+    cognito = {action for action in grants if action.startswith("cognito-idp:")}
+    assert "cognito-idp:AdminCreateUser" in cognito and "cognito-idp:AdminDeleteUser" not in cognito
+    assert all(
+        resource.endswith("UserPool6BA7E5F2.Arn>") or "UserPool" in resource
+        for action in cognito
+        for resource in grants[action]
+    )
+    for action, granted_on in grants.items():
+        if action.split(":")[0] in DATA_SERVICES:
+            assert "*" not in granted_on, action
+
+
+def test_rich_route_environment_names_each_resource_by_the_contract(wired):
+    api = wired.template(API)
+    environment = api["Resources"][_function(api, RICH_ROUTE.handler)]["Properties"]["Environment"]["Variables"]
+    assert environment["ASSETS_BUCKET"] == "outreachpass-wiring-123456789012-assets"
+    assert environment["UPLOADS_BUCKET"] == "outreachpass-wiring-123456789012-uploads"
+    assert "EmailsQueue" in flatten(environment["EMAILS_QUEUE_URL"])
+    assert "TrackingHmacSecret" in flatten(environment["TRACKING_HMAC_SECRET_ARN"])
+    assert environment["SES_CONFIGURATION_SET"] == "outreachpass-wiring"
+    assert environment["DEFAULT_SENDER"] == "cards@outreachpass.example.com"
+    assert "UserPool" in flatten(environment["USER_POOL_ID"])
+
+
+def test_a_route_without_database_stays_out_of_the_vpc_and_away_from_the_secret(wired):
+    api = wired.template(API)
+    function_id = _function(api, PUBLIC_NO_DATABASE.handler)
+    properties = api["Resources"][function_id]["Properties"]
+    assert "VpcConfig" not in properties
+    assert not {key for key in properties["Environment"]["Variables"] if key.startswith("DB_")}
+    actions = set(granted(function_statements(api, function_id)))
+    assert actions == {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    assert all(
+        "*" not in as_list(s["Resource"]) or s["Action"][0].startswith("xray:")
+        for s in function_statements(api, function_id)
+    )
