@@ -120,7 +120,9 @@ def build_application(
         hosted_zone_id=domain.hosted_zone_id if domain else None,
         hosted_zone_name=domain.zone_name if domain else None,
     )
-    functions = [MonitoredFunction(fn.function_name, fn.spec) for fn in api.functions.values()]
+    functions = [
+        MonitoredFunction(fn.function_name, fn.spec) for fn in (*api.functions.values(), data.migrate_function)
+    ]
     monitoring = MonitoringStack(
         app,
         naming.stack("Monitoring"),

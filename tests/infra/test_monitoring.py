@@ -70,3 +70,9 @@ def test_dashboard_shows_api_functions_queues_database_and_business_metrics(synt
     body = flatten(dashboard["Properties"]["DashboardBody"])
     for title in ("API requests and errors", "Function errors", "Queue depth", "Database CPU", "Business metrics"):
         assert title in body
+
+
+def test_the_deploy_time_migrations_function_is_alarmed_against_its_own_timeout(synthesized):
+    alarms = _alarms(synthesized)
+    assert alarms["outreachpass-staging-MigrateErrorRate"]["Threshold"] == 5
+    assert alarms["outreachpass-staging-MigrateDuration"]["Threshold"] == 600 * 1000 * 0.8

@@ -34,8 +34,8 @@ RETENTION_JOB = Schedule("retention", handler="handlers.jobs.retention", express
 SES_CONSUMER = TopicConsumer("ses_events", topic="ses_events", handler="handlers.track.ses_events")
 RICH_ROUTE = Route(
     "POST",
-    "/api/v1/admin/users",
-    "handlers.admin.users_invite",
+    "/api/v1/admin/synthetic-rich",
+    "handlers.admin.synthetic_rich",
     roles=("admin",),
     needs=Needs(
         buckets=(BucketGrant("assets", "read_write", "logos/"), BucketGrant("uploads", "write", "imports/")),
@@ -46,7 +46,7 @@ RICH_ROUTE = Route(
     ),
 )
 PUBLIC_NO_DATABASE = Route(
-    "GET", "/c/{card_id}/qr.svg", "handlers.public.card_qr_svg", roles=None, needs=Needs(database=False)
+    "GET", "/synthetic/{card_id}/public", "handlers.public.synthetic_public", roles=None, needs=Needs(database=False)
 )
 API = "OutreachPass-wiring-Api"
 
