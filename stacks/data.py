@@ -345,7 +345,7 @@ class DataStack(AppStack):
         migrations.node.add_dependency(self.cluster)
         # The first rotation logs in as outreachpass_app, which the migrations create.
         self.app_secret_rotation.node.add_dependency(migrations)
-        self.migrate_function_name = migrate.function_name
+        self.migrate_function = migrate
 
 
 def suppress_provider_framework(provider: cr.Provider, handler: lambda_.IFunction) -> None:
