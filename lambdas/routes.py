@@ -119,6 +119,23 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_get", roles=EVERYONE, summary="Read an event"),
     Route("PATCH", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_update", roles=EDITORS, summary="Update an event"),
     Route("DELETE", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_archive", roles=EDITORS, summary="Archive an event"),
+    # Attendees (creating one creates its card; updating one updates the card)
+    Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_list", roles=EVERYONE, summary="List or search an event's attendees"),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_create", roles=EDITORS, summary="Add an attendee (and its card)"),
+    Route("GET", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_get", roles=EVERYONE, summary="Read an attendee"),
+    Route("PATCH", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_update", roles=EDITORS, summary="Update an attendee and its card"),
+    Route("DELETE", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_delete", roles=EDITORS, summary="Delete an attendee (its card is soft-deleted)"),
+    # Cards
+    Route("GET", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_get", roles=EVERYONE, summary="Read a card"),
+    Route("PATCH", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_update", roles=EDITORS, summary="Update a card"),
+    # Users (Cognito accounts with custom:tenant_id and custom:role); listing reads the database only
+    Route("GET", f"{ADMIN_PREFIX}/users", "handlers.admin.users_list", roles=ADMIN, summary="List users"),
+    Route("POST", f"{ADMIN_PREFIX}/users", "handlers.admin.users_invite", roles=ADMIN, needs=Needs(cognito_admin=True), summary="Invite a user"),
+    Route("PATCH", f"{ADMIN_PREFIX}/users/{{user_id}}", "handlers.admin.users_update", roles=ADMIN, needs=Needs(cognito_admin=True), summary="Change a user's role, disable or enable"),
+    # Feature flags and the audit trail
+    Route("GET", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_get", roles=ADMIN, summary="Read the tenant's feature flags"),
+    Route("PUT", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_put", roles=ADMIN, summary="Replace the tenant's feature flags"),
+    Route("GET", f"{ADMIN_PREFIX}/audit-log", "handlers.admin.audit_log_list", roles=ADMIN, summary="Who changed what"),
 )
 
 QUEUES: tuple[Queue, ...] = (

@@ -7,6 +7,9 @@ from uuid import UUID
 
 import psycopg
 
+from outreachpass.data.pagination import Cursor, next_cursor
+from outreachpass.data.sql import update_returning
+
 COLUMNS = (
     "attendee_id, tenant_id, event_id, email, phone, first_name, last_name, org_name, title, linkedin_url, "
     "card_id, flags_json, created_at, updated_at"
@@ -33,4 +36,76 @@ def attach_card(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, ca
     return conn.execute(
         f"UPDATE attendees SET card_id = %s WHERE tenant_id = %s AND attendee_id = %s RETURNING {COLUMNS}",
         (card_id, tenant_id, attendee_id),
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM attendees WHERE tenant_id = %s AND attendee_id = %s{lock}", (tenant_id, attendee_id)
+    ).fetchone()
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern matching values that start with `text` (its own % _ and \\ taken literally)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def list_page(
+    conn: psycopg.Connection,
+    tenant_id: UUID,
+    event_id: UUID,
+    *,
+    q: str | None,
+    limit: int,
+    cursor: Cursor | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """An event's attendees, newest first. `q` (lower-cased by the caller) matches the start of the
+    e-mail, the first name, the last name or the full name ("ada lov"), using the
+    idx_attendees_event_* text_pattern_ops indexes."""
+    conditions = ["tenant_id = %(tenant_id)s", "event_id = %(event_id)s"]
+    params: dict[str, Any] = {"tenant_id": tenant_id, "event_id": event_id, "limit": limit + 1}
+    if q:
+        params["q"] = _like_prefix(q)
+        matches = [
+            "lower(email) LIKE %(q)s",
+            "lower(first_name) LIKE %(q)s",
+            "lower(last_name) LIKE %(q)s",
+        ]
+        first_word = q.split(" ", 1)[0]
+        if first_word != q:
+            params["first_word"] = _like_prefix(first_word)
+            matches.append("(lower(first_name) LIKE %(first_word)s AND lower(concat_ws(' ', first_name, last_name)) LIKE %(q)s)")
+        conditions.append("(" + " OR ".join(matches) + ")")
+    if cursor:
+        conditions.append("(created_at, attendee_id) < (%(after_created)s, %(after_id)s)")
+        params.update(after_created=cursor.created_at, after_id=cursor.id)
+    rows = conn.execute(
+        f"SELECT {COLUMNS} FROM attendees WHERE {' AND '.join(conditions)} "
+        "ORDER BY created_at DESC, attendee_id DESC LIMIT %(limit)s",
+        params,
+        prepare=False,  # a custom plan per search: a generic plan cannot use the prefix indexes
+    ).fetchall()
+    return next_cursor(rows, limit, "attendee_id")
+
+
+UPDATABLE = ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url")
+
+
+def update(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+    return update_returning(
+        conn,
+        table="attendees",
+        key_column="attendee_id",
+        tenant_id=tenant_id,
+        key=attendee_id,
+        changes=changes,
+        allowed=UPDATABLE,
+        returning=COLUMNS,
+    )
+
+
+def delete(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID) -> dict[str, Any] | None:
+    return conn.execute(
+        f"DELETE FROM attendees WHERE tenant_id = %s AND attendee_id = %s RETURNING {COLUMNS}", (tenant_id, attendee_id)
     ).fetchone()

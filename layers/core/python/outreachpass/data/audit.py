@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.errors import ValidationFailed
 from outreachpass.jsonutil import to_jsonable
 
 
@@ -39,3 +45,66 @@ def record(
             correlation_id,
         ),
     )
+
+
+@dataclass(frozen=True)
+class AuditCursor:
+    """Keyset position in the trail, newest first: (occurred_at, audit_id) of the last entry shown."""
+
+    occurred_at: datetime
+    audit_id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.occurred_at.isoformat(), self.audit_id]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str | None) -> AuditCursor | None:
+        if not token:
+            return None
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            occurred_at, audit_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            if not isinstance(audit_id, int) or isinstance(audit_id, bool):
+                raise TypeError("audit id")
+            return cls(datetime.fromisoformat(occurred_at), audit_id)
+        except (ValueError, TypeError, binascii.Error):
+            raise ValidationFailed.field("cursor", "not a cursor this API returned") from None
+
+
+def list_page(
+    conn: psycopg.Connection,
+    tenant_id: UUID,
+    *,
+    entity_type: str | None,
+    entity_id: str | None,
+    action: str | None,
+    limit: int,
+    cursor: AuditCursor | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The tenant's trail, newest first, with the actor's user row when the subject has one."""
+    conditions = ["a.tenant_id = %(tenant_id)s"]
+    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
+    for column, value in (("entity_type", entity_type), ("entity_id", entity_id), ("action", action)):
+        if value is not None:
+            conditions.append(f"a.{column} = %({column})s")
+            params[column] = value
+    if cursor:
+        conditions.append("(a.occurred_at, a.audit_id) < (%(after_at)s, %(after_id)s)")
+        params.update(after_at=cursor.occurred_at, after_id=cursor.audit_id)
+    rows = conn.execute(
+        f"""
+        SELECT a.audit_id, a.occurred_at, a.actor_sub, coalesce(a.actor_user_id, u.user_id) AS actor_user_id,
+               u.email AS actor_email, a.action, a.entity_type, a.entity_id, a.before, a.after, a.correlation_id
+        FROM audit_log a
+        LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.cognito_sub = a.actor_sub
+        WHERE {' AND '.join(conditions)}
+        ORDER BY a.occurred_at DESC, a.audit_id DESC
+        LIMIT %(limit)s
+        """,
+        params,
+    ).fetchall()
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, AuditCursor(rows[-1]["occurred_at"], rows[-1]["audit_id"]).encode()

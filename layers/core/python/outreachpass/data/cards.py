@@ -8,6 +8,8 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.sql import update_returning
+
 COLUMNS = (
     "card_id, tenant_id, event_id, owner_attendee_id, owner_user_id, display_name, email, phone, org_name, title, "
     "avatar_s3_key, links_json, vcard_rev, is_personal, deleted_at, created_at, updated_at"
@@ -23,4 +25,50 @@ def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) ->
         RETURNING {COLUMNS}
         """,
         {**values, "tenant_id": tenant_id, "links_json": Jsonb(values.get("links_json") or {})},
+    ).fetchone()
+
+
+def get(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+    """A live card (soft-deleted cards are gone for the API, as for the public page)."""
+    lock = " FOR UPDATE" if for_update else ""
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM cards WHERE tenant_id = %s AND card_id = %s AND deleted_at IS NULL{lock}", (tenant_id, card_id)
+    ).fetchone()
+
+
+# What a card shows. avatar_s3_key is set by the image worker through the same update.
+UPDATABLE = ("display_name", "email", "phone", "org_name", "title", "links_json", "avatar_s3_key")
+
+
+def update(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+    return update_returning(
+        conn,
+        table="cards",
+        key_column="card_id",
+        tenant_id=tenant_id,
+        key=card_id,
+        changes=changes,
+        allowed=UPDATABLE,
+        returning=COLUMNS,
+        json_columns=("links_json",),
+    )
+
+
+def bump_rev(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+    """vcard_rev + 1: the card's content changed (vCards, passes and caches key on it)."""
+    return conn.execute(
+        f"UPDATE cards SET vcard_rev = vcard_rev + 1 WHERE tenant_id = %s AND card_id = %s RETURNING {COLUMNS}",
+        (tenant_id, card_id),
+    ).fetchone()
+
+
+def soft_delete(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+    """Mark a card deleted: the public page answers 404, analytics rows keep their reference."""
+    return conn.execute(
+        f"""
+        UPDATE cards SET deleted_at = coalesce(deleted_at, now())
+        WHERE tenant_id = %s AND card_id = %s
+        RETURNING {COLUMNS}
+        """,
+        (tenant_id, card_id),
     ).fetchone()

@@ -6,7 +6,7 @@ import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
@@ -51,3 +51,25 @@ Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SLU
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_timezone)]
 HostName = Annotated[str, StringConstraints(min_length=3, max_length=253), AfterValidator(_hostname)]
 HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR)]
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+# An e-mail address, validated and lower-cased (addresses are unique per tenant/event whatever their case).
+LowerEmail = Annotated[EmailStr, AfterValidator(_lower)]
+
+
+def _staff_email(value: str) -> str:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        # test_environment: staff of test and staging tenants may use the reserved .test domain
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized.lower()
+    except EmailNotValidError as exc:
+        raise ValueError(f"value is not a valid email address: {exc}") from None
+
+
+# A staff (Cognito) account's address: validated, lower-cased; `.test` addresses are accepted.
+StaffEmail = Annotated[str, StringConstraints(min_length=3, max_length=254), AfterValidator(_staff_email)]

@@ -10,12 +10,13 @@ import psycopg
 from outreachpass.data import attendees as attendees_data
 from outreachpass.data import cards as cards_data
 from outreachpass.data import events as events_data
+from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
-from outreachpass.errors import Conflict, NotFound
-from outreachpass.models.attendees import AttendeeCreate
+from outreachpass.errors import Conflict, NotFound, ValidationFailed
+from outreachpass.models.attendees import AttendeeCreate, AttendeeUpdate
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
-from outreachpass.services.cards import card_fields_from_attendee
+from outreachpass.services.cards import card_deleted, card_fields_from_attendee, follow_attendee
 
 EMAIL_CONSTRAINT = "attendees_event_email_key"
 
@@ -47,3 +48,64 @@ def create_attendee_with_card(conn: psycopg.Connection, tenant_id: UUID, event_i
         {"event_id": event_id, "owner_attendee_id": attendee["attendee_id"], **card_fields_from_attendee(attendee)},
     )
     return attendees_data.attach_card(conn, tenant_id, attendee["attendee_id"], card["card_id"])
+
+
+def get_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
+    with tenant_tx(principal.tenant_id) as conn:
+        attendee = attendees_data.get(conn, principal.tenant_id, attendee_id)
+    if attendee is None:
+        raise NotFound("attendee", attendee_id)
+    return attendee
+
+
+def list_attendees(
+    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """An event's attendees, newest first; `q` matches the start of the name or e-mail, any case."""
+    after = Cursor.decode(cursor)
+    search = " ".join((q or "").split()).lower() or None  # "  Ada   LOV " -> "ada lov"
+    with tenant_tx(principal.tenant_id) as conn:
+        if events_data.get(conn, principal.tenant_id, event_id) is None:
+            raise NotFound("event", event_id)
+        return attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=after)
+
+
+def update_attendee(principal: Principal, attendee_id: UUID, request: AttendeeUpdate) -> dict[str, Any]:
+    """Change the attendee; its card follows in the same transaction (and bumps vcard_rev)."""
+    changes = request.model_dump(mode="json", exclude_unset=True)
+    if "first_name" in changes and changes["first_name"] is None:
+        raise ValidationFailed.field("first_name", "may not be null")
+    with tenant_tx(principal.tenant_id) as conn:
+        before = attendees_data.get(conn, principal.tenant_id, attendee_id, for_update=True)
+        if before is None:
+            raise NotFound("attendee", attendee_id)
+        changes = {key: value for key, value in changes.items() if before[key] != value}
+        if not changes:
+            return before
+        try:
+            after = attendees_data.update(conn, principal.tenant_id, attendee_id, changes)
+        except psycopg.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == EMAIL_CONSTRAINT:
+                raise Conflict(f"An attendee with email {changes.get('email')} already exists in this event", code="ATTENDEE_EMAIL_TAKEN") from exc
+            raise
+        record_change(conn, principal, action="attendee.update", entity_type="attendee", entity_id=attendee_id, before=before, after=after)
+        follow_attendee(conn, principal, before, after)
+    return after
+
+
+def delete_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
+    """Delete the attendee and soft-delete its card: the card's public page answers 404 from now on,
+    while analytics rows keep pointing at the card. Returns the attendee as it was."""
+    with tenant_tx(principal.tenant_id) as conn:
+        attendee = attendees_data.get(conn, principal.tenant_id, attendee_id, for_update=True)
+        if attendee is None:
+            raise NotFound("attendee", attendee_id)
+        if attendee["card_id"] is not None:
+            card = cards_data.get(conn, principal.tenant_id, attendee["card_id"], for_update=True)
+            if card is not None:
+                deleted = cards_data.soft_delete(conn, principal.tenant_id, card["card_id"])
+                card_deleted(conn, principal.tenant_id, deleted)
+                record_change(conn, principal, action="card.delete", entity_type="card", entity_id=card["card_id"], before=card, after=deleted)
+        attendees_data.delete(conn, principal.tenant_id, attendee_id)
+        record_change(conn, principal, action="attendee.delete", entity_type="attendee", entity_id=attendee_id, before=attendee, after=None)
+    return attendee

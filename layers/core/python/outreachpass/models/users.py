@@ -1,0 +1,39 @@
+"""Users: the tenant's staff (each a Cognito user with custom:tenant_id and custom:role)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, StringConstraints
+
+from outreachpass.models.common import RequestModel, StaffEmail
+
+UserRole = Literal["admin", "user", "exhibitor"]
+UserStatus = Literal["invited", "active", "disabled"]
+FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class UserInvite(RequestModel):
+    email: StaffEmail
+    full_name: FullName | None = None
+    role: UserRole = "user"
+
+
+class UserUpdate(RequestModel):
+    """PATCH: change the role, disable (or re-enable with "active"), or rename."""
+
+    role: UserRole | None = None
+    status: Literal["active", "disabled"] | None = None
+    full_name: FullName | None = None
+
+
+class UserOut(BaseModel):
+    user_id: UUID
+    email: str
+    full_name: str | None
+    role: UserRole
+    status: UserStatus
+    created_at: datetime
+    updated_at: datetime

@@ -1,0 +1,165 @@
+"""Users: the tenant's staff. Each is a row in `users` and an account in the Cognito user pool
+whose `custom:tenant_id` and `custom:role` become the claims of every admin request.
+
+The database row and the Cognito account change together: the Cognito call runs inside
+the database transaction, so a Cognito failure rolls the row back; if the commit fails
+after Cognito changed, the Cognito change is undone (best effort, logged when it cannot
+be). Roles in tokens already issued change at the next sign-in or refresh (at most an
+hour); a disabled user cannot sign in or refresh again at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from outreachpass.data import users as users_data
+from outreachpass.data.pagination import Cursor
+from outreachpass.db.connection import tenant_tx
+from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from outreachpass.integrations.cognito import PoolUser, UserDirectory
+from outreachpass.models.users import UserInvite, UserUpdate
+from outreachpass.principal import Principal
+from outreachpass.services.audit import record_change
+
+log = logging.getLogger(__name__)
+
+
+def list_users(
+    principal: Principal, *, role: str | None, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    after = Cursor.decode(cursor)
+    with tenant_tx(principal.tenant_id) as conn:
+        return users_data.list_page(conn, principal.tenant_id, role=role, status=status, limit=limit, cursor=after)
+
+
+def invite_user(principal: Principal, request: UserInvite, *, directory: UserDirectory | None = None) -> dict[str, Any]:
+    """Create the users row and the Cognito account (Cognito e-mails the invitation with a
+    temporary password). An address already used in this tenant is 409 USER_EMAIL_TAKEN; so is
+    one that has an account in another tenant (the pool signs in by e-mail)."""
+    directory = directory or UserDirectory.from_settings()
+    undo: list[Callable[[], None]] = []
+    try:
+        with tenant_tx(principal.tenant_id) as conn:
+            try:
+                with conn.transaction():
+                    user = users_data.insert(
+                        conn,
+                        principal.tenant_id,
+                        {"email": request.email, "full_name": request.full_name, "role": request.role, "status": "invited"},
+                    )
+            except psycopg.errors.UniqueViolation as exc:
+                if exc.diag.constraint_name == users_data.EMAIL_CONSTRAINT:
+                    raise _email_taken(request.email) from exc
+                raise
+            account = _create_or_adopt(directory, principal.tenant_id, request, undo)
+            user = users_data.update(conn, principal.tenant_id, user["user_id"], {"cognito_sub": account.sub})
+            record_change(conn, principal, action="user.invite", entity_type="user", entity_id=user["user_id"], before=None, after=user)
+    except BaseException:
+        _run(undo)
+        raise
+    return user
+
+
+def update_user(principal: Principal, user_id: UUID, request: UserUpdate, *, directory: UserDirectory | None = None) -> dict[str, Any]:
+    """Change role (the Cognito attribute too), disable (AdminDisableUser, sign-out everywhere),
+    re-enable (status "active"), or rename. A tenant always keeps one admin that is not disabled."""
+    requested = request.model_dump(exclude_unset=True)
+    for field in ("role", "status"):
+        if field in requested and requested[field] is None:
+            raise ValidationFailed.field(field, "may not be null")
+    undo: list[Callable[[], None]] = []
+    try:
+        with tenant_tx(principal.tenant_id) as conn:
+            # Admins first, in one order for every caller (no deadlock between two demotions),
+            # then the user: a concurrent demotion is seen before deciding who is the last admin.
+            admins = users_data.lock_enabled_admins(conn, principal.tenant_id) if requested.keys() & {"role", "status"} else []
+            before = users_data.get(conn, principal.tenant_id, user_id, for_update=True)
+            if before is None:
+                raise NotFound("user", user_id)
+            changes = {key: value for key, value in requested.items() if before[key] != value}
+            if changes.get("status") == "active" and before["status"] == "invited":
+                changes.pop("status")  # enabling an invited user leaves it invited
+            if not changes:
+                return before
+            _keep_an_admin(admins, before, changes)
+            after = users_data.update(conn, principal.tenant_id, user_id, changes)
+            _apply_to_pool(directory, principal.tenant_id, before, changes, undo)
+            action = "user.disable" if changes.get("status") == "disabled" else "user.update"
+            record_change(conn, principal, action=action, entity_type="user", entity_id=user_id, before=before, after=after)
+    except BaseException:
+        _run(undo)
+        raise
+    return after
+
+
+# --- rules ----------------------------------------------------------------------------------------
+
+
+def _keep_an_admin(admins: list[UUID], before: dict[str, Any], changes: dict[str, Any]) -> None:
+    """`admins`: the tenant's admins that are not disabled, locked by this transaction."""
+    was_admin = before["role"] == "admin" and before["status"] != "disabled"
+    stays_admin = changes.get("role", before["role"]) == "admin" and changes.get("status", before["status"]) != "disabled"
+    others = [admin for admin in admins if admin != before["user_id"]]
+    if was_admin and not stays_admin and not others:
+        raise Unprocessable("This is the organisation's last admin: make another user admin first", code="LAST_ADMIN")
+
+
+def _create_or_adopt(directory: UserDirectory, tenant_id: UUID, request: UserInvite, undo: list[Callable[[], None]]) -> PoolUser:
+    """A new Cognito account; or the existing account of this address when it already belongs to
+    this tenant without a users row (a row deleted by hand, an invite whose commit failed)."""
+    try:
+        account = directory.create_user(request.email, tenant_id=str(tenant_id), role=request.role)
+    except Conflict:
+        existing = directory.find_user(request.email)
+        if existing is None or existing.tenant_id != str(tenant_id):
+            raise _email_taken(request.email) from None
+        directory.set_attributes(existing.sub, role=request.role)
+        if existing.role is not None:
+            undo.append(lambda: directory.set_attributes(existing.sub, role=existing.role))
+        log.info("invite adopted an existing account of this tenant")
+        return existing
+    undo.append(lambda: directory.delete_user(account.sub))
+    return account
+
+
+def _apply_to_pool(
+    directory: UserDirectory | None, tenant_id: UUID, before: dict[str, Any], changes: dict[str, Any], undo: list[Callable[[], None]]
+) -> None:
+    if "role" not in changes and "status" not in changes:
+        return  # a rename is ours alone
+    directory = directory or UserDirectory.from_settings()
+    username = before["cognito_sub"] or before["email"]
+    account = directory.find_user(username)
+    if account is None:
+        log.warning("user has no Cognito account; only the database changes", extra={"user_id": str(before["user_id"])})
+        return
+    if account.tenant_id != str(tenant_id):
+        # Never touch an account another tenant's claims come from.
+        log.error("users row and Cognito account disagree on the tenant", extra={"user_id": str(before["user_id"])})
+        raise Conflict("This user's account belongs to another organisation", code="USER_TENANT_MISMATCH")
+    if "role" in changes:
+        directory.set_attributes(account.sub, role=changes["role"])
+        undo.append(lambda: directory.set_attributes(account.sub, role=before["role"]))
+    if changes.get("status") == "disabled":
+        directory.disable(account.sub)
+        undo.append(lambda: directory.enable(account.sub))
+    elif changes.get("status") == "active":
+        directory.enable(account.sub)
+        undo.append(lambda: directory.disable(account.sub))
+
+
+def _email_taken(email: str) -> Conflict:
+    return Conflict(f"A user with email {email} already exists", code="USER_EMAIL_TAKEN")
+
+
+def _run(undo: list[Callable[[], None]]) -> None:
+    for step in reversed(undo):
+        try:
+            step()
+        except Exception:
+            log.exception("could not undo a user directory change after a failed update; fix the account by hand")
