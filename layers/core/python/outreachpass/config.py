@@ -34,6 +34,10 @@ class Settings(BaseModel):
     user_pool_client_id: str | None = None
     ses_configuration_set: str | None = None
     default_sender: str | None = None
+    # Wallet endpoints (tests and local fakes point them elsewhere): APNs (default: by the apns
+    # secret's environment, production or sandbox) and the Google Wallet REST API.
+    apns_url: str | None = None
+    google_wallet_api_url: str = "https://walletobjects.googleapis.com/walletobjects/v1"
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -55,6 +59,8 @@ class Settings(BaseModel):
             user_pool_client_id=env.get("USER_POOL_CLIENT_ID") or None,
             ses_configuration_set=env.get("SES_CONFIGURATION_SET") or None,
             default_sender=env.get("DEFAULT_SENDER") or None,
+            apns_url=(env.get("APNS_URL") or "").rstrip("/") or None,
+            google_wallet_api_url=(env.get("GOOGLE_WALLET_API_URL") or "https://walletobjects.googleapis.com/walletobjects/v1").rstrip("/"),
         )
 
     def bucket(self, name: str) -> str:
