@@ -185,7 +185,8 @@ class AppFunction(Construct):
         super().__init__(scope, construct_id)
         self.spec = spec
         needs = spec.needs
-        if needs.database and resources.database is None:
+        database = resources.database if needs.database else None
+        if needs.database and database is None:
             raise ValueError(f"{spec.slug} needs the database but this stack has no database access")
         self.function_name = resources.naming.function_name(spec.slug)
 
@@ -243,9 +244,9 @@ class AppFunction(Construct):
             log_group=self.log_group,
             dead_letter_queue=dead_letter_queue,
             retry_attempts=2 if dead_letter_queue is not None else None,
-            vpc=resources.database.vpc if needs.database and resources.database else None,
-            vpc_subnets=resources.database.subnets if needs.database and resources.database else None,
-            security_groups=[resources.database.security_group] if needs.database and resources.database else None,
+            vpc=database.vpc if database else None,
+            vpc_subnets=database.subnets if database else None,
+            security_groups=[database.security_group] if database else None,
         )
         suppress(
             self.function,
