@@ -3,8 +3,6 @@ integration secrets operators fill in, and the custom resource that applies migr
 
 from __future__ import annotations
 
-import json
-
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -46,7 +44,8 @@ DB_PORT = 5432
 MASTER_USER = "outreachpass_admin"
 APP_USER = "outreachpass_app"  # the non-owner role the functions connect as (row-level security applies)
 ENGINE_VERSION = rds.AuroraPostgresEngineVersion.VER_16_13
-PLACEHOLDER_SECRET = json.dumps({"placeholder": "set by an operator, see docs/deploying.md"})
+# An empty JSON object: the runtime reads it as "not configured" (and for apns: use the pass certificate).
+NOT_CONFIGURED = "{}"
 MIGRATE_HANDLER = "handlers.jobs.migrate"
 
 
@@ -260,8 +259,8 @@ class DataStack(AppStack):
             f"{pascal(name)}Secret",
             secret_name=self.naming.secret_name(name),
             description=f"OutreachPass {name} credentials; the value is set by an operator (docs/deploying.md)",
-            # A fixed placeholder: CloudFormation never overwrites the value an operator puts in.
-            secret_string_value=cdk.SecretValue.unsafe_plain_text(PLACEHOLDER_SECRET),
+            # A constant initial value: CloudFormation never overwrites the value an operator puts in.
+            secret_string_value=cdk.SecretValue.unsafe_plain_text(NOT_CONFIGURED),
             removal_policy=self.removal_policy,
         )
         suppress(
