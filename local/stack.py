@@ -89,6 +89,7 @@ class LocalStack:
         self.server: LocalApiServer | None = None
         self.poller: SqsPoller | None = None
         self.demo: DemoData | None = None
+        self.wallet: Any = None  # local.wallet_credentials.LocalWallet: files (root CA), secrets, APNs/Google fakes
         self.admin_password: str | None = None
         self.env: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
@@ -154,6 +155,10 @@ class LocalStack:
     def _provision(self) -> None:
         assert self.aws is not None and self.server is not None
         self.resources = self.aws.provision()
+        # Wallet: local signing credentials as the wallet secrets, and APNs/Google faked at the transport.
+        from local.wallet_credentials import install_wallet_credentials
+
+        self.wallet = install_wallet_credentials(self.aws, self.config.data_dir)
         self.cognito = LocalCognito(self.aws.client("cognito-idp"), region=self.config.region, endpoint_url=self.aws.endpoint_url)
         pool = self.cognito.create_pool(self.config.resource_name("users"))
         self.server.gateway.verifier = JwtVerifier(pool).verify

@@ -1,0 +1,158 @@
+"""APNs and the Google Wallet API, faked at the transport for the local stack and the tests.
+
+Neither Apple's nor Google's servers are reachable from a development machine (nor should a
+test depend on them), so the real clients (outreachpass.integrations.wallet.apns and
+.google_wallet) run unchanged over a fake transport:
+
+- FakeApns is an httpx.MockTransport: it records every push (device token, topic, provider
+  token, payload), answers 200 (or what a test scripted for a token, e.g. 410 Unregistered)
+  and logs "would push";
+- FakeGoogleWallet is a requests transport adapter: it answers the OAuth token request of
+  the service account and keeps generic classes and objects in memory with the REST API's
+  status codes (200, 404, 409), checking the bearer token it issued; it logs "would insert" /
+  "would patch".
+
+`install_fakes()` puts them under the runtime clients (once per process, the same instances
+afterwards) and returns them, so tests can look at what was sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import uuid
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+log = logging.getLogger("local.wallet")
+
+
+class FakeApns:
+    def __init__(self) -> None:
+        import httpx
+
+        self.sent: list[dict[str, Any]] = []
+        self.responses: dict[str, tuple[int, str | None]] = {}  # push token -> (status, reason)
+        self._lock = threading.Lock()
+        self.transport = httpx.MockTransport(self._handle)
+
+    def _handle(self, request: Any) -> Any:
+        import httpx
+
+        token = request.url.path.rsplit("/", 1)[-1]
+        topic = request.headers.get("apns-topic")
+        record = {
+            "host": request.url.host,
+            "path": request.url.path,
+            "push_token": token,
+            "topic": topic,
+            "authorization": request.headers.get("authorization"),
+            "payload": request.content,
+        }
+        with self._lock:
+            self.sent.append(record)
+            status, reason = self.responses.get(token, (200, None))
+        log.info("APNs (local fake): would push to device %s... for %s -> %s", token[:8], topic, status)
+        headers = {"apns-id": str(uuid.uuid4())}
+        if reason:
+            return httpx.Response(status, json={"reason": reason}, headers=headers)
+        return httpx.Response(status, headers=headers)
+
+    def pushes_to(self, push_token: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [r for r in self.sent if r["push_token"] == push_token]
+
+
+class FakeGoogleWallet:
+    """A requests adapter (BaseAdapter's interface) standing in for oauth2 and walletobjects."""
+
+    def __init__(self) -> None:
+        self.classes: dict[str, dict[str, Any]] = {}
+        self.objects: dict[str, dict[str, Any]] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.token_requests = 0
+        self.fail_next: list[int] = []  # statuses to answer the next API calls with (e.g. 503)
+        self._tokens: set[str] = set()
+        self._lock = threading.Lock()
+
+    # requests.adapters.BaseAdapter
+    def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None, proxies: Any = None) -> Any:
+        parts = urlsplit(request.url)
+        body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
+        with self._lock:
+            if parts.path.endswith("/token"):
+                return self._token(request, body)
+            self.calls.append((request.method, parts.path))
+            if self.fail_next:
+                return _response(request, self.fail_next.pop(0), {"error": {"code": 503, "message": "scripted failure"}})
+            authorization = request.headers.get("Authorization") or request.headers.get("authorization") or ""
+            if authorization.removeprefix("Bearer ") not in self._tokens:
+                return _response(request, 401, {"error": {"code": 401, "message": "Request had invalid authentication credentials."}})
+            return self._api(request, parts.path, json.loads(body) if body else None)
+
+    def close(self) -> None:
+        pass
+
+    def _token(self, request: Any, body: str) -> Any:
+        form = parse_qs(body)
+        if form.get("grant_type") != ["urn:ietf:params:oauth:grant-type:jwt-bearer"] or not form.get("assertion"):
+            return _response(request, 400, {"error": "invalid_grant"})
+        self.token_requests += 1
+        token = f"ya29.local-{secrets.token_urlsafe(16)}"
+        self._tokens.add(token)
+        return _response(request, 200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+
+    def _api(self, request: Any, path: str, body: dict[str, Any] | None) -> Any:
+        kind, _, resource_id = path.split("/walletobjects/v1/", 1)[-1].partition("/")
+        store = {"genericClass": self.classes, "genericObject": self.objects}.get(kind)
+        if store is None:
+            return _response(request, 404, {"error": {"code": 404, "message": f"unknown resource {kind}"}})
+        resource_id = unquote(resource_id)
+        if request.method == "POST" and not resource_id:
+            assert body is not None
+            if body["id"] in store:
+                return _response(request, 409, {"error": {"code": 409, "message": "Resource already exists"}})
+            store[body["id"]] = dict(body)
+            log.info("Google Wallet (local fake): would insert %s %s", kind, body["id"])
+            return _response(request, 200, store[body["id"]])
+        if resource_id not in store:
+            return _response(request, 404, {"error": {"code": 404, "message": "Resource not found"}})
+        if request.method == "PATCH":
+            store[resource_id].update(body or {})
+            log.info("Google Wallet (local fake): would patch %s %s", kind, resource_id)
+        return _response(request, 200, store[resource_id])
+
+
+def _response(request: Any, status: int, payload: Any) -> Any:
+    import requests
+    from requests.structures import CaseInsensitiveDict
+
+    response = requests.Response()
+    response.status_code = status
+    response._content = json.dumps(payload).encode()
+    response.headers = CaseInsensitiveDict({"content-type": "application/json; charset=UTF-8"})
+    response.encoding = "utf-8"
+    response.url = request.url
+    response.request = request
+    response.reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict"}.get(status, "")
+    return response
+
+
+_installed: tuple[FakeApns, FakeGoogleWallet] | None = None
+_install_lock = threading.Lock()
+
+
+def install_fakes() -> tuple[FakeApns, FakeGoogleWallet]:
+    """Put the fakes under the runtime's APNs and Google clients (the same instances every time)."""
+    global _installed
+    from outreachpass.integrations.wallet import apns, google_wallet
+
+    with _install_lock:
+        if _installed is None:
+            _installed = (FakeApns(), FakeGoogleWallet())
+        fake_apns, fake_google = _installed
+    apns.set_transport(fake_apns.transport)
+    google_wallet.set_adapter(fake_google)
+    return fake_apns, fake_google
