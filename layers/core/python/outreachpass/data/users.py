@@ -88,3 +88,8 @@ def lock_enabled_admins(conn: psycopg.Connection, tenant_id: UUID) -> list[UUID]
         (tenant_id,),
     ).fetchall()
     return [row["user_id"] for row in rows]
+
+
+def all_of_tenant(conn: psycopg.Connection, tenant_id: UUID) -> list[dict[str, Any]]:
+    """Every user of a tenant (platform jobs: disabling a tenant disables its accounts)."""
+    return conn.execute(f"SELECT {COLUMNS} FROM users WHERE tenant_id = %s ORDER BY created_at, user_id", (tenant_id,)).fetchall()
