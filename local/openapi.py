@@ -47,6 +47,7 @@ ERROR_SCHEMA = {
 ERROR_STATUSES = {
     "400": "Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON)",
     "404": "Not found (<THING>_NOT_FOUND)",
+    "409": "Conflict with existing data (e.g. a duplicate key)",
     "413": "Body too large",
     "415": "Unsupported media type",
     "422": "Refers to something that does not exist",

@@ -114,6 +114,12 @@ def _check_body(event: dict[str, Any], max_body_bytes: int, accepted: tuple[str,
     media_type = (headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media_type not in accepted:
         raise UnsupportedMediaType(f"Send the body as {' or '.join(accepted)}, not '{media_type or 'no content type'}'")
+    if media_type == JSON and event.get("isBase64Encoded"):
+        # A JSON body that is not UTF-8 arrives base64-encoded; Powertools would fail decoding it (a 500).
+        try:
+            decoded_body(event).decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
 
 
 def decoded_body(event: dict[str, Any]) -> bytes:
