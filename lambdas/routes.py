@@ -108,6 +108,18 @@ ADMIN_PREFIX = "/api/v1/admin"
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/health", "handlers.public.health", roles=None, summary="Liveness and database check"),
+    # Cards in public: the page, its vCard and QR codes, and the page's tracking beacon. The page presigns
+    # avatar/logo URLs (read on avatars/ and logos/); the vCard embeds the avatar's small JPEG.
+    Route("GET", "/c/{card_id}", "handlers.public.card_page", roles=None, summary="The branded card page (HTML); records a view",
+          needs=Needs(buckets=(BucketGrant("assets", "read", "avatars/"), BucketGrant("assets", "read", "logos/")), memory_mb=1024)),
+    Route("GET", "/c/{card_id}/vcard", "handlers.public.card_vcard", roles=None, summary="vCard 3.0 download; records a contact export",
+          needs=Needs(buckets=(BucketGrant("assets", "read", "avatars/"),), memory_mb=512)),
+    Route("GET", "/c/{card_id}/qr.png", "handlers.public.card_qr_png", roles=None, summary="QR code of the card URL (PNG)",
+          needs=Needs(buckets=(BucketGrant("assets", "read_write", "qr/"),), memory_mb=512)),
+    Route("GET", "/c/{card_id}/qr.svg", "handlers.public.card_qr_svg", roles=None, summary="QR code of the card URL (SVG)",
+          needs=Needs(buckets=(BucketGrant("assets", "read_write", "qr/"),), memory_mb=512)),
+    Route("POST", "/api/track/events", "handlers.track.events_beacon", roles=None, summary="Card page beacon (add_to_contacts, copy_email, share)",
+          needs=Needs(memory_mb=512)),
     # Brands
     Route("GET", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_list", roles=ADMIN, summary="List brands"),
     Route("POST", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_create", roles=ADMIN, summary="Create a brand"),

@@ -1,0 +1,42 @@
+"""GET /c/{card_id}/vcard: the card as a vCard 3.0 download, recording a contact export.
+
+`text/vcard` with a file name (ASCII and UTF-8 forms); privately cacheable for a minute (a
+double tap does not download twice, and a changed card shows up quickly). An unknown,
+deleted or malformed card id is a 404 CARD_NOT_FOUND.
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+
+from outreachpass.api import http_handler, new_router
+from outreachpass.api.visitor import visitor_from
+from outreachpass.integrations.vcard import MEDIA_TYPE
+from outreachpass.observability import logger
+from outreachpass.services.cards_public import download_vcard
+
+router = new_router()
+
+
+@router.get(
+    "/c/<card_id>/vcard",
+    summary="The card as a vCard",
+    description="vCard 3.0 download of the card; records a contact export (vcard_download).",
+    responses={200: {"description": "The vCard", "content": {"text/vcard": {}}}, 404: {"description": "No such card"}},
+)
+def card_vcard(card_id: str):
+    result = download_vcard(card_id, visitor_from(router.current_event))
+    logger().info("vCard downloaded", extra={"vcard_rev": result.vcard_rev})
+    return Response(
+        status_code=200,
+        content_type=MEDIA_TYPE,
+        body=result.text,
+        headers={
+            "Content-Disposition": result.content_disposition,
+            "Cache-Control": "private, max-age=60",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+handler = http_handler(router, roles=None)

@@ -1,0 +1,65 @@
+"""POST /api/track/events: the card page's beacon (add_to_contacts, copy_email, share).
+
+Sent by navigator.sendBeacon, so the body is JSON as `application/json` (a JSON Blob) or
+`text/plain` (sendBeacon's default for a string): {"card_id": "<uuid>", "type": "<type>"}.
+At most 1 KiB (413 beyond). A malformed body or an unknown type is a 400 with the field, an
+unknown, deleted or disabled-tenant card a 404; nothing is written for any of them. Success
+is a 204 with no body. Cheap by design: one resolver call and one INSERT ... SELECT.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from outreachpass.api import http_handler, new_router
+from outreachpass.api.app import decoded_body, validation_details
+from outreachpass.api.visitor import visitor_from
+from outreachpass.errors import ValidationFailed
+from outreachpass.services.tracking import record_beacon
+
+MAX_BEACON_BYTES = 1024
+
+router = new_router()
+
+
+class Beacon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_id: UUID
+    type: Literal["add_to_contacts", "copy_email", "share"]
+
+
+def parse_beacon(raw: bytes) -> Beacon:
+    if not raw.strip():
+        raise ValidationFailed.field("body", "a JSON object with card_id and type is required")
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
+    if not isinstance(payload, dict):
+        raise ValidationFailed.field("body", "must be a JSON object")
+    try:
+        return Beacon.model_validate(payload)
+    except ValidationError as exc:
+        raise ValidationFailed("The beacon is invalid", details=validation_details(exc.errors())) from None
+
+
+@router.post(
+    "/api/track/events",
+    summary="Card page beacon",
+    description='Records a contact export from the card page. Body (application/json or text/plain, at most 1 KiB): '
+    '{"card_id": "<uuid>", "type": "add_to_contacts" | "copy_email" | "share"}. Answers 204.',
+    responses={204: {"description": "Recorded"}, 400: {"description": "Invalid beacon"}, 404: {"description": "No such card"}},
+)
+def track_event():
+    beacon = parse_beacon(decoded_body(router.current_event.raw_event))
+    record_beacon(beacon.card_id, beacon.type, visitor_from(router.current_event))
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
+handler = http_handler(router, roles=None, max_body_bytes=MAX_BEACON_BYTES, accepts=("application/json", "text/plain"))

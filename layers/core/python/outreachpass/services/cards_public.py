@@ -1,0 +1,363 @@
+"""The public faces of a card: its branded page, its vCard and its QR codes.
+
+Each request resolves the card's tenant with the SECURITY DEFINER resolver and continues in
+that same transaction under row-level security (data/cards_public.bind_card_tenant): one
+resolver statement, one query joining card, attendee, event and brand, and the tracking
+insert. A malformed id, an unknown card, a deleted card and a card of a disabled tenant are
+all the same "not found", and nothing is recorded for them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+from outreachpass.config import settings
+from outreachpass.data import cards_public as cards_data
+from outreachpass.db.connection import system_tx, tenant_tx
+from outreachpass.errors import NotFound
+from outreachpass.integrations import public_assets, qr, vcard
+from outreachpass.observability import logger
+from outreachpass.services.tracking import Visitor, record_export, record_view
+
+DEFAULT_THEME = {
+    "primary_color": "#1f2937",
+    "accent_color": "#2563eb",
+    "background_color": "#ffffff",
+    "text_color": "#111827",
+}
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_FONT = re.compile(r"^[A-Za-z][A-Za-z0-9 \-]{0,40}$")
+SYSTEM_FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
+LINK_LABELS = {
+    "linkedin": "LinkedIn",
+    "website": "Website",
+    "web": "Website",
+    "twitter": "X (Twitter)",
+    "x": "X",
+    "github": "GitHub",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "calendar": "Book a meeting",
+}
+
+
+def parse_card_id(raw: str | UUID) -> UUID | None:
+    """A card id from a URL or a body; None for anything that is not a UUID (a 404, never a 500)."""
+    if isinstance(raw, UUID):
+        return raw
+    try:
+        return UUID(str(raw).strip())
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+def card_url(card_id: UUID, src: str | None = None) -> str:
+    """The public page of a card, optionally tagged with its source (?src=qr on QR codes)."""
+    base = f"{settings().public_base_url}/c/{card_id}"
+    return f"{base}?src={src}" if src else base
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theme:
+    primary: str
+    accent: str
+    background: str
+    text: str
+    on_primary: str  # readable text colour on the primary colour
+    on_accent: str
+    muted: str  # secondary text
+    font_family: str
+
+
+@dataclass(frozen=True)
+class CardPage:
+    card_id: UUID
+    tenant_id: UUID
+    name: str
+    initials: str
+    title: str | None
+    org: str | None
+    email: str | None
+    phone: str | None
+    links: list[tuple[str, str]]  # (label, http(s) url)
+    avatar_url: str | None
+    logo_url: str | None
+    brand_name: str
+    event_name: str | None
+    theme: Theme
+    url: str  # canonical card URL
+    share_url: str
+    vcard_url: str
+    apple_wallet_url: str | None
+    google_wallet_url: str | None
+    vcard_filename: str
+    session_id: str | None
+    view: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        parts = [part for part in (self.title, self.org) if part]
+        text = " · ".join(parts) if parts else "Digital contact card"
+        return f"{text} — {self.event_name}" if self.event_name else text
+
+    @property
+    def image_origins(self) -> list[str]:
+        """Origins the page loads images from (for its Content-Security-Policy)."""
+        origins = []
+        for url in (self.avatar_url, self.logo_url):
+            if url:
+                parts = urlsplit(url)
+                origin = f"{parts.scheme}://{parts.netloc}"
+                if origin not in origins:
+                    origins.append(origin)
+        return origins
+
+
+def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardPage | None:
+    """The card page of a live card, with the view recorded; None when there is no such card."""
+    card_id = parse_card_id(raw_card_id)
+    if card_id is None:
+        return None
+    with system_tx() as conn:
+        tenant_id = cards_data.bind_card_tenant(conn, card_id)
+        if tenant_id is None:
+            return None
+        card = cards_data.public_card(conn, tenant_id, card_id)
+        if card is None:
+            return None
+        view = record_view(conn, card, visitor, src)
+    return _page(card, visitor, view)
+
+
+def _page(card: dict[str, Any], visitor: Visitor, view: dict[str, Any]) -> CardPage:
+    card_id, tenant_id = card["card_id"], card["tenant_id"]
+    theme_json = card.get("theme_json") or {}
+    features = card.get("features_json") or {}
+    base = f"/c/{card_id}"
+    name = card["display_name"].strip()
+    return CardPage(
+        card_id=card_id,
+        tenant_id=tenant_id,
+        name=name,
+        initials=initials(name),
+        title=card.get("title"),
+        org=card.get("org_name"),
+        email=card.get("email"),
+        phone=card.get("phone"),
+        links=links(card.get("links_json")),
+        avatar_url=public_assets.browser_url(card.get("avatar_s3_key"), tenant_id),
+        logo_url=public_assets.browser_url(_text(theme_json.get("logo_s3_key")), tenant_id),
+        brand_name=card.get("brand_name") or card.get("event_name") or "OutreachPass",
+        event_name=card.get("event_name"),
+        theme=theme(theme_json),
+        url=card_url(card_id),
+        share_url=card_url(card_id, "share"),
+        vcard_url=f"{base}/vcard",
+        apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
+        google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
+        vcard_filename=vcard.filename_for(name)[0],
+        session_id=visitor.session_id,
+        view=view,
+    )
+
+
+def initials(name: str) -> str:
+    words = [word for word in re.split(r"\s+", name) if word and word[0].isalnum()]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def links(raw: Any) -> list[tuple[str, str]]:
+    """(label, url) for each http(s) link of a card, in a stable order; anything else is dropped
+    (a javascript: or data: URL never reaches the page)."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(raw, dict):
+        items = [(str(key), value) for key, value in raw.items()]
+    elif isinstance(raw, list):
+        items = [(str(item.get("label") or item.get("type") or "link"), item.get("url")) for item in raw if isinstance(item, dict)]
+    else:
+        return pairs
+    for key, url in items:
+        if not isinstance(url, str) or len(url) > 2048:
+            continue
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            continue
+        if scheme in ("http", "https"):
+            pairs.append((LINK_LABELS.get(key.lower(), key.replace("_", " ").strip().title() or "Link"), url))
+    return pairs
+
+
+def theme(theme_json: dict[str, Any]) -> Theme:
+    """The brand's colours, each checked (only #rgb / #rrggbb reach the CSS), with readable
+    text colours computed for the filled buttons."""
+    colours = {key: _colour(theme_json.get(key), default) for key, default in DEFAULT_THEME.items()}
+    font = _text(theme_json.get("font_family"))
+    families = [part.strip() for part in (font or "").split(",") if part.strip()]
+    safe = [family for family in families if _FONT.match(family)]
+    return Theme(
+        primary=colours["primary_color"],
+        accent=colours["accent_color"],
+        background=colours["background_color"],
+        text=colours["text_color"],
+        on_primary=_readable_on(colours["primary_color"]),
+        on_accent=_readable_on(colours["accent_color"]),
+        muted=_mix(colours["text_color"], colours["background_color"], 0.62),
+        font_family=", ".join([*safe, SYSTEM_FONTS]) if safe else SYSTEM_FONTS,
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _colour(value: Any, default: str) -> str:
+    if isinstance(value, str) and _HEX.match(value.strip()):
+        value = value.strip().lower()
+        if len(value) == 4:
+            value = "#" + "".join(ch * 2 for ch in value[1:])
+        return value
+    return default
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = _rgb(colour)
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _readable_on(colour: str) -> str:
+    """White or near-black, whichever contrasts more with `colour` (WCAG contrast ratios)."""
+    lum = _luminance(colour)
+    with_white = 1.05 / (lum + 0.05)
+    with_black = (lum + 0.05) / 0.05
+    return "#ffffff" if with_white >= with_black else "#111111"
+
+
+def _mix(foreground: str, background: str, weight: float) -> str:
+    fr, fg, fb = _rgb(foreground)
+    br, bg, bb = _rgb(background)
+    mixed = (round(fr * weight + br * (1 - weight)), round(fg * weight + bg * (1 - weight)), round(fb * weight + bb * (1 - weight)))
+    return "#{:02x}{:02x}{:02x}".format(*mixed)
+
+
+# --- the vCard ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VCardFile:
+    text: str
+    content_disposition: str
+    vcard_rev: int
+
+
+def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
+    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card."""
+    card_id = parse_card_id(raw_card_id)
+    if card_id is None:
+        raise NotFound("card")
+    with system_tx() as conn:
+        tenant_id = cards_data.bind_card_tenant(conn, card_id)
+        card = cards_data.public_card(conn, tenant_id, card_id) if tenant_id else None
+        if card is None:
+            raise NotFound("card", card_id)
+        record_export(conn, card, visitor, "vcard_download")
+    photo = public_assets.vcard_photo(tenant_id, card_id) if card.get("avatar_s3_key") else None
+    return VCardFile(
+        text=vcard.render(contact_of(card, photo)),
+        content_disposition=vcard.content_disposition(card["display_name"]),
+        vcard_rev=card["vcard_rev"],
+    )
+
+
+def contact_of(card: dict[str, Any], photo: bytes | None = None) -> vcard.Contact:
+    """The vCard contact of a card row (with its attendee's names and its event's name)."""
+    name = card["display_name"].strip()
+    family, given = _structured_name(name, card.get("first_name"), card.get("last_name"))
+    revised: datetime | None = card.get("updated_at")
+    return vcard.Contact(
+        uid=f"urn:uuid:{card['card_id']}",
+        formatted_name=name,
+        family_name=family,
+        given_name=given,
+        org=card.get("org_name"),
+        title=card.get("title"),
+        emails=tuple(filter(None, [card.get("email")])),
+        phones=tuple(filter(None, [card.get("phone")])),
+        links=(
+            *(vcard.Link(url, label) for label, url in links(card.get("links_json"))),
+            vcard.Link(card_url(card["card_id"]), "Digital card"),
+        ),
+        note=f"Met at {card['event_name']}" if card.get("event_name") else None,
+        photo_jpeg=photo,
+        revised_at=revised,
+        extensions=(("X-OUTREACHPASS-REV", str(card["vcard_rev"])),),
+    )
+
+
+def _structured_name(display_name: str, first: str | None, last: str | None) -> tuple[str, str]:
+    """(family, given) for N: the attendee's own names when the card still shows them (in either
+    order: "Taro Yamada" or "Yamada Taro"), else the whole display name as the given name."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if first and (display_name in (f"{first} {last}".strip(), f"{last} {first}".strip(), f"{last}{first}")):
+        return last, first
+    return "", display_name
+
+
+# --- QR codes ---------------------------------------------------------------------------------------
+
+
+QR_CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+def qr_image(raw_card_id: str, fmt: qr.Format) -> bytes:
+    """The QR code of the card's URL (?src=qr): from the S3 cache (qr/{tenant}/{card}.{fmt}, with a
+    qr_codes row) after the first request, rendered and stored on the first; NotFound when there
+    is no such card. A cached image of an outdated URL (the public domain changed) is replaced."""
+    card_id = parse_card_id(raw_card_id)
+    if card_id is None:
+        raise NotFound("card")
+    with system_tx() as conn:
+        tenant_id = cards_data.bind_card_tenant(conn, card_id)
+        if tenant_id is None:
+            raise NotFound("card", card_id)
+        cached = cards_data.qr_code(conn, tenant_id, card_id, fmt)
+    url = card_url(card_id, "qr")
+    if cached and cached["url_encoded"] == url:
+        try:
+            data = public_assets.get_object(cached["s3_key"], max_bytes=1024 * 1024)
+        except Exception as exc:  # S3 hiccup: render instead of failing
+            logger().warning("cached QR unreadable, rendering it again", extra={"error": type(exc).__name__})
+            data = None
+        if data:
+            return data
+    data = qr.render(url, fmt)
+    key = public_assets.qr_key(tenant_id, card_id, fmt)
+    public_assets.put_object(key, data, content_type=qr.MEDIA_TYPES[fmt], cache_control=QR_CACHE_CONTROL)
+    with tenant_tx(tenant_id) as conn:
+        cards_data.upsert_qr_code(conn, tenant_id, card_id, fmt, key, url)
+    logger().info("QR code rendered and cached", extra={"card_id": str(card_id), "format": fmt})
+    return data

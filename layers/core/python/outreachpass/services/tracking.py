@@ -1,0 +1,162 @@
+"""Engagement tracking rules for the public card routes: where a view came from, what device it
+was, which session, and what counts as a contact export.
+
+Every public action is recorded in the transaction that served it, with the tenant and event
+of the card. Tracking input is never trusted and never fails a page: an unknown `?src=`,
+a strange user agent, a malformed cookie or IP is normalised or dropped, never raised.
+The IP address is stored (INET) but never logged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import psycopg
+
+from outreachpass.data import cards_public as cards_data
+from outreachpass.data import tracking as tracking_data
+from outreachpass.db.connection import system_tx
+from outreachpass.errors import NotFound
+from outreachpass.integrations.useragent import MAX_USER_AGENT, classify
+
+# ?src= values -> card_view_events.source_type (the full names are accepted too).
+SOURCES: dict[str, str] = {
+    "qr": "qr_scan",
+    "qr_scan": "qr_scan",
+    "email": "email_link",
+    "email_link": "email_link",
+    "share": "share",
+    "direct": "direct_link",
+    "direct_link": "direct_link",
+}
+DEFAULT_SOURCE = "direct_link"
+# Referrers that mean "opened from a mail client" when the link carries no ?src=.
+_MAIL_REFERRER = re.compile(
+    r"(^|\.)(mail\.google\.com|outlook\.(live|office|office365)\.com|mail\.yahoo\.com|mail\.aol\.com|mail\.proton\.me"
+    r"|mail\.zoho\.[a-z.]+|webmail\.[a-z0-9.-]+|mail\.[a-z0-9-]+\.[a-z.]+|fastmail\.com|icloud\.com)$",
+    re.IGNORECASE,
+)
+
+# Beacon event types the card page may send; vcard_download is recorded by the vCard route itself.
+BEACON_TYPES = ("add_to_contacts", "copy_email", "share")
+
+SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+MAX_REFERRER = 2048
+MAX_SRC = 64
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is asking, as far as a public route can tell (built by the API layer from the request)."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+    referrer: str | None = None
+    session_id: str | None = None  # from the op_sid cookie, when it was valid
+
+
+def clean_ip(value: str | None) -> str | None:
+    if not value:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def clean_session(value: str | None) -> str | None:
+    return value if value and SESSION_PATTERN.match(value) else None
+
+
+def source_type(src: str | None, referrer: str | None) -> tuple[str, dict[str, Any]]:
+    """The view's source_type and what to keep in its metadata about how it was decided.
+
+    ?src= wins (qr, email, share, direct, or the full names); an unknown value is a direct
+    link (the raw value is kept in metadata). Without ?src=, a mail client's referrer means
+    email_link; anything else is a direct link."""
+    if src is not None and src != "":
+        raw = src.strip()[:MAX_SRC]
+        mapped = SOURCES.get(raw.lower())
+        if mapped:
+            return mapped, {}
+        return DEFAULT_SOURCE, {"src": raw}
+    host = _host(referrer)
+    if host and _MAIL_REFERRER.search(host):
+        return "email_link", {"source_hint": "referrer"}
+    return DEFAULT_SOURCE, {}
+
+
+def _host(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _common(visitor: Visitor) -> dict[str, Any]:
+    user_agent = (visitor.user_agent or "")[:MAX_USER_AGENT] or None
+    device = classify(user_agent)
+    return {
+        "user_agent": user_agent,
+        "ip_address": clean_ip(visitor.ip_address),
+        "device_type": device.device_type,
+        "session_id": clean_session(visitor.session_id),
+        "_device": device,
+    }
+
+
+def record_view(conn: psycopg.Connection, card: dict[str, Any], visitor: Visitor, src: str | None) -> dict[str, Any]:
+    """Record a card page view in the caller's (tenant-bound) transaction; returns view_event_id, is_unique."""
+    common = _common(visitor)
+    device = common.pop("_device")
+    source, metadata = source_type(src, visitor.referrer)
+    referrer = (visitor.referrer or "")[:MAX_REFERRER] or None
+    return tracking_data.insert_card_view(
+        conn,
+        {
+            **common,
+            "tenant_id": card["tenant_id"],
+            "event_id": card["event_id"],
+            "card_id": card["card_id"],
+            "source_type": source,
+            "referrer_url": referrer,
+            "browser": device.browser,
+            "os": device.os,
+            "metadata": metadata,
+        },
+    )
+
+
+def record_export(conn: psycopg.Connection, card: dict[str, Any], visitor: Visitor, export_type: str) -> int:
+    """Record a contact export of `card` in the caller's (tenant-bound) transaction."""
+    common = _common(visitor)
+    common.pop("_device")
+    return tracking_data.insert_contact_export(
+        conn,
+        {**common, "tenant_id": card["tenant_id"], "event_id": card["event_id"], "card_id": card["card_id"], "export_type": export_type},
+    )
+
+
+def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
+    """A beacon from the card page (add_to_contacts, copy_email, share): one resolver call and one
+    INSERT ... SELECT from the card. Raises NotFound (nothing written) for an unknown, deleted or
+    disabled-tenant card."""
+    if export_type not in BEACON_TYPES:  # the API layer validates first; this is the rule's own guard
+        raise ValueError(f"not a beacon type: {export_type}")
+    common = _common(visitor)
+    common.pop("_device")
+    with system_tx() as conn:
+        tenant_id = cards_data.bind_card_tenant(conn, card_id)
+        if tenant_id is None:
+            raise NotFound("card", card_id)
+        export_id = tracking_data.insert_contact_export_for_card(conn, tenant_id, card_id, {**common, "export_type": export_type})
+        if export_id is None:
+            raise NotFound("card", card_id)
+    return export_id
