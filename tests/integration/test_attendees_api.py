@@ -286,3 +286,30 @@ def test_exhibitors_read_but_do_not_write(call_route, tenant):
         assert (response.status, response.json["error"]["code"]) == (403, "FORBIDDEN"), (method, path)
     user = claims_for_role(tenant, "user")
     assert call_route("PATCH", f"{ADMIN}/attendees/{attendee['attendee_id']}", claims=user, json_body={"title": "Dr"}).status == 200
+
+
+def test_search_can_use_its_indexes_as_the_application_role(tenant, database):
+    """Under RLS only leakproof conditions drive an index scan: the search condition must be one
+    (a `lower(col) LIKE` would walk the whole event for a rare prefix)."""
+    from outreachpass.data.attendees import SEARCH_CONDITION
+
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO attendees (tenant_id, event_id, first_name, last_name, email) "
+            "SELECT %s, %s, 'Name' || i, 'Last' || i, 'person' || i || '@example.com' FROM generate_series(1, 500) i",
+            (tenant["id"], tenant["event_id"]),
+        )
+        conn.execute("ANALYZE attendees")
+    with psycopg.connect(database.app_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant["id"]),))
+        # Take the plain "walk the event in order" plans away: what is left shows what the condition allows.
+        conn.execute("SET LOCAL enable_indexscan = off")
+        conn.execute("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(row[0] for row in conn.execute(
+            f"EXPLAIN SELECT attendee_id FROM attendees WHERE tenant_id = %(t)s AND event_id = %(e)s AND {SEARCH_CONDITION} "
+            "ORDER BY created_at DESC, attendee_id DESC LIMIT 51",
+            {"t": tenant["id"], "e": tenant["event_id"], "q": "Zzz"},
+            prepare=False,
+        ))
+    for index in ("idx_attendees_event_search_email", "idx_attendees_event_search_name", "idx_attendees_event_search_last_name"):
+        assert index in plan, plan

@@ -46,9 +46,11 @@ def get(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, *, for_upd
     ).fetchone()
 
 
-def _like_prefix(text: str) -> str:
-    """A LIKE pattern matching values that start with `text` (its own % _ and \\ taken literally)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+# Leakproof (starts_with on plain columns): usable by the idx_attendees_event_search_* indexes under RLS.
+SEARCH_CONDITION = (
+    "(starts_with(search_email, lower(%(q)s)) OR starts_with(search_name, lower(%(q)s))"
+    " OR starts_with(search_last_name, lower(%(q)s)))"
+)
 
 
 def list_page(
@@ -60,23 +62,14 @@ def list_page(
     limit: int,
     cursor: Cursor | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """An event's attendees, newest first. `q` (lower-cased by the caller) matches the start of the
-    e-mail, the first name, the last name or the full name ("ada lov"), using the
-    idx_attendees_event_* text_pattern_ops indexes."""
+    """An event's attendees, newest first. `q` matches the start of the e-mail, the first name, the
+    last name or the full name ("ada lov"), in any case: starts_with() on the stored search keys
+    (V0100), leakproof, so the idx_attendees_event_search_* indexes serve it under RLS."""
     conditions = ["tenant_id = %(tenant_id)s", "event_id = %(event_id)s"]
     params: dict[str, Any] = {"tenant_id": tenant_id, "event_id": event_id, "limit": limit + 1}
     if q:
-        params["q"] = _like_prefix(q)
-        matches = [
-            "lower(email) LIKE %(q)s",
-            "lower(first_name) LIKE %(q)s",
-            "lower(last_name) LIKE %(q)s",
-        ]
-        first_word = q.split(" ", 1)[0]
-        if first_word != q:
-            params["first_word"] = _like_prefix(first_word)
-            matches.append("(lower(first_name) LIKE %(first_word)s AND lower(concat_ws(' ', first_name, last_name)) LIKE %(q)s)")
-        conditions.append("(" + " OR ".join(matches) + ")")
+        params["q"] = q
+        conditions.append(SEARCH_CONDITION)
     if cursor:
         conditions.append("(created_at, attendee_id) < (%(after_created)s, %(after_id)s)")
         params.update(after_created=cursor.created_at, after_id=cursor.id)

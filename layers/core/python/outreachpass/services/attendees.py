@@ -63,7 +63,7 @@ def list_attendees(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """An event's attendees, newest first; `q` matches the start of the name or e-mail, any case."""
     after = Cursor.decode(cursor)
-    search = " ".join((q or "").split()).lower() or None  # "  Ada   LOV " -> "ada lov"
+    search = " ".join((q or "").split()) or None  # "  Ada   LOV " -> "Ada LOV" (lower-cased by the database)
     with tenant_tx(principal.tenant_id) as conn:
         if events_data.get(conn, principal.tenant_id, event_id) is None:
             raise NotFound("event", event_id)
