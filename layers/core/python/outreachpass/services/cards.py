@@ -7,7 +7,7 @@ change (wallet pass refreshes and pushes, cached QR codes, ...).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import psycopg
@@ -15,9 +15,11 @@ import psycopg
 from outreachpass.data import cards as cards_data
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
-from outreachpass.models.cards import CardUpdate
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
+
+if TYPE_CHECKING:  # the request model pulls in e-mail validation: only the card routes need it
+    from outreachpass.models.cards import CardUpdate
 
 # The display fields a card copies from its attendee (links are merged key by key).
 DERIVED_FIELDS = ("display_name", "email", "phone", "org_name", "title")
@@ -52,12 +54,19 @@ def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]
     after = cards_data.bump_rev(conn, tenant_id, card["card_id"])
     if after is None:  # the caller holds the row; it cannot vanish in its own transaction
         raise NotFound("card", card["card_id"])
+    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet_push).
+    from outreachpass.services.wallet import on_card_changed
+
+    on_card_changed(conn, tenant_id, after)
     return after
 
 
 def card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted (its attendee was deleted): its public page, vCard and QR answer
     404 from now on. Hook for what must follow (void its wallet passes); nothing else to do yet."""
+    from outreachpass.services.wallet import on_card_deleted
+
+    on_card_deleted(conn, tenant_id, card)  # its wallet passes are voided (pushed after commit)
 
 
 def card_url(card_id: UUID | str) -> str:
