@@ -70,7 +70,7 @@ def tokens(local_stack, database):
 
 
 def concrete_path(route: routes.Route) -> str:
-    return re.sub(r"\{\w+\}", lambda _: str(uuid.uuid4()), route.path)
+    return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), route.path)
 
 
 @pytest.mark.parametrize("role", ROLES)
