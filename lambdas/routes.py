@@ -95,6 +95,19 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class UploadTrigger:
+    """An S3 event notification: an object created in `bucket` under `prefix` (and ending in
+    `suffix`) puts an s3:ObjectCreated:* event on `queue`. The queue's policy must let
+    s3.amazonaws.com SendMessage with aws:SourceArn = the bucket (and SSE-SQS, not a KMS key S3
+    cannot use). Locally, local/aws.py configures moto, which delivers the same events."""
+
+    bucket: Literal["assets", "uploads", "archive"]
+    prefix: str
+    queue: str
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class TopicConsumer:
     """A consumer of an SNS topic (SES configuration-set events)."""
 
@@ -140,6 +153,10 @@ ROUTES: tuple[Route, ...] = (
     # Cards
     Route("GET", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_get", roles=EVERYONE, summary="Read a card"),
     Route("PATCH", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_update", roles=EDITORS, summary="Update a card"),
+    # CSV imports and the jobs they (and passes, emails, images) run as
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports", "handlers.admin.imports_create", roles=EDITORS, summary="Start a CSV import of attendees (presigned PUT, or the CSV in the body)",
+          needs=Needs(buckets=(BucketGrant("uploads", "write", "imports/"),), send_queues=("imports",), memory_mb=512)),
+    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}", "handlers.admin.jobs_get", roles=EVERYONE, summary="A job's status, counts and errors"),
     # Users (Cognito accounts with custom:tenant_id and custom:role); listing reads the database only
     Route("GET", f"{ADMIN_PREFIX}/users", "handlers.admin.users_list", roles=ADMIN, summary="List users"),
     Route("POST", f"{ADMIN_PREFIX}/users", "handlers.admin.users_invite", roles=ADMIN, needs=Needs(cognito_admin=True), summary="Invite a user"),
@@ -158,11 +175,20 @@ QUEUES: tuple[Queue, ...] = (
     Queue("wallet_push", visibility_timeout_s=60),
 )
 
-WORKERS: tuple[Worker, ...] = ()
+WORKERS: tuple[Worker, ...] = (
+    # One CSV per message: the import is one transaction of up to 200,000 rows.
+    Worker("import_attendees", "imports", "handlers.workers.import_attendees", batch_size=1,
+           needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), memory_mb=1024, timeout_s=600)),
+)
 
 SCHEDULES: tuple[Schedule, ...] = ()
 
 TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = ()
+
+# Uploads that start work by themselves (the CDK stack adds these notifications; local/aws.py too).
+UPLOAD_TRIGGERS: tuple[UploadTrigger, ...] = (
+    UploadTrigger("uploads", prefix="imports/", suffix="upload.csv", queue="imports"),  # CSV imports (presigned PUT)
+)
 
 # Logical secrets the functions may read (Secrets Manager names: outreachpass/<stage>/<name>).
 SECRETS: tuple[str, ...] = ("apple_pass", "google_wallet", "tracking_hmac", "apns")

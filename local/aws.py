@@ -144,6 +144,7 @@ class LocalAws:
         resources = AwsResources(endpoint_url=self.endpoint_url, region=self.config.region)
         self._buckets(resources)
         self._queues(resources)
+        self._upload_triggers(resources)
         self._ses(resources)
         self._secrets(resources)
         return resources
@@ -171,6 +172,28 @@ class LocalAws:
                 dlq_url=dlq_url,
                 dlq_arn=dlq_arn,
                 max_receive_count=queue.max_receive_count,
+            )
+
+    def _upload_triggers(self, resources: AwsResources) -> None:
+        """S3 -> SQS notifications of routes.UPLOAD_TRIGGERS; moto delivers them as S3 does
+        (including the s3:TestEvent it sends when a configuration is put)."""
+        s3 = self.client("s3")
+        by_bucket: dict[str, list[dict[str, Any]]] = {}
+        for index, trigger in enumerate(routes.UPLOAD_TRIGGERS):
+            rules = [{"Name": "prefix", "Value": trigger.prefix}]
+            if trigger.suffix:
+                rules.append({"Name": "suffix", "Value": trigger.suffix})
+            by_bucket.setdefault(trigger.bucket, []).append(
+                {
+                    "Id": f"{trigger.queue}-{index}",
+                    "QueueArn": resources.queues[trigger.queue].arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": rules}},
+                }
+            )
+        for bucket, configurations in by_bucket.items():
+            s3.put_bucket_notification_configuration(
+                Bucket=resources.buckets[bucket], NotificationConfiguration={"QueueConfigurations": configurations}
             )
 
     @staticmethod
