@@ -138,6 +138,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_create", roles=ADMIN, summary="Create a brand"),
     Route("GET", f"{ADMIN_PREFIX}/brands/{{brand_id}}", "handlers.admin.brands_get", roles=ADMIN, summary="Read a brand"),
     Route("PATCH", f"{ADMIN_PREFIX}/brands/{{brand_id}}", "handlers.admin.brands_update", roles=ADMIN, summary="Update a brand"),
+    Route("POST", f"{ADMIN_PREFIX}/brands/{{brand_id}}/logo", "handlers.admin.brands_logo_upload", roles=ADMIN, summary="Start a logo upload (presigned POST; the image worker renders it)",
+          needs=Needs(buckets=(BucketGrant("uploads", "write", "images/"),))),
     # Events
     Route("GET", f"{ADMIN_PREFIX}/events", "handlers.admin.events_list", roles=EVERYONE, summary="List events"),
     Route("POST", f"{ADMIN_PREFIX}/events", "handlers.admin.events_create", roles=EDITORS, summary="Create an event"),
@@ -153,6 +155,8 @@ ROUTES: tuple[Route, ...] = (
     # Cards
     Route("GET", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_get", roles=EVERYONE, summary="Read a card"),
     Route("PATCH", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_update", roles=EDITORS, summary="Update a card"),
+    Route("POST", f"{ADMIN_PREFIX}/cards/{{card_id}}/avatar", "handlers.admin.cards_avatar_upload", roles=EDITORS, summary="Start an avatar upload (presigned POST; the image worker renders it)",
+          needs=Needs(buckets=(BucketGrant("uploads", "write", "images/"),))),
     # CSV imports and the jobs they (and passes, emails, images) run as
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports", "handlers.admin.imports_create", roles=EDITORS, summary="Start a CSV import of attendees (presigned PUT, or the CSV in the body)",
           needs=Needs(buckets=(BucketGrant("uploads", "write", "imports/"),), send_queues=("imports",), memory_mb=512)),
@@ -179,6 +183,9 @@ WORKERS: tuple[Worker, ...] = (
     # One CSV per message: the import is one transaction of up to 200,000 rows.
     Worker("import_attendees", "imports", "handlers.workers.import_attendees", batch_size=1,
            needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), memory_mb=1024, timeout_s=600)),
+    Worker("process_image", "images", "handlers.workers.process_image", batch_size=5,
+           needs=Needs(buckets=(BucketGrant("uploads", "read", "images/"), BucketGrant("assets", "write", "avatars/"),
+                                BucketGrant("assets", "write", "logos/")), memory_mb=1024, timeout_s=90)),
 )
 
 SCHEDULES: tuple[Schedule, ...] = ()
@@ -188,6 +195,7 @@ TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = ()
 # Uploads that start work by themselves (the CDK stack adds these notifications; local/aws.py too).
 UPLOAD_TRIGGERS: tuple[UploadTrigger, ...] = (
     UploadTrigger("uploads", prefix="imports/", suffix="upload.csv", queue="imports"),  # CSV imports (presigned PUT)
+    UploadTrigger("uploads", prefix="images/", suffix="/upload", queue="images"),  # avatars and logos (presigned POST)
 )
 
 # Logical secrets the functions may read (Secrets Manager names: outreachpass/<stage>/<name>).
