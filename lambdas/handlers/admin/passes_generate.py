@@ -1,0 +1,34 @@
+"""POST /api/v1/admin/events/{event_id}/passes: generate wallet passes for all or some of an
+event's cards, as a job (202; follow it at /api/v1/admin/jobs/{job_id}).
+
+Body (all optional): `card_ids` or `attendee_ids` (default: every live card of the event),
+`platforms` (default ["apple", "google"]), `force` (regenerate passes already current).
+Unknown ids are a 400 naming them; an unknown event a 404.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+
+from outreachpass.api import current_principal, http_handler, new_router, ok
+from outreachpass.models.envelope import Envelope
+from outreachpass.models.wallet import PassesGenerate, PassJobOut
+from outreachpass.services.wallet_jobs import start_pass_job
+
+router = new_router()
+
+
+@router.post(
+    "/api/v1/admin/events/<event_id>/passes",
+    status_code=202,
+    summary="Generate wallet passes (job)",
+    description="Starts a pass-generation job for the event's cards on the chosen platforms; returns the job (202).",
+)
+def passes_generate(event_id: UUID, body: PassesGenerate) -> Response[Envelope[PassJobOut]]:
+    job = start_pass_job(current_principal(), event_id, body)
+    return ok(job, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})
+
+
+handler = http_handler(router, roles=("admin", "user"))
