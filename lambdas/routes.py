@@ -133,6 +133,22 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(buckets=(BucketGrant("assets", "read_write", "qr/"),), memory_mb=512)),
     Route("POST", "/api/track/events", "handlers.track.events_beacon", roles=None, summary="Card page beacon (add_to_contacts, copy_email, share)",
           needs=Needs(memory_mb=512)),
+    # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
+    # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
+    Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",
+          needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
+    Route("GET", "/c/{card_id}/wallet/google", "handlers.public.wallet_google", roles=None, summary="302 to the card's Google Wallet save link",
+          needs=Needs(secrets=("google_wallet",), memory_mb=512, timeout_s=20)),
+    Route("POST", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}/{serial}", "handlers.wallet.device_register", roles=None,
+          summary="Apple Wallet: register a device for a pass's updates"),
+    Route("DELETE", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}/{serial}", "handlers.wallet.device_unregister", roles=None,
+          summary="Apple Wallet: unregister a device"),
+    Route("GET", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}", "handlers.wallet.device_updates", roles=None,
+          summary="Apple Wallet: serials of the device's passes updated since a tag"),
+    Route("GET", "/wallet/v1/passes/{pass_type_id}/{serial}", "handlers.wallet.pass_latest", roles=None, summary="Apple Wallet: the latest version of a pass",
+          needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
+    Route("POST", "/wallet/v1/log", "handlers.wallet.device_log", roles=None, summary="Apple Wallet: device logs about the web service",
+          needs=Needs(database=False, timeout_s=5)),
     # Brands
     Route("GET", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_list", roles=ADMIN, summary="List brands"),
     Route("POST", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_create", roles=ADMIN, summary="Create a brand"),
@@ -146,6 +162,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_get", roles=EVERYONE, summary="Read an event"),
     Route("PATCH", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_update", roles=EDITORS, summary="Update an event"),
     Route("DELETE", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_archive", roles=EDITORS, summary="Archive an event"),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/passes", "handlers.admin.passes_generate", roles=EDITORS,
+          summary="Generate wallet passes for all or some attendees: a job", needs=Needs(send_queues=("passes",))),
     # Attendees (creating one creates its card; updating one updates the card)
     Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_list", roles=EVERYONE, summary="List or search an event's attendees"),
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_create", roles=EDITORS, summary="Add an attendee (and its card)"),
@@ -180,6 +198,14 @@ QUEUES: tuple[Queue, ...] = (
 )
 
 WORKERS: tuple[Worker, ...] = (
+    # Wallet: bulk pass generation (Apple .pkpass kept in S3 for e-mails, Google objects inserted), and the
+    # refresh of a changed card's wallets (APNs pushes, Google object PATCH).
+    Worker("generate_passes", "passes", "handlers.workers.generate_passes", batch_size=2,
+           needs=Needs(secrets=("apple_pass", "google_wallet"), send_queues=("passes",),
+                       buckets=(BucketGrant("assets", "read_write", "passes/"), BucketGrant("assets", "read", "logos/")),
+                       memory_mb=1024, timeout_s=240)),
+    Worker("wallet_push", "wallet_push", "handlers.workers.wallet_push", batch_size=10,
+           needs=Needs(secrets=("apple_pass", "apns", "google_wallet"), memory_mb=512, timeout_s=50)),
     # One CSV per message: the import is one transaction of up to 200,000 rows.
     Worker("import_attendees", "imports", "handlers.workers.import_attendees", batch_size=1,
            needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), memory_mb=1024, timeout_s=600)),
@@ -188,7 +214,11 @@ WORKERS: tuple[Worker, ...] = (
                                 BucketGrant("assets", "write", "logos/")), memory_mb=1024, timeout_s=90)),
 )
 
-SCHEDULES: tuple[Schedule, ...] = ()
+SCHEDULES: tuple[Schedule, ...] = (
+    # Wallet: relays committed card changes from the push outbox to the wallet_push queue.
+    Schedule("wallet_outbox_relay", "handlers.jobs.wallet_outbox_relay", "rate(1 minute)",
+             needs=Needs(send_queues=("wallet_push",), timeout_s=50)),
+)
 
 TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = ()
 
