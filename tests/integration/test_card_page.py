@@ -362,3 +362,36 @@ def _jpeg() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (150, 150), (200, 120, 40)).save(out, format="JPEG", quality=80)
     return out.getvalue()
+
+
+def test_avatar_and_logo_come_from_the_assets_bucket_and_the_csp_allows_exactly_that(
+    call_route, database, tenant_factory, app_env, admin_conn, local_stack
+):
+    from urllib.parse import urlsplit
+
+    card = make_card(database, tenant_factory())
+    tenant_id, card_id = card["tenant_id"], card["card_id"]
+    avatar_key = f"avatars/{tenant_id}/{card_id}/job/avatar.jpg"
+    logo_key = f"logos/{tenant_id}/{card['brand_id']}/job/logo.png"
+    admin_conn.execute("UPDATE cards SET avatar_s3_key = %s WHERE card_id = %s", (avatar_key, card_id))
+    admin_conn.execute("UPDATE brands SET theme_json = theme_json || jsonb_build_object('logo_s3_key', %s::text) WHERE brand_id = %s",
+                       (logo_key, card["brand_id"]))
+    response = call_route("GET", f"/c/{card_id}")
+    images = re.findall(r'<img src="([^"]+)"', response.text)
+    assert len(images) == 2
+    assert any(avatar_key in url for url in images) and any(logo_key in url for url in images)
+    assert all("X-Amz-Signature=" in url for url in images)
+    origin = "{0.scheme}://{0.netloc}".format(urlsplit(images[0].replace("&amp;", "&")))
+    assert f"img-src 'self' data: {origin};" in response.headers["content-security-policy"]
+    avatar_url = next(url for url in images if avatar_key in url)
+    assert f'<meta property="og:image" content="{avatar_url}">' in response.text
+
+
+def test_asset_keys_of_another_tenant_are_never_presigned(call_route, database, tenant_factory, app_env, admin_conn, local_stack):
+    card = make_card(database, tenant_factory())
+    other = tenant_factory()
+    admin_conn.execute("UPDATE cards SET avatar_s3_key = %s WHERE card_id = %s", (f"avatars/{other}/x/avatar.jpg", card["card_id"]))
+    response = call_route("GET", f"/c/{card['card_id']}")
+    assert "<img" not in response.text and str(other) not in response.text
+    assert "img-src 'self' data:;" in response.headers["content-security-policy"]
+    assert ">AL<" in response.text.replace("\n", "").replace(" ", "")  # the initials instead

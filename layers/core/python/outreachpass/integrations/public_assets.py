@@ -9,8 +9,7 @@ One place decides how a browser reaches an asset (the card page's <img>, og:imag
 Only keys under the tenant's own prefixes are ever turned into URLs (a theme or a card
 cannot point the page at another tenant's objects).
 
-The S3 calls here are deliberately minimal (get / put of small objects); they belong in a
-shared storage integration once one exists.
+S3 itself is reached through integrations/storage.py (SigV4 presigning, size-capped reads).
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from __future__ import annotations
 import os
 from uuid import UUID
 
-from outreachpass.config import settings
-from outreachpass.integrations.aws import client
+from outreachpass.integrations import storage
 from outreachpass.observability import logger
 
 ASSETS = "assets"
@@ -68,9 +66,7 @@ def browser_url(key: str | None, tenant_id: UUID) -> str | None:
 
         return f"{base}/{quote(key)}"
     try:
-        return client("s3").generate_presigned_url(
-            "get_object", Params={"Bucket": settings().bucket(ASSETS), "Key": key}, ExpiresIn=PRESIGN_TTL_S
-        )
+        return storage.presign_get(ASSETS, key, expires_s=PRESIGN_TTL_S)
     except Exception as exc:  # a missing image must not take the card page down
         logger().warning("could not presign an asset URL", extra={"error": type(exc).__name__})
         return None
@@ -78,29 +74,14 @@ def browser_url(key: str | None, tenant_id: UUID) -> str | None:
 
 def get_object(key: str, *, max_bytes: int) -> bytes | None:
     """The object's bytes; None when it does not exist or is larger than max_bytes."""
-    s3 = client("s3")
     try:
-        found = s3.get_object(Bucket=settings().bucket(ASSETS), Key=key)
-    except s3.exceptions.NoSuchKey:
+        return storage.get_bytes(ASSETS, key, max_bytes=max_bytes)
+    except (storage.ObjectNotFound, storage.ObjectTooLarge):
         return None
-    except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-        if code in ("NoSuchKey", "404", "NotFound"):
-            return None
-        raise
-    body = found["Body"]
-    try:
-        if (found.get("ContentLength") or 0) > max_bytes:
-            return None
-        return body.read(max_bytes + 1)[: max_bytes + 1] if max_bytes else body.read()
-    finally:
-        body.close()
 
 
 def put_object(key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
-    client("s3").put_object(
-        Bucket=settings().bucket(ASSETS), Key=key, Body=data, ContentType=content_type, CacheControl=cache_control
-    )
+    storage.put_bytes(ASSETS, key, data, content_type=content_type, cache_control=cache_control)
 
 
 def vcard_photo(tenant_id: UUID, card_id: UUID) -> bytes | None:

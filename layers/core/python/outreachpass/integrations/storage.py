@@ -112,6 +112,13 @@ def presign_post(
     )
 
 
+def presign_get(bucket: str, key: str, *, expires_s: int = DEFAULT_EXPIRES_S) -> str:
+    """A URL to GET one object for `expires_s` (the card page's avatar and logo)."""
+    return _presigner().generate_presigned_url(
+        "get_object", Params={"Bucket": bucket_name(bucket), "Key": key}, ExpiresIn=expires_s
+    )
+
+
 def head(bucket: str, key: str) -> dict[str, Any] | None:
     """The object's metadata (ContentLength, ContentType, ETag, Metadata), or None when absent."""
     try:

@@ -1,10 +1,11 @@
 """The public faces of a card: its branded page, its vCard and its QR codes.
 
 Each request resolves the card's tenant with the SECURITY DEFINER resolver and continues in
-that same transaction under row-level security (data/cards_public.bind_card_tenant): one
-resolver statement, one query joining card, attendee, event and brand, and the tracking
-insert. A malformed id, an unknown card, a deleted card and a card of a disabled tenant are
-all the same "not found", and nothing is recorded for them.
+that same transaction under row-level security (data/cards_public): one resolver statement,
+one query joining card, attendee, event and brand, and the tracking insert, sent together
+in one pipeline (BEGIN, one exchange, COMMIT). A malformed id, an unknown card, a deleted
+card and a card of a disabled tenant are all the same "not found", and nothing is recorded
+for them.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.data import cards_public as cards_data
+from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import public_assets, qr, vcard
 from outreachpass.observability import logger
-from outreachpass.services.tracking import Visitor, record_export, record_view
+from outreachpass.services.tracking import Visitor, export_values, view_values
 
 DEFAULT_THEME = {
     "primary_color": "#1f2937",
@@ -131,15 +133,12 @@ def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardP
     card_id = parse_card_id(raw_card_id)
     if card_id is None:
         return None
+    values = view_values(visitor, src)
     with system_tx() as conn:
-        tenant_id = cards_data.bind_card_tenant(conn, card_id)
-        if tenant_id is None:
-            return None
-        card = cards_data.public_card(conn, tenant_id, card_id)
-        if card is None:
-            return None
-        view = record_view(conn, card, visitor, src)
-    return _page(card, visitor, view)
+        card, view = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_card_view(c, card_id, values))
+    if card is None:
+        return None
+    return _page(card, visitor, view or {})
 
 
 def _page(card: dict[str, Any], visitor: Visitor, view: dict[str, Any]) -> CardPage:
@@ -279,13 +278,12 @@ def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
     card_id = parse_card_id(raw_card_id)
     if card_id is None:
         raise NotFound("card")
+    values = export_values(visitor, "vcard_download")
     with system_tx() as conn:
-        tenant_id = cards_data.bind_card_tenant(conn, card_id)
-        card = cards_data.public_card(conn, tenant_id, card_id) if tenant_id else None
-        if card is None:
-            raise NotFound("card", card_id)
-        record_export(conn, card, visitor, "vcard_download")
-    photo = public_assets.vcard_photo(tenant_id, card_id) if card.get("avatar_s3_key") else None
+        card, _ = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_contact_export(c, card_id, values))
+    if card is None:
+        raise NotFound("card", card_id)
+    photo = public_assets.vcard_photo(card["tenant_id"], card_id) if card.get("avatar_s3_key") else None
     return VCardFile(
         text=vcard.render(contact_of(card, photo)),
         content_disposition=vcard.content_disposition(card["display_name"]),

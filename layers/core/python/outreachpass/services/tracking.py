@@ -16,13 +16,11 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import cards_public as cards_data
 from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
-from outreachpass.integrations.useragent import MAX_USER_AGENT, classify
+from outreachpass.integrations.useragent import MAX_USER_AGENT, DeviceInfo, classify
 
 # ?src= values -> card_view_events.source_type (the full names are accepted too).
 SOURCES: dict[str, str] = {
@@ -44,6 +42,7 @@ _MAIL_REFERRER = re.compile(
 
 # Beacon event types the card page may send; vcard_download is recorded by the vCard route itself.
 BEACON_TYPES = ("add_to_contacts", "copy_email", "share")
+EXPORT_TYPES = ("vcard_download", *BEACON_TYPES)
 
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_REFERRER = 2048
@@ -100,63 +99,49 @@ def _host(url: str | None) -> str | None:
         return None
 
 
-def _common(visitor: Visitor) -> dict[str, Any]:
+def _visitor_values(visitor: Visitor) -> tuple[dict[str, Any], DeviceInfo]:
     user_agent = (visitor.user_agent or "")[:MAX_USER_AGENT] or None
     device = classify(user_agent)
-    return {
+    values = {
         "user_agent": user_agent,
         "ip_address": clean_ip(visitor.ip_address),
         "device_type": device.device_type,
         "session_id": clean_session(visitor.session_id),
-        "_device": device,
+    }
+    return values, device
+
+
+def view_values(visitor: Visitor, src: str | None) -> dict[str, Any]:
+    """The columns of a card view by this visitor (data.tracking.queue_card_view)."""
+    values, device = _visitor_values(visitor)
+    source, metadata = source_type(src, visitor.referrer)
+    return {
+        **values,
+        "source_type": source,
+        "referrer_url": (visitor.referrer or "")[:MAX_REFERRER] or None,
+        "browser": device.browser,
+        "os": device.os,
+        "metadata": metadata,
     }
 
 
-def record_view(conn: psycopg.Connection, card: dict[str, Any], visitor: Visitor, src: str | None) -> dict[str, Any]:
-    """Record a card page view in the caller's (tenant-bound) transaction; returns view_event_id, is_unique."""
-    common = _common(visitor)
-    device = common.pop("_device")
-    source, metadata = source_type(src, visitor.referrer)
-    referrer = (visitor.referrer or "")[:MAX_REFERRER] or None
-    return tracking_data.insert_card_view(
-        conn,
-        {
-            **common,
-            "tenant_id": card["tenant_id"],
-            "event_id": card["event_id"],
-            "card_id": card["card_id"],
-            "source_type": source,
-            "referrer_url": referrer,
-            "browser": device.browser,
-            "os": device.os,
-            "metadata": metadata,
-        },
-    )
-
-
-def record_export(conn: psycopg.Connection, card: dict[str, Any], visitor: Visitor, export_type: str) -> int:
-    """Record a contact export of `card` in the caller's (tenant-bound) transaction."""
-    common = _common(visitor)
-    common.pop("_device")
-    return tracking_data.insert_contact_export(
-        conn,
-        {**common, "tenant_id": card["tenant_id"], "event_id": card["event_id"], "card_id": card["card_id"], "export_type": export_type},
-    )
+def export_values(visitor: Visitor, export_type: str) -> dict[str, Any]:
+    """The columns of a contact export by this visitor (data.tracking.queue_contact_export)."""
+    if export_type not in EXPORT_TYPES:
+        raise ValueError(f"not an export type: {export_type}")
+    values, _ = _visitor_values(visitor)
+    return {**values, "export_type": export_type}
 
 
 def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
-    """A beacon from the card page (add_to_contacts, copy_email, share): one resolver call and one
-    INSERT ... SELECT from the card. Raises NotFound (nothing written) for an unknown, deleted or
-    disabled-tenant card."""
+    """A beacon from the card page (add_to_contacts, copy_email, share): the resolver and one
+    INSERT ... SELECT from the card, pipelined. Raises NotFound (nothing written) for an unknown,
+    deleted or disabled-tenant card."""
     if export_type not in BEACON_TYPES:  # the API layer validates first; this is the rule's own guard
         raise ValueError(f"not a beacon type: {export_type}")
-    common = _common(visitor)
-    common.pop("_device")
+    values = export_values(visitor, export_type)
     with system_tx() as conn:
-        tenant_id = cards_data.bind_card_tenant(conn, card_id)
-        if tenant_id is None:
-            raise NotFound("card", card_id)
-        export_id = tracking_data.insert_contact_export_for_card(conn, tenant_id, card_id, {**common, "export_type": export_type})
-        if export_id is None:
-            raise NotFound("card", card_id)
-    return export_id
+        row = cards_data.record_for_card(conn, card_id, lambda c: tracking_data.queue_contact_export(c, card_id, values))
+    if row is None:
+        raise NotFound("card", card_id)
+    return row["export_event_id"]
