@@ -148,6 +148,7 @@ class LocalStack:
         )
         if config.background_workers:
             self.poller.start()
+            self.wallet.start_relay()  # the wallet_outbox_relay schedule, every few seconds
         self.server.start()
         self._started = True
         log.info("local stack up: api %s, aws %s, database %s", self.api_url, endpoint, redact(self.db_urls.app_url))
@@ -196,6 +197,8 @@ class LocalStack:
         if self.poller is not None:
             self.poller.stop()
             self.poller = None
+        if self.wallet is not None:
+            self.wallet.stop_relay()
         _reset_runtime_safely()
         self._restore_env()
         self.moto.stop()
