@@ -25,7 +25,7 @@ import logging
 import os
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ GOOGLE_CLIENT_EMAIL = "wallet-local@outreachpass-local.iam.gserviceaccount.com"
 # Apple's OID for the Pass Type ID certificate's extended key usage.
 APPLE_PASS_EKU = "1.2.840.113635.100.4.14"  # noqa: S105 (an OID)
 RENEW_BEFORE = timedelta(days=30)
+RELAY_INTERVAL_S = 2.0
 
 _lock = threading.Lock()
 
@@ -85,12 +86,41 @@ class WalletFiles:
 
 @dataclass
 class LocalWallet:
-    """What the local stack keeps: the files, the secret values and the installed fakes."""
+    """What the local stack keeps: the files, the secret values and the installed fakes, and
+    the local stand-in for the wallet_outbox_relay schedule (EventBridge runs it in AWS)."""
 
     files: WalletFiles
     secrets: dict[str, dict[str, Any]]
     apns: Any = None  # local.wallet_fakes.FakeApns
     google: Any = None  # local.wallet_fakes.FakeGoogleWallet
+    _relay: threading.Thread | None = field(default=None, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def start_relay(self, interval_s: float = RELAY_INTERVAL_S) -> None:
+        """Relay committed card changes to the wallet_push queue every few seconds (`make dev`),
+        so a change reaches the (fake) devices while you watch. Never raises into the stack."""
+        if self._relay is not None:
+            return
+        self._stop.clear()
+        # Imported here, not in the thread: concurrent first imports of a package on two threads
+        # can see each other's half-initialised modules.
+        from outreachpass.services.wallet_push import dispatch_outbox
+
+        def loop() -> None:
+            while not self._stop.wait(interval_s):
+                try:
+                    dispatch_outbox()
+                except Exception:
+                    log.warning("wallet: the local outbox relay failed; it tries again in %.0f s", interval_s, exc_info=True)
+
+        self._relay = threading.Thread(target=loop, name="wallet-outbox-relay", daemon=True)
+        self._relay.start()
+
+    def stop_relay(self) -> None:
+        self._stop.set()
+        if self._relay is not None:
+            self._relay.join(timeout=10)
+            self._relay = None
 
 
 def wallet_files(data_dir: Path) -> WalletFiles:
