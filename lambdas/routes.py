@@ -164,6 +164,13 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", f"{ADMIN_PREFIX}/events/{{event_id}}", "handlers.admin.events_archive", roles=EDITORS, summary="Archive an event"),
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/passes", "handlers.admin.passes_generate", roles=EDITORS,
           summary="Generate wallet passes for all or some attendees: a job", needs=Needs(send_queues=("passes",))),
+    # Email: send each attendee their card (a job on the emails queue), and track it
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/emails", "handlers.admin.emails_send", roles=EDITORS,
+          summary="Email attendees their card (all, a list, or those not yet sent): a job", needs=Needs(send_queues=("emails",))),
+    Route("GET", "/api/track/email/open/{pixel}", "handlers.track.email_open", roles=None,
+          summary="Open pixel of a card email (<message_id>.gif): always a 1x1 GIF", needs=Needs(timeout_s=5)),
+    Route("GET", "/api/track/email/click/{message_id}", "handlers.track.email_click", roles=None,
+          summary="Tracked link of a card email: 302 only to a link of that message", needs=Needs(secrets=("tracking_hmac",), timeout_s=5)),
     # Attendees (creating one creates its card; updating one updates the card)
     Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_list", roles=EVERYONE, summary="List or search an event's attendees"),
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_create", roles=EDITORS, summary="Add an attendee (and its card)"),
@@ -198,6 +205,9 @@ QUEUES: tuple[Queue, ...] = (
 )
 
 WORKERS: tuple[Worker, ...] = (
+    # One message = up to 50 attendees; sending stays under the SES rate with in-process backoff.
+    Worker("send_emails", "emails", "handlers.workers.send_emails", batch_size=2,
+           needs=Needs(send_email=True, memory_mb=512, timeout_s=120)),
     # Wallet: bulk pass generation (Apple .pkpass kept in S3 for e-mails, Google objects inserted), and the
     # refresh of a changed card's wallets (APNs pushes, Google object PATCH).
     Worker("generate_passes", "passes", "handlers.workers.generate_passes", batch_size=2,
@@ -220,7 +230,9 @@ SCHEDULES: tuple[Schedule, ...] = (
              needs=Needs(send_queues=("wallet_push",), timeout_s=50)),
 )
 
-TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = ()
+TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = (
+    TopicConsumer("ses_events", topic="ses_events", handler="handlers.workers.ses_events", needs=Needs(timeout_s=30)),
+)
 
 # Uploads that start work by themselves (the CDK stack adds these notifications; local/aws.py too).
 UPLOAD_TRIGGERS: tuple[UploadTrigger, ...] = (

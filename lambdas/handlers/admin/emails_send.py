@@ -1,0 +1,28 @@
+"""POST /api/v1/admin/events/{event_id}/emails: email attendees their card (a job).
+
+202 with the job (GET /api/v1/admin/jobs/{job_id} follows it): the worker sends in batches,
+skips suppressed addresses and attendees without one, and counts every outcome.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from aws_lambda_powertools.event_handler import Response
+
+from outreachpass.api import current_principal, http_handler, new_router, ok
+from outreachpass.models.emails import EmailSendRequest
+from outreachpass.models.envelope import Envelope
+from outreachpass.models.jobs import JobOut
+from outreachpass.services.email_sending import request_send
+
+router = new_router()
+
+
+@router.post("/api/v1/admin/events/<event_id>/emails", status_code=202)
+def emails_send(event_id: UUID, body: EmailSendRequest) -> Response[Envelope[JobOut]]:
+    job = request_send(current_principal(), event_id, body)
+    return ok(job, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})
+
+
+handler = http_handler(router, roles=("admin", "user"))

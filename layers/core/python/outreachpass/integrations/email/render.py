@@ -1,0 +1,103 @@
+"""The card email's HTML and plain-text bodies, rendered with jinja2.
+
+HTML is autoescaped (an attendee named `<script>` is shown, never run); the plain-text
+template is not escaped (it is text). Colours come from the brand theme and are used only
+when they are #rrggbb, so a theme value can never inject CSS. jinja2 is imported on first
+use: the tracking routes that import this package never pay for it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+SAFE_FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
+DEFAULT_FONTS = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+
+DEFAULT_THEME = {
+    "primary_color": "#1f2937",
+    "accent_color": "#2563eb",
+    "background_color": "#ffffff",
+    "text_color": "#111827",
+}
+
+_environment: Any = None
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class EmailContent:
+    """What the templates show; every string is plain text (the HTML template escapes it)."""
+
+    subject: str
+    greeting: str
+    display_name: str
+    event_name: str
+    event_when: str | None
+    brand_name: str
+    sender_name: str
+    links: dict[str, str]  # card, apple, google, vcard: the tracked URLs
+    pixel_url: str
+    theme: dict[str, Any] = field(default_factory=dict)
+    custom_message: str | None = None
+    qr_cid: str | None = None  # Content-ID of the inline QR image, when there is one
+
+    @property
+    def preheader(self) -> str:
+        return f"Your contact card for {self.event_name}"
+
+
+def safe_theme(theme: dict[str, Any] | None) -> dict[str, str]:
+    theme = theme or {}
+    safe = {key: (theme.get(key) if isinstance(theme.get(key), str) and HEX_COLOUR.match(theme[key]) else default)
+            for key, default in DEFAULT_THEME.items()}
+    font = theme.get("font_family")
+    safe["font_stack"] = f"{font}, {DEFAULT_FONTS}" if isinstance(font, str) and SAFE_FONT.match(font) else DEFAULT_FONTS
+    return safe
+
+
+def _env() -> Any:
+    global _environment
+    if _environment is None:
+        with _lock:
+            if _environment is None:
+                from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+                _environment = Environment(
+                    loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                    autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default_for_string=True, default=True),
+                    undefined=StrictUndefined,
+                    trim_blocks=True,
+                    lstrip_blocks=True,
+                    keep_trailing_newline=True,
+                )
+                _environment.globals.clear()  # nothing but what we pass in
+    return _environment
+
+
+def render(content: EmailContent) -> tuple[str, str]:
+    """(html, text) of the card email."""
+    env = _env()
+    values = {
+        "subject": content.subject,
+        "preheader": content.preheader,
+        "greeting": content.greeting,
+        "display_name": content.display_name,
+        "event_name": content.event_name,
+        "event_when": content.event_when,
+        "brand_name": content.brand_name,
+        "sender_name": content.sender_name,
+        "links": content.links,
+        "pixel_url": content.pixel_url,
+        "theme": safe_theme(content.theme),
+        "custom_message": content.custom_message,
+        "qr_cid": content.qr_cid,
+    }
+    html = env.get_template("email.html").render(values)
+    text = env.get_template("email.txt").render(values)
+    return html, text

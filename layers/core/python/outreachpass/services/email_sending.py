@@ -1,0 +1,489 @@
+"""Emailing attendees their card: the job the API starts, and the worker that sends.
+
+API (`request_send`): resolves who gets the email (all, those not yet sent, or a list),
+creates an `emails` job with that total, commits, then enqueues one SQS message per
+BATCH_SIZE attendees. One email job per event runs at a time (409 otherwise), so two
+clicks on "send" do not mail everyone twice.
+
+Worker (`process_batch`), per attendee, with the send log as idempotency:
+  1. one transaction: skip (no address, suppressed, no live card: counted skipped) or
+     CLAIM the (job, attendee) row and write the message context (links, for tracking);
+  2. send through SES v2 (outside any transaction);
+  3. one transaction: mark sent + `sent` email event + job progress (or failed + reason).
+A redelivered batch finds the rows and sends nobody twice. A claim left behind by a
+worker that died between 2 and 3 is never resent: it becomes `unknown` (counted failed,
+"not resent"), and SES's own events for the message heal it to sent. Throttling and SES
+outages release the claim and fail the SQS record, so SQS retries it later (then the DLQ).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import psycopg
+
+from outreachpass.config import Settings, settings
+from outreachpass.data import email as email_data
+from outreachpass.data import events as events_data
+from outreachpass.data import jobs as jobs_data
+from outreachpass.data import users as users_data
+from outreachpass.db.connection import tenant_tx
+from outreachpass.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
+from outreachpass.models.emails import EmailSendRequest
+from outreachpass.observability import logger
+from outreachpass.principal import Principal
+from outreachpass.services.audit import record_change
+from outreachpass.services.email_tracking import click_url, pixel_url
+from outreachpass.services.suppressions import suppressed_addresses
+
+QUEUE = "emails"
+BATCH_SIZE = 50  # attendees per SQS message
+ACTIVE_JOB_STALE_S = 15 * 60  # a job without progress for this long no longer blocks a new send
+STALE_CLAIM_S = 180  # longer than the worker's timeout: an older claim's worker is gone
+DEADLINE_MARGIN_MS = 20_000  # stop starting new sends this close to the Lambda timeout
+LINK_IDS = ("card", "apple", "google", "vcard")
+
+
+class RetryLater(Exception):
+    """Fail this SQS record: it will be delivered again (what was done is not redone)."""
+
+
+# --- the API side ---------------------------------------------------------------------------
+
+
+def request_send(principal: Principal, event_id: UUID, request: EmailSendRequest) -> dict[str, Any]:
+    audience = request.audience or ("selected" if request.attendee_ids else "unsent")
+    if audience == "selected" and not request.attendee_ids:
+        raise ValidationFailed.field("attendee_ids", "required when audience is 'selected'")
+    if audience != "selected" and request.attendee_ids:
+        raise ValidationFailed.field("attendee_ids", f"only allowed with audience 'selected', not '{audience}'")
+
+    with tenant_tx(principal.tenant_id) as conn:
+        # Locking the event row serialises concurrent send requests for the same event.
+        event = events_data.get(conn, principal.tenant_id, event_id, for_update=True)
+        if event is None:
+            raise NotFound("event", event_id)
+        if event["status"] == "archived":
+            raise Unprocessable("The event is archived; restore it before emailing its attendees", code="EVENT_ARCHIVED")
+        active = email_data.active_job(conn, principal.tenant_id, event_id, stale_after_s=ACTIVE_JOB_STALE_S)
+        if active is not None:
+            raise Conflict(
+                f"Cards of this event are being emailed already (job {active['job_id']}); wait for it to finish",
+                code="EMAIL_SEND_IN_PROGRESS",
+            )
+        if audience == "selected":
+            attendee_ids = list(dict.fromkeys(request.attendee_ids or []))  # de-duplicated, in the given order
+            known = email_data.existing_attendee_ids(conn, principal.tenant_id, event_id, attendee_ids)
+            unknown = [str(i) for i in attendee_ids if i not in known]
+            if unknown:
+                shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+                raise ValidationFailed.field("attendee_ids", f"not attendees of this event: {shown}")
+        else:
+            attendee_ids = email_data.event_attendee_ids(conn, principal.tenant_id, event_id, unsent_only=audience == "unsent")
+        job_input = {
+            "audience": audience,
+            "attendees": len(attendee_ids),
+            "batch_size": BATCH_SIZE,
+            "subject": request.subject,
+            "message": request.message,
+        }
+        job = jobs_data.insert(
+            conn,
+            principal.tenant_id,
+            kind="emails",
+            event_id=event_id,
+            job_input=job_input,
+            created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject),
+            total=len(attendee_ids),
+        )
+        if not attendee_ids:
+            job = jobs_data.finish(conn, principal.tenant_id, job["job_id"], status="succeeded")
+        record_change(
+            conn, principal, action="emails.send", entity_type="job", entity_id=job["job_id"], before=None,
+            after={"event_id": event_id, **job_input},
+        )
+    if attendee_ids:
+        job = _enqueue(principal.tenant_id, event_id, job, attendee_ids)
+    logger().info("email job created", extra={"job_id": str(job["job_id"]), "event_id": str(event_id),
+                                               "audience": audience, "total": len(attendee_ids)})
+    return job
+
+
+def _enqueue(tenant_id: UUID, event_id: UUID, job: dict[str, Any], attendee_ids: Sequence[UUID]) -> dict[str, Any]:
+    from outreachpass.integrations import queues
+
+    bodies = [
+        {"job_id": job["job_id"], "tenant_id": tenant_id, "event_id": event_id, "attendee_ids": list(attendee_ids[i : i + BATCH_SIZE])}
+        for i in range(0, len(attendee_ids), BATCH_SIZE)
+    ]
+    try:
+        queues.send_batch(QUEUE, bodies)
+    except Exception as exc:
+        # Batches queued before the failure are sent; the job says the rest was not.
+        logger().exception("queueing the email batches failed", extra={"job_id": str(job["job_id"])})
+        with tenant_tx(tenant_id) as conn:
+            jobs_data.finish(
+                conn, tenant_id, job["job_id"], status="failed",
+                error="ENQUEUE_FAILED: not every batch could be queued; send again to those not yet sent",
+            )
+        raise ServiceUnavailable("The email queue is unavailable; please retry shortly") from exc
+    return job
+
+
+# --- who sends, and what --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SenderIdentity:
+    address: str
+    name: str | None
+    reply_to: str | None
+    configuration_set: str | None
+
+
+def resolve_sender(row: dict[str, Any] | None, brand_name: str | None, config: Settings) -> SenderIdentity:
+    """The tenant's sender, from tenant_email_settings, falling back to the platform's.
+
+    Address: from_email, else DEFAULT_SENDER. Configuration set: configuration_set, else
+    (a tenant with its own address and a tenant key: the set its tenant stack creates)
+    `<SES_CONFIGURATION_SET>-<tenant_key>`, else SES_CONFIGURATION_SET. Name: from_name,
+    else the brand's display name, else the tenant's name."""
+    row = row or {}
+    address = row.get("from_email") or config.default_sender
+    if not address:
+        raise RuntimeError("no sender address: set DEFAULT_SENDER (Needs.send_email) or the tenant's email settings")
+    configuration_set = row.get("configuration_set")
+    if not configuration_set and row.get("from_email") and row.get("tenant_key") and config.ses_configuration_set:
+        configuration_set = f"{config.ses_configuration_set}-{row['tenant_key']}"
+    return SenderIdentity(
+        address=address,
+        name=row.get("from_name") or brand_name or row.get("tenant_name"),
+        reply_to=row.get("reply_to"),
+        configuration_set=configuration_set or config.ses_configuration_set,
+    )
+
+
+def card_links(base_url: str, card_id: UUID, features: dict[str, Any] | None) -> dict[str, str]:
+    """The destinations of the email's links (what the message context stores)."""
+    features = features or {}
+    card = f"{base_url}/c/{card_id}"
+    links = {"card": f"{card}?src=email", "vcard": f"{card}/vcard"}
+    if features.get("apple_wallet") is not False:
+        links["apple"] = f"{card}/wallet/apple"
+    if features.get("google_wallet") is not False:
+        links["google"] = f"{card}/wallet/google"
+    return links
+
+
+def event_when(event: dict[str, Any]) -> str | None:
+    starts, ends = event.get("starts_at"), event.get("ends_at")
+    if starts is None:
+        return None
+    try:
+        zone = ZoneInfo(event.get("timezone") or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    start = starts.astimezone(zone)
+    text = f"{start:%a} {start.day} {start:%b %Y}"
+    if ends is not None:
+        end = ends.astimezone(zone)
+        if end.date() != start.date():
+            text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
+    return text
+
+
+@dataclass
+class Outbound:
+    message_id: str
+    raw: bytes
+    links: dict[str, str]
+
+
+def compose(
+    *,
+    message_id: str,
+    base_url: str,
+    recipient: dict[str, Any],
+    event: dict[str, Any],
+    sender: SenderIdentity,
+    subject: str | None,
+    custom_message: str | None,
+) -> Outbound:
+    """Render the email of one attendee (jinja2 + MIME; the QR inline)."""
+    from outreachpass.integrations.email.mime import InlineImage, build_message, new_cid
+    from outreachpass.integrations.email.render import EmailContent, render
+    from outreachpass.integrations.qr import render_png
+
+    links = card_links(base_url, recipient["card_id"], event.get("features_json"))
+    tracked = {link_id: click_url(base_url, message_id, link_id) for link_id in links}
+    qr = InlineImage(cid=new_cid(message_id), data=render_png(f"{base_url}/c/{recipient['card_id']}?src=qr"))
+    brand_name = event.get("brand_name") or sender.name or "OutreachPass"
+    first_name = (recipient.get("first_name") or "").strip()
+    display_name = recipient.get("display_name") or " ".join(
+        part for part in (recipient.get("first_name"), recipient.get("last_name")) if part
+    ) or recipient["email"]
+    content = EmailContent(
+        subject=subject or f"Your digital card for {event['name']}",
+        greeting=f"Hi {first_name}," if first_name else "Hello,",
+        display_name=display_name,
+        event_name=event["name"],
+        event_when=event_when(event),
+        brand_name=brand_name,
+        sender_name=sender.name or brand_name,
+        links=tracked,
+        pixel_url=pixel_url(base_url, message_id),
+        theme=event.get("theme_json") or {},
+        custom_message=custom_message,
+        qr_cid=qr.cid,
+    )
+    html, text = render(content)
+    raw = build_message(
+        message_id=message_id,
+        sender=sender.address,
+        sender_name=sender.name,
+        recipient=recipient["email"],
+        recipient_name=display_name if display_name != recipient["email"] else None,
+        subject=content.subject,
+        text=text,
+        html=html,
+        reply_to=sender.reply_to,
+        inline_images=(qr,),
+    )
+    return Outbound(message_id=message_id, raw=raw, links=links)
+
+
+# --- the worker side ------------------------------------------------------------------------
+
+
+@dataclass
+class BatchReport:
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    already: int = 0  # done by an earlier delivery of this batch
+
+
+def parse_batch(body: dict[str, Any]) -> tuple[UUID, UUID, list[UUID]]:
+    try:
+        job_id = UUID(str(body["job_id"]))
+        tenant_id = UUID(str(body["tenant_id"]))
+        attendee_ids = [UUID(str(value)) for value in body["attendee_ids"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not an email batch: {type(exc).__name__}") from None
+    return job_id, tenant_id, attendee_ids
+
+
+def process_batch(body: dict[str, Any], *, remaining_ms: Callable[[], int] | None = None) -> BatchReport:
+    """Send one queued batch; raises RetryLater to have SQS deliver it again."""
+    from outreachpass.integrations.email import ses
+
+    log = logger()
+    job_id, tenant_id, attendee_ids = parse_batch(body)
+    log.append_keys(tenant_id=str(tenant_id), job_id=str(job_id))
+    config = settings()
+    with tenant_tx(tenant_id) as conn:
+        job = jobs_data.get(conn, tenant_id, job_id)
+        if job is None:
+            log.warning("email batch for a job that does not exist (purged?): dropped")
+            return BatchReport()
+        jobs_data.mark_running(conn, tenant_id, job_id)
+        event = email_data.event_with_brand(conn, tenant_id, job["event_id"])
+        if event is None:
+            log.error("email batch for an event that does not exist: dropped")
+            return BatchReport()
+        sender = resolve_sender(email_data.sender_settings(conn, tenant_id), event.get("brand_name"), config)
+        recipients = email_data.recipients(conn, tenant_id, job["event_id"], attendee_ids)
+        suppressed = suppressed_addresses(conn, tenant_id, [r["email"] for r in recipients.values() if r["email"]])
+    job_input = job["input"] or {}
+    report = BatchReport()
+    for attendee_id in attendee_ids:
+        if remaining_ms is not None and remaining_ms() < DEADLINE_MARGIN_MS:
+            log.info("close to the timeout: the rest of the batch is retried", extra={"report": report.__dict__})
+            raise RetryLater("out of time")
+        _send_one(
+            tenant_id, job, event, sender, attendee_id, recipients.get(attendee_id), suppressed,
+            subject=job_input.get("subject"), custom_message=job_input.get("message"), base_url=config.public_base_url,
+            report=report, ses=ses,
+        )
+    log.info("email batch done", extra={"sent": report.sent, "failed": report.failed, "skipped": report.skipped,
+                                         "already_done": report.already})
+    return report
+
+
+def _send_one(
+    tenant_id: UUID,
+    job: dict[str, Any],
+    event: dict[str, Any],
+    sender: SenderIdentity,
+    attendee_id: UUID,
+    recipient: dict[str, Any] | None,
+    suppressed: dict[str, str],
+    *,
+    subject: str | None,
+    custom_message: str | None,
+    base_url: str,
+    report: BatchReport,
+    ses: Any,
+) -> None:
+    job_id = job["job_id"]
+    log = logger()
+    with tenant_tx(tenant_id) as conn:
+        existing = email_data.get_send(conn, tenant_id, job_id, attendee_id)
+        if existing is not None:
+            _existing_claim(conn, tenant_id, job_id, existing, report)
+            return
+        reason = _skip_reason(recipient, suppressed)
+        if reason is not None:
+            row = email_data.insert_send(
+                conn, tenant_id,
+                {"job_id": job_id, "event_id": job["event_id"], "attendee_id": attendee_id,
+                 "card_id": recipient.get("card_id") if recipient else None,
+                 "recipient_email": (recipient or {}).get("email"), "status": "skipped", "reason": reason},
+            )
+            if row is not None:
+                _progress(conn, tenant_id, job_id, "skipped", attendee_id, (recipient or {}).get("email"), reason)
+                report.skipped += 1
+            return
+        assert recipient is not None
+        message_id = str(uuid.uuid4())
+        outbound = compose(
+            message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender,
+            subject=subject, custom_message=custom_message,
+        )
+        claimed = email_data.insert_send(
+            conn, tenant_id,
+            {"job_id": job_id, "event_id": job["event_id"], "attendee_id": attendee_id, "card_id": recipient["card_id"],
+             "message_id": message_id, "recipient_email": recipient["email"], "status": "claimed",
+             "sender": sender.address, "configuration_set": sender.configuration_set},
+        )
+        if claimed is None:  # another delivery of this batch claimed it a moment ago
+            raise RetryLater("attendee claimed concurrently")
+        email_data.insert_context(
+            conn, tenant_id,
+            {"message_id": message_id, "event_id": job["event_id"], "card_id": recipient["card_id"],
+             "attendee_id": attendee_id, "job_id": job_id, "recipient_email": recipient["email"], "links": outbound.links},
+        )
+
+    tags = {"op_message_id": message_id, "op_tenant_id": str(tenant_id), "op_job_id": str(job_id)}
+    try:
+        sent = ses.send_raw(
+            outbound.raw, sender=sender.address, recipient=recipient["email"],
+            configuration_set=sender.configuration_set, tags=tags,
+        )
+    except ses.SendRetryLater as exc:
+        with tenant_tx(tenant_id) as conn:
+            email_data.release_claim(conn, tenant_id, message_id)
+        log.warning("SES did not take the message; the batch is retried later", extra={"message_id": message_id, "code": exc.code})
+        raise RetryLater(exc.reason) from exc
+    except ses.SendRejected as exc:
+        _record_failure(tenant_id, job, recipient, attendee_id, message_id, "failed", exc.reason, exc.code)
+        report.failed += 1
+        log.warning("SES refused the message", extra={"message_id": message_id, "code": exc.code})
+        return
+    except ses.SendOutcomeUnknown as exc:
+        _record_failure(tenant_id, job, recipient, attendee_id, message_id, "unknown", exc.reason, exc.code)
+        report.failed += 1
+        log.error("no answer from SES: the message may or may not be sent; not resent", extra={"message_id": message_id})
+        return
+    except Exception as exc:
+        _record_failure(tenant_id, job, recipient, attendee_id, message_id, "unknown",
+                        f"unexpected error while sending ({type(exc).__name__}); not resent", type(exc).__name__)
+        report.failed += 1
+        raise
+
+    with tenant_tx(tenant_id) as conn:
+        row = email_data.finish_send(conn, tenant_id, message_id, status="sent", provider_message_id=sent.provider_message_id)
+        email_data.set_context_provider_id(conn, tenant_id, message_id, sent.provider_message_id)
+        email_data.insert_event(
+            conn, tenant_id,
+            {"event_id": job["event_id"], "card_id": recipient["card_id"], "attendee_id": attendee_id, "message_id": message_id,
+             "recipient_email": recipient["email"], "event_type": "sent", "dedupe_key": f"sent:{message_id}",
+             "metadata_json": {"provider_message_id": sent.provider_message_id, "job_id": str(job_id),
+                               "configuration_set": sender.configuration_set, "attempts": sent.attempts}},
+        )
+        if row is not None:
+            _progress(conn, tenant_id, job_id, "succeeded")
+    report.sent += 1
+
+
+def _skip_reason(recipient: dict[str, Any] | None, suppressed: dict[str, str]) -> str | None:
+    if recipient is None:
+        return "not an attendee of this event any more"
+    email = (recipient.get("email") or "").strip().lower()
+    if not email:
+        return "no email address"
+    if email in suppressed:
+        return f"address suppressed ({suppressed[email]})"
+    if recipient.get("card_id") is None:
+        return "no live card"
+    return None
+
+
+def _existing_claim(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, existing: dict[str, Any], report: BatchReport) -> None:
+    if existing["status"] != "claimed":
+        report.already += 1
+        return
+    age = (datetime.now(UTC) - existing["claimed_at"]).total_seconds()
+    if age < STALE_CLAIM_S:
+        raise RetryLater("attendee is being sent by another delivery of this batch")
+    # Its worker died between handing the message to SES and recording the outcome.
+    reason = "interrupted while sending; not resent to avoid a duplicate (SES events will tell if it arrived)"
+    row = email_data.finish_send(conn, tenant_id, existing["message_id"], status="unknown", reason=reason)
+    if row is not None:
+        _progress(conn, tenant_id, job_id, "failed", existing["attendee_id"], existing["recipient_email"], reason, "UNKNOWN")
+        report.failed += 1
+        logger().error("a stale claim was found: marked unknown, not resent", extra={"message_id": existing["message_id"]})
+
+
+def _record_failure(
+    tenant_id: UUID, job: dict[str, Any], recipient: dict[str, Any], attendee_id: UUID, message_id: str,
+    status: str, reason: str, code: str | None,
+) -> None:
+    with tenant_tx(tenant_id) as conn:
+        row = email_data.finish_send(conn, tenant_id, message_id, status=status, reason=reason)
+        if status == "failed":
+            email_data.insert_event(
+                conn, tenant_id,
+                {"event_id": job["event_id"], "card_id": recipient["card_id"], "attendee_id": attendee_id,
+                 "message_id": message_id, "recipient_email": recipient["email"], "event_type": "failed",
+                 "dedupe_key": f"failed:{message_id}", "metadata_json": {"reason": reason, "code": code, "job_id": str(job["job_id"])}},
+            )
+        if row is not None:
+            _progress(conn, tenant_id, job["job_id"], "failed", attendee_id, recipient["email"], reason, code)
+
+
+def _progress(
+    conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, counter: str,
+    attendee_id: UUID | None = None, email: str | None = None, reason: str | None = None, code: str | None = None,
+) -> None:
+    errors = []
+    if reason is not None:
+        entry = {"attendee_id": str(attendee_id) if attendee_id else None, "email": email, "reason": reason,
+                 "outcome": "skipped" if counter == "skipped" else "failed"}
+        if code:
+            entry["code"] = code
+        errors.append(entry)
+    job = jobs_data.add_progress(conn, tenant_id, job_id, errors=errors, **{counter: 1})
+    complete_if_done(conn, tenant_id, job)
+
+
+def complete_if_done(conn: psycopg.Connection, tenant_id: UUID, job: dict[str, Any] | None) -> None:
+    """Finish the job once every attendee has an outcome: failed when SES refused every one
+    (a send of unknown outcome may have arrived: it does not make the job fail)."""
+    if job is None or job["status"] in ("succeeded", "failed"):
+        return
+    done = job["succeeded"] + job["failed"] + job["skipped"]
+    if done < job["total"]:
+        return
+    if job["total"] > 0 and email_data.job_send_counts(conn, tenant_id, job["job_id"]).get("failed", 0) == job["total"]:
+        jobs_data.finish(conn, tenant_id, job["job_id"], status="failed", error="ALL_FAILED: no email could be sent; see the item errors")
+    else:
+        jobs_data.finish(conn, tenant_id, job["job_id"], status="succeeded")
+    logger().info("email job finished", extra={"job_id": str(job["job_id"]), "succeeded": job["succeeded"],
+                                                "failed": job["failed"], "skipped": job["skipped"]})
