@@ -395,3 +395,20 @@ def test_asset_keys_of_another_tenant_are_never_presigned(call_route, database, 
     assert "<img" not in response.text and str(other) not in response.text
     assert "img-src 'self' data:;" in response.headers["content-security-policy"]
     assert ">AL<" in response.text.replace("\n", "").replace(" ", "")  # the initials instead
+
+
+def test_a_cdn_for_assets_replaces_presigned_urls(call_route, database, tenant_factory, app_env, admin_conn, monkeypatch):
+    from outreachpass.config import reset_settings
+
+    card = make_card(database, tenant_factory())
+    avatar_key = f"avatars/{card['tenant_id']}/{card['card_id']}/job/avatar.jpg"
+    admin_conn.execute("UPDATE cards SET avatar_s3_key = %s WHERE card_id = %s", (avatar_key, card["card_id"]))
+    monkeypatch.setenv("ASSETS_BASE_URL", "https://assets.example.com/")
+    reset_settings()
+    try:
+        response = call_route("GET", f"/c/{card['card_id']}")
+    finally:
+        monkeypatch.undo()
+        reset_settings()
+    assert f'<img src="https://assets.example.com/{avatar_key}"' in response.text
+    assert "img-src 'self' data: https://assets.example.com;" in response.headers["content-security-policy"]

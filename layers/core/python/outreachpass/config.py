@@ -38,6 +38,9 @@ class Settings(BaseModel):
     # secret's environment, production or sandbox) and the Google Wallet REST API.
     apns_url: str | None = None
     google_wallet_api_url: str = "https://walletobjects.googleapis.com/walletobjects/v1"
+    # Where browsers load assets (avatars, logos) from: a CDN in front of the assets bucket; unset,
+    # the card page presigns S3 GETs (integrations/public_assets.py).
+    assets_base_url: str | None = None
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -61,6 +64,7 @@ class Settings(BaseModel):
             default_sender=env.get("DEFAULT_SENDER") or None,
             apns_url=(env.get("APNS_URL") or "").rstrip("/") or None,
             google_wallet_api_url=(env.get("GOOGLE_WALLET_API_URL") or "https://walletobjects.googleapis.com/walletobjects/v1").rstrip("/"),
+            assets_base_url=(env.get("ASSETS_BASE_URL") or "").strip().rstrip("/") or None,
         )
 
     def bucket(self, name: str) -> str:

@@ -14,9 +14,9 @@ S3 itself is reached through integrations/storage.py (SigV4 presigning, size-cap
 
 from __future__ import annotations
 
-import os
 from uuid import UUID
 
+from outreachpass.config import settings
 from outreachpass.integrations import storage
 from outreachpass.observability import logger
 
@@ -34,8 +34,7 @@ QR_KEY = "qr/{tenant_id}/{card_id}.{fmt}"
 
 
 def assets_base_url() -> str | None:
-    value = os.environ.get("ASSETS_BASE_URL", "").strip().rstrip("/")
-    return value or None
+    return settings().assets_base_url
 
 
 def vcard_photo_key(tenant_id: UUID, card_id: UUID) -> str:
