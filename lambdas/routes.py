@@ -194,6 +194,15 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_get", roles=ADMIN, summary="Read the tenant's feature flags"),
     Route("PUT", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_put", roles=ADMIN, summary="Replace the tenant's feature flags"),
     Route("GET", f"{ADMIN_PREFIX}/audit-log", "handlers.admin.audit_log_list", roles=ADMIN, summary="Who changed what"),
+    # Analytics: reports over from/to for the tenant or ?event_id=, read from the rollups plus the raw tail
+    Route("GET", f"{ADMIN_PREFIX}/analytics/overview", "handlers.admin.analytics_overview", roles=EVERYONE, summary="Headline numbers: cards, attendees, e-mails, views, wallet adds, exports"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/email", "handlers.admin.analytics_email", roles=EVERYONE, summary="E-mail funnel: unique and total per stage, machines excluded, raw alongside"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/views", "handlers.admin.analytics_views", roles=EVERYONE, summary="Card views by source, device, browser and OS"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/wallet", "handlers.admin.analytics_wallet", roles=EVERYONE, summary="Wallet passes by platform and event type"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/exports", "handlers.admin.analytics_exports", roles=EVERYONE, summary="Contact exports by type"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/timeseries", "handlers.admin.analytics_timeseries", roles=EVERYONE, summary="One metric per hour, day or week in the caller's time zone"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/export.csv", "handlers.admin.analytics_export_csv", roles=EVERYONE, summary="The events behind a report as CSV (formula-safe); large ranges answer 303 to a presigned download",
+          needs=Needs(buckets=(BucketGrant("uploads", "read_write", "analytics-exports/"),), memory_mb=1024, timeout_s=29)),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -228,6 +237,11 @@ SCHEDULES: tuple[Schedule, ...] = (
     # Wallet: relays committed card changes from the push outbox to the wallet_push queue.
     Schedule("wallet_outbox_relay", "handlers.jobs.wallet_outbox_relay", "rate(1 minute)",
              needs=Needs(send_queues=("wallet_push",), timeout_s=50)),
+    # Counts new analytics rows into the rollups (exactly once, by ingest watermark); bounded by its timeout.
+    Schedule("analytics_rollup", "handlers.jobs.analytics_rollup", "rate(5 minutes)", needs=Needs(memory_mb=512, timeout_s=240)),
+    # Retention: expired message contexts, finished jobs, old audit log; analytics older than a year to S3.
+    Schedule("retention", "handlers.jobs.retention", "cron(20 3 * * ? *)",
+             needs=Needs(buckets=(BucketGrant("archive", "write", "analytics/"),), memory_mb=1024, timeout_s=900)),
 )
 
 TOPIC_CONSUMERS: tuple[TopicConsumer, ...] = (
