@@ -117,6 +117,10 @@ def test_card_page_in_headless_chromium(local_stack, database, branded_card, tmp
         _wait_for(lambda: driver.execute_script(
             "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0) && document.images.length === 2"), "images")
         assert driver.execute_script("return document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
+        # the brand's font and colours are applied (the stylesheet parsed as written)
+        assert driver.execute_script("return getComputedStyle(document.body).fontFamily").startswith("Inter")
+        assert driver.execute_script("return getComputedStyle(document.querySelector('.band')).backgroundColor") == "rgb(11, 61, 145)"
+        assert driver.execute_script("return getComputedStyle(document.getElementById('save-contact')).backgroundColor") == "rgb(245, 158, 11)"
 
         ARTIFACTS.mkdir(exist_ok=True)
         screenshot = ARTIFACTS / "card-page-phone.png"

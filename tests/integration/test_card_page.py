@@ -55,6 +55,8 @@ def test_card_page_shows_the_branded_card(call_route, card):
     assert "--primary:#0b3d91" in html and "--accent:#f59e0b" in html
     assert "--on-primary:#ffffff" in html and "--on-accent:#111111" in html
     assert "--font:Inter, Helvetica Neue, system-ui" in html
+    style = html.split("<style", 1)[1].split("</style>", 1)[0]
+    assert "&#" not in style and "&amp;" not in style  # nothing in the CSS was entity-escaped
     # Open Graph, canonical URL, no indexing of personal data
     assert '<meta property="og:title" content="Ada Lovelace">' in html
     assert f'<meta property="og:url" content="{base_url()}/c/{card_id}">' in html
@@ -412,3 +414,17 @@ def test_a_cdn_for_assets_replaces_presigned_urls(call_route, database, tenant_f
         reset_settings()
     assert f'<img src="https://assets.example.com/{avatar_key}"' in response.text
     assert "img-src 'self' data: https://assets.example.com;" in response.headers["content-security-policy"]
+
+
+def test_an_unexpected_failure_is_an_html_500_page_with_a_reference(call_route, card, monkeypatch):
+    import handlers.public.card_page as module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(module, "open_card_page", broken)
+    response = call_route("GET", f"/c/{card['card_id']}")
+    assert response.status == 500
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.headers["x-correlation-id"] in response.text
+    assert "bug" not in response.text and "Traceback" not in response.text

@@ -41,6 +41,9 @@ def card_page(card_id: str):
         page = open_card_page(card_id, visitor, src)
     except ServiceUnavailable:
         return _message(503, nonce, "!", "This card is taking a break", "Please try again in a moment.", {"Retry-After": "5"})
+    except Exception:  # a person is looking at this: an HTML page with a reference, never a JSON error
+        logger().exception("card page failed")
+        return _message(500, nonce, "!", "Something went wrong", "Please try again; if it keeps happening, quote the reference below.")
     if page is None:
         logger().info("card page not found")
         return _message(404, nonce, "?", "This card isn't available", "The link may be mistyped, or the card has been removed.")

@@ -26,7 +26,8 @@ router = new_router()
 )
 def card_vcard(card_id: str):
     result = download_vcard(card_id, visitor_from(router.current_event))
-    logger().info("vCard downloaded", extra={"vcard_rev": result.vcard_rev})
+    logger().append_keys(tenant_id=str(result.tenant_id))
+    logger().info("vCard downloaded", extra={"card_id": card_id, "vcard_rev": result.vcard_rev, "photo": result.has_photo})
     return Response(
         status_code=200,
         content_type=MEDIA_TYPE,
@@ -35,6 +36,7 @@ def card_vcard(card_id: str):
             "Content-Disposition": result.content_disposition,
             "Cache-Control": "private, max-age=60",
             "X-Content-Type-Options": "nosniff",
+            "X-Robots-Tag": "noindex, nofollow",
         },
     )
 

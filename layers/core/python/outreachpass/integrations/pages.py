@@ -66,5 +66,6 @@ def security_headers(nonce: str, *, image_origins: Iterable[str] = (), cache_con
         "Referrer-Policy": "strict-origin-when-cross-origin",
         "X-Frame-Options": "DENY",
         "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+        "X-Robots-Tag": "noindex, nofollow",  # a card is personal data: not for search engines
         "Cache-Control": cache_control,
     }

@@ -34,7 +34,9 @@ DEFAULT_THEME = {
 }
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _FONT = re.compile(r"^[A-Za-z][A-Za-z0-9 \-]{0,40}$")
-SYSTEM_FONTS = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+# Unquoted on purpose: family names go into the page's <style> through an autoescaped variable,
+# where quotes would arrive as entities (and break the font declaration).
+SYSTEM_FONTS = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 
 # Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
 LINK_LABELS = {
@@ -271,6 +273,8 @@ class VCardFile:
     text: str
     content_disposition: str
     vcard_rev: int
+    tenant_id: UUID
+    has_photo: bool
 
 
 def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
@@ -288,6 +292,8 @@ def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
         text=vcard.render(contact_of(card, photo)),
         content_disposition=vcard.content_disposition(card["display_name"]),
         vcard_rev=card["vcard_rev"],
+        tenant_id=card["tenant_id"],
+        has_photo=photo is not None,
     )
 
 
