@@ -107,8 +107,6 @@ class CardPage:
     vcard_url: str
     apple_wallet_url: str | None
     google_wallet_url: str | None
-    vcard_filename: str
-    session_id: str | None
     view: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -140,10 +138,10 @@ def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardP
         card, view = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_card_view(c, card_id, values))
     if card is None:
         return None
-    return _page(card, visitor, view or {})
+    return _page(card, view or {})
 
 
-def _page(card: dict[str, Any], visitor: Visitor, view: dict[str, Any]) -> CardPage:
+def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
     card_id, tenant_id = card["card_id"], card["tenant_id"]
     theme_json = card.get("theme_json") or {}
     features = card.get("features_json") or {}
@@ -169,8 +167,6 @@ def _page(card: dict[str, Any], visitor: Visitor, view: dict[str, Any]) -> CardP
         vcard_url=f"{base}/vcard",
         apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
         google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
-        vcard_filename=vcard.filename_for(name)[0],
-        session_id=visitor.session_id,
         view=view,
     )
 
