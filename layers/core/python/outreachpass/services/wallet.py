@@ -483,10 +483,10 @@ def ensure_google_object(card: dict[str, Any], credentials: Any, *, patch: bool 
     class_id = google_class_id(credentials.issuer_id, card)
     object_id = google_object_id(credentials.issuer_id, card["card_id"])
     body = google_object(card, object_id=object_id, class_id=class_id)
+    _ensure_class(client, class_id)  # once per container and class
     if patch:
-        client.patch_object(body)  # inserts it when Google has none (and then needs the class)
+        client.patch_object(body)  # inserts it when Google has none
     else:
-        _ensure_class(client, class_id)
         client.upsert_object(body)
     return object_id
 
