@@ -241,6 +241,9 @@ class LocalGateway:
         self.region = region
         # Local-only pages (GET), served only where no route of the table matches.
         self.pages: dict[str, Callable[[], GatewayResponse]] = dict(pages or {})
+        # Local-only handlers of a path prefix (e.g. the mail viewer, local/mail.py):
+        # (method, path, query, lower-cased headers, body) -> a response, or None to fall through.
+        self.local_handlers: dict[str, Callable[[str, str, str, dict[str, str], bytes], GatewayResponse | None]] = {}
 
     def handle(
         self,
@@ -280,6 +283,9 @@ class LocalGateway:
         if not raw_path.startswith("/"):
             return GatewayResult(error_response(400, "BAD_REQUEST", "Malformed request target", request_id), request_id, None)
 
+        local = self._local_handler(method, raw_path, raw_query, header_pairs, body, request_id)
+        if local is not None:
+            return GatewayResult(local, request_id, None)
         match = self.table.match(method, raw_path)
         if match is None:
             return GatewayResult(self._unmatched(method, raw_path, header_pairs, request_id), request_id, None)
@@ -349,6 +355,22 @@ class LocalGateway:
         except MalformedResponse as exc:
             log.error("%s: malformed Lambda proxy response from %s: %s (request %s)", route.route_key, route.handler, exc, request_id)
             return error_response(500, "INTERNAL_ERROR", "Internal Server Error", request_id)
+
+    def _local_handler(
+        self, method: str, raw_path: str, raw_query: str, header_pairs: Sequence[tuple[str, str]], body: bytes, request_id: str
+    ) -> GatewayResponse | None:
+        for prefix, local_handler in self.local_handlers.items():
+            if raw_path != prefix and not raw_path.startswith(prefix + "/"):
+                continue
+            try:
+                response = local_handler(method, unquote(raw_path), raw_query, {n.lower(): v for n, v in header_pairs}, body)
+            except Exception:
+                log.exception("local handler %s failed (request %s)", prefix, request_id)
+                return error_response(500, "INTERNAL_ERROR", "Internal Server Error", request_id)
+            if response is not None:
+                response.headers.append(("x-correlation-id", request_id))
+            return response
+        return None
 
     def _unauthorized(self, request_id: str, description: str | None) -> GatewayResponse:
         if description is None:

@@ -26,6 +26,7 @@ from local.cognito import JwtVerifier, LocalCognito
 from local.config import LocalConfig, ensure_code_paths
 from local.database import DatabaseUrls, LocalDatabase, redact
 from local.invoke import HandlerRegistry
+from local.mail import MailViewer  # also gives the local tracking_hmac secret a generated key
 from local.poller import Binding, PollReport, SqsPoller
 from local.seed import DEMO_TENANT_ID, DemoData, seed_demo
 from local.server import LocalApiServer, LocalGateway, docs_page, index_page, json_page
@@ -124,6 +125,7 @@ class LocalStack:
                 "/docs": docs_page(openapi_document),
             },
         )
+        gateway.local_handlers["/_local/mail"] = MailViewer(self)  # HTML mail viewer and SES event player
         self.server = LocalApiServer(gateway, host=config.host, port=config.port)
 
         self.db_urls = self.database.start()
