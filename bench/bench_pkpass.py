@@ -30,8 +30,8 @@ def _fixture():
     from local.wallet_credentials import ensure_credentials, secret_values
     from outreachpass.integrations.wallet.credentials import parse_apple_pass_credentials
 
-    files = ensure_credentials(Path(tempfile.mkdtemp(prefix="bench-wallet-")))
-    creds = parse_apple_pass_credentials(secret_values(files)["apple_pass"])
+    with tempfile.TemporaryDirectory(prefix="bench-wallet-") as folder:
+        creds = parse_apple_pass_credentials(secret_values(ensure_credentials(Path(folder)))["apple_pass"])
     tenant_id = uuid.uuid4()
     card = {
         "card_id": uuid.uuid4(), "tenant_id": tenant_id, "event_id": uuid.uuid4(), "display_name": "Ada Lovelace",
