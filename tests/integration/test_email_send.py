@@ -399,6 +399,33 @@ def test_the_worker_stops_before_the_timeout_and_the_rest_is_retried(call_route,
     assert job_row(database, job_id)["status"] == "succeeded"
 
 
+def test_the_worker_reports_a_throttled_record_as_a_batch_item_failure(call_route, world, admin, local_stack, database, fake_ses):
+    """Through the real Lambda handler: the throttled record is handed back to SQS, the other
+    record of the batch succeeds."""
+    import json
+
+    from handlers.workers import send_emails
+    from local.events import LambdaContext, sqs_event
+    from outreachpass.integrations.email import ses
+
+    job_a, body_a = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(world.attendees[0]["attendee_id"])])
+    other = make_world(database, world.tenant_id, [{"email": unique_email("kat")}])
+    job_b, body_b = _queued_job(call_route, other, admin, local_stack, attendee_ids=[str(other.attendees[0]["attendee_id"])])
+    messages = [
+        {"MessageId": f"m-{i}", "ReceiptHandle": f"r-{i}", "Body": json.dumps(body), "MD5OfBody": "x",
+         "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x",
+                        "ApproximateFirstReceiveTimestamp": "0"},
+         "MessageAttributes": {"correlation_id": {"DataType": "String", "StringValue": f"corr-{i}"}}}
+        for i, body in enumerate((body_a, body_b))
+    ]
+    fake_ses(*[client_error("TooManyRequestsException", 429)] * ses.MAX_ATTEMPTS, None)
+    event = sqs_event(messages, queue_arn="arn:aws:sqs:us-east-1:123456789012:outreachpass-test-emails", region="us-east-1")
+    result = send_emails.handler(event, LambdaContext(function_name="outreachpass-test-workers-send-emails", timeout_s=120))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
+    assert job_row(database, job_a)["succeeded"] == 0
+    assert job_row(database, job_b)["status"] == "succeeded"
+
+
 def test_a_message_that_is_not_a_batch_is_dropped(local_stack):
     from handlers.workers import send_emails
 
