@@ -486,3 +486,20 @@ def test_attendee_names_are_escaped_in_the_html(call_route, local_stack, databas
     html = message.get_body(preferencelist=("html",)).get_content()
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "Hi <script>alert(1)</script>," in message.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_wallet_buttons_follow_the_brand_features(call_route, world, admin, local_stack, database, fake_ses):
+    from outreachpass.services.email_sending import process_batch
+    from tests.integration.email_helpers import parse_mime
+
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute("""UPDATE brands SET features_json = '{"google_wallet": false}' WHERE brand_id = %s""", (world.brand_id,))
+    _, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(world.attendees[0]["attendee_id"])])
+    fake = fake_ses()
+    process_batch(body)
+    message = parse_mime(fake.calls[0]["Content"]["Raw"]["Data"])
+    assert {link.rsplit("=", 1)[1] for link in html_links(message)} == {"card", "apple", "vcard"}
+    assert "Google Wallet" not in message.get_body(preferencelist=("html",)).get_content()
+    with psycopg.connect(database.admin_url) as conn:
+        links = conn.execute("SELECT links FROM message_contexts WHERE message_id = %s", (message["X-OutreachPass-Message-Id"],)).fetchone()[0]
+    assert sorted(links) == ["apple", "card", "vcard"]

@@ -17,6 +17,7 @@ from typing import Any
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SAFE_FONT = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
+TEMPLATE_LINKS = ("card", "apple", "google", "vcard")  # what the templates show when present
 DEFAULT_FONTS = "-apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
 DEFAULT_THEME = {
@@ -92,7 +93,7 @@ def render(content: EmailContent) -> tuple[str, str]:
         "event_when": content.event_when,
         "brand_name": content.brand_name,
         "sender_name": content.sender_name,
-        "links": content.links,
+        "links": {link: content.links.get(link) for link in TEMPLATE_LINKS},  # absent ones are None, not undefined
         "pixel_url": content.pixel_url,
         "theme": safe_theme(content.theme),
         "custom_message": content.custom_message,
