@@ -105,6 +105,19 @@ def _case(name: str, call: Callable[[], dict[str, Any]], *, target: str = "", it
     ]
 
 
+def _cpu_ms(call: Callable[[], dict[str, Any]], iterations: int) -> float:
+    """Median CPU time of this process per call: the handler's own cost, without the time spent
+    waiting for PostgreSQL or for the CPU (steadier than wall time on a shared machine)."""
+    import time
+
+    samples = []
+    for _ in range(iterations):
+        start = time.process_time()
+        call()
+        samples.append((time.process_time() - start) * 1000)
+    return round(statistics.median(samples), 3)
+
+
 def _round_trips_per_view(card_id: str) -> tuple[int, int]:
     """(statements, server exchanges) of one page view, counted on the connection: BEGIN and
     COMMIT are one exchange each, the pipelined statements one together."""
@@ -181,6 +194,9 @@ def run() -> list[Result]:
     results += _case("QR PNG (from the S3 cache)", qr_png, iterations=max(50, ITERATIONS // 5))
     results += _case("card page, unknown card (404 page)", not_found)
     results.append(Result("public card page", "html size", size, "bytes", "a few KB"))
+    results.append(Result("public card page (returning visitor)", "CPU p50", _cpu_ms(page_returning, ITERATIONS), "ms", "",
+                          "process CPU per call: handler, render, parsing; not PostgreSQL"))
+    results.append(Result("public beacon", "CPU p50", _cpu_ms(beacon, ITERATIONS), "ms"))
     statements, exchanges = _round_trips_per_view(card_id)
     results.append(Result("public card page", "database exchanges per view", exchanges, "round trips", "",
                           f"BEGIN, one pipeline of {statements} statements (resolver, card/event/brand join, view insert), COMMIT"))
