@@ -16,6 +16,7 @@ import os
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -267,6 +268,19 @@ class LocalStack:
         user = self.boto("cognito-idp").admin_get_user(UserPoolId=self.cognito.pool.pool_id, Username=username)
         sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
         self.demo = seed_demo(self.db_urls.admin_url, base_url=self.api_url, admin_email=username, admin_sub=sub)
+        self._seed_analytics()
+
+    def _seed_analytics(self) -> None:
+        """The demo dashboard: 20k synthetic analytics rows on the demo event, once, rolled up."""
+        assert self.db_urls is not None and self.demo is not None
+        try:
+            from ops.synthetic_analytics import seed_demo_dashboard
+
+            made = seed_demo_dashboard(self.db_urls.admin_url, DEMO_TENANT_ID, uuid.UUID(self.demo.event_id))
+            if made is not None:
+                log.info("demo analytics: %s rows in %.1f s", f"{made.total:,}", made.seconds)
+        except Exception:  # the demo works without its dashboard data
+            log.exception("demo analytics were not seeded")
 
     def admin_token(self) -> str:
         """A fresh id token of the demo admin (tokens live one hour)."""
