@@ -503,3 +503,23 @@ def test_wallet_buttons_follow_the_brand_features(call_route, world, admin, loca
     with psycopg.connect(database.admin_url) as conn:
         links = conn.execute("SELECT links FROM message_contexts WHERE message_id = %s", (message["X-OutreachPass-Message-Id"],)).fetchone()[0]
     assert sorted(links) == ["apple", "card", "vcard"]
+
+
+def test_the_real_handler_reads_the_lambda_deadline(call_route, world, admin, local_stack, database, fake_ses):
+    """A context with less time left than the margin: nothing is sent, the record goes back to SQS."""
+    import json
+
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from handlers.workers import send_emails
+    from local.events import LambdaContext, sqs_event
+
+    job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(world.attendees[0]["attendee_id"])])
+    message = {"MessageId": "m-0", "ReceiptHandle": "r-0", "Body": json.dumps(body), "MD5OfBody": "x",
+               "Attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0", "SenderId": "x",
+                              "ApproximateFirstReceiveTimestamp": "0"}, "MessageAttributes": {}}
+    fake = fake_ses()
+    event = sqs_event([message], queue_arn="arn:aws:sqs:us-east-1:123456789012:outreachpass-test-emails", region="us-east-1")
+    with pytest.raises(BatchProcessingError):  # every record failed: the whole batch goes back
+        send_emails.handler(event, LambdaContext(function_name="outreachpass-test-workers-send-emails", timeout_s=5))
+    assert fake.calls == [] and sends_of_job(database, job_id) == []
