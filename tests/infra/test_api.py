@@ -21,6 +21,12 @@ from tests.infra.templates import (
 
 API_STACK = "OutreachPass-staging-Api"
 ALWAYS_GRANTED = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+SQS_CONSUME_ACTIONS = {
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+}
 VPC_ACTIONS = {
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
@@ -114,9 +120,15 @@ def test_functions_are_arm64_python312_traced_with_powertools_environment_and_re
 
 
 def test_database_functions_run_in_the_vpc_and_reach_postgres_through_the_proxy(api):
-    for logical_id, function in resources(api, "AWS::Lambda::Function").items():
-        environment = function["Properties"]["Environment"]["Variables"]
-        assert "VpcConfig" in function["Properties"], logical_id  # every current route needs the database
+    for spec in RouteTable.from_module().function_specs():
+        (function_id,) = functions_by_handler(api)[spec.handler_path]
+        properties = api["Resources"][function_id]["Properties"]
+        environment = properties["Environment"]["Variables"]
+        if not spec.needs.database:  # no database, no VPC: nothing to reach, and a faster cold start
+            assert "VpcConfig" not in properties, spec.slug
+            assert "DB_HOST" not in environment, spec.slug
+            continue
+        assert "VpcConfig" in properties, spec.slug
         assert flatten(environment["DB_HOST"]).startswith("<output:OutreachPass-staging-Data.")
         assert environment["DB_PORT"] == "5432"
         assert environment["DB_NAME"] == "outreachpass"
@@ -144,6 +156,10 @@ def test_each_function_role_grants_exactly_what_its_table_entry_names(api):
         if spec.needs.buckets:
             expected |= {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"} & _bucket_actions(spec.needs)
         if spec.needs.send_queues:
+            expected.add("sqs:SendMessage")
+        if spec.kind == "worker":  # the event source mapping consumes the worker's own queue
+            expected |= SQS_CONSUME_ACTIONS
+        if spec.kind in ("schedule", "topic_consumer"):  # failed async invocations go to the async-failures DLQ
             expected.add("sqs:SendMessage")
         if spec.needs.send_email:
             expected |= {"ses:SendEmail", "ses:SendRawEmail"}

@@ -136,6 +136,6 @@ def test_routes_sharing_a_handler_still_get_one_function_each():
         Route("GET", "/c/{card_id}/qr.png", "handlers.public.card_qr", None),
         Route("GET", "/c/{card_id}/qr.svg", "handlers.public.card_qr", None),
     )
-    specs = _table(routes=shared).function_specs()
+    specs = [spec for spec in _table(routes=shared).function_specs() if spec.handler == "handlers.public.card_qr"]
     assert len({spec.slug for spec in specs}) == 2
     assert all(spec.slug.startswith("public-card-qr-get-") for spec in specs)
