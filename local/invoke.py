@@ -30,6 +30,18 @@ class HandlerRegistry:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        # First invocations run one at a time. In Lambda each function has its own process; here the
+        # server threads and the poller share one, and two cold handlers importing the same lazy
+        # modules at once (Powertools' batch utilities, jinja2, ...) can see a partially initialized
+        # module. Warm invocations run concurrently.
+        self.cold_start_lock = threading.RLock()
+        self._warm: set[str] = set()
+
+    def is_warm(self, module_name: str) -> bool:
+        return module_name in self._warm
+
+    def mark_warm(self, module_name: str) -> None:
+        self._warm.add(module_name)
 
     def get(self, module_name: str) -> Handler:
         handler = self._handlers.get(module_name)
@@ -68,6 +80,24 @@ def invoke(
     timeout_s: int,
 ) -> Invocation:
     """Call the handler; exceptions propagate (the caller maps them as AWS would)."""
+    if not registry.is_warm(module_name):
+        with registry.cold_start_lock:
+            invocation = _invoke(registry, module_name, event, stage=stage, region=region, memory_mb=memory_mb, timeout_s=timeout_s)
+            registry.mark_warm(module_name)
+            return invocation
+    return _invoke(registry, module_name, event, stage=stage, region=region, memory_mb=memory_mb, timeout_s=timeout_s)
+
+
+def _invoke(
+    registry: HandlerRegistry,
+    module_name: str,
+    event: Any,
+    *,
+    stage: str,
+    region: str,
+    memory_mb: int,
+    timeout_s: int,
+) -> Invocation:
     handler = registry.get(module_name)
     context = LambdaContext(
         function_name=function_name(stage, module_name),
