@@ -16,7 +16,8 @@ routes.ROUTES (derived: a route added to the table is probed without touching th
   tenant-owned table is unchanged, and no mail went to B's addresses.
 * Public routes (card ids are global): with B's card, the page shows B's brand and
   nothing of A; analytics recorded for the view belong to B and B's card; A's rows are
-  unchanged by every public request.
+  unchanged by every public request. The Apple Wallet web service (routes with a serial)
+  refuses A's pass token on B's pass.
 
 A path parameter this file does not know how to fill with B's value fails the test with
 the name to add to PATH_IDS.
@@ -369,3 +370,28 @@ def test_the_probe_notices_a_leak_and_an_unknown_parameter(two_tenants):
     assert leaked(not_found, b.markers, echoed) == []  # echoing the request's own id is no leak
     with pytest.raises(pytest.fail.Exception, match="thing_id"):
         fill_path(route, b.ids)
+
+
+WALLET_PASS_ROUTES = [r for r in routes.ROUTES if r.is_public and "{serial" in r.path]
+
+
+@pytest.mark.skipif(not WALLET_PASS_ROUTES, reason="no Apple Wallet web service route yet")
+def test_a_pass_token_of_tenant_a_opens_nothing_of_tenant_b(local_stack, database, two_tenants, document):
+    """The Apple Wallet web service authenticates with the pass's own token: A's pass token on
+    B's serial (and B's device and pass type) is refused, and changes nothing of B's."""
+    a, b = two_tenants
+    with psycopg.connect(database.admin_url) as conn:
+        a_token = conn.execute("SELECT authentication_token FROM wallet_passes WHERE pass_id = %s", (a.ids["pass_id"],)).fetchone()[0]
+    before = snapshot(database, b.tenant_id)
+    problems = []
+    for route in WALLET_PASS_ROUTES:
+        for probe in probes_for(route, b, b, document)[:1]:
+            body = {"pushToken": uuid.uuid4().hex * 2} if route.method == "POST" else None  # 64 hex digits, as APNs
+            response = local_stack.request(route.method, probe.path, json=body, headers={"authorization": f"ApplePass {a_token}"})
+            if response.status != 401:
+                problems.append(f"{route.method} {probe.path} with tenant A's pass token -> {response.status} {response.text[:200]}")
+            found = leaked(response, b.markers, probe)
+            if found:
+                problems.append(f"{route.method} {probe.path} -> shows tenant B's {found}")
+    assert not problems, "\n".join(problems)
+    assert diff(before, snapshot(database, b.tenant_id)) == {}
