@@ -132,7 +132,7 @@ def test_concurrent_runners_apply_each_migration_once(empty_database_url):
         except BaseException as exc:
             failures.append(exc)
 
-    # Hold the runners' lock so that both are provably inside apply_migrations, waiting on
+    # Hold the runners' lock so that both are provably inside apply_migrations, polling for
     # it, before either can start: the race is certain, not left to scheduling.
     with psycopg.connect(url, autocommit=True) as holder:
         holder.execute("SELECT pg_advisory_lock(%s)", (int.from_bytes(b"opmigrat", "big", signed=True),))
@@ -142,8 +142,8 @@ def test_concurrent_runners_apply_each_migration_once(empty_database_url):
         waiting = 0
         for _ in range(600):
             waiting = holder.execute(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'outreachpass-migrate' "
+                "AND datname = current_database() AND query LIKE '%%pg_try_advisory_lock%%'"
             ).fetchone()[0]
             if waiting == 2 or failures:
                 break

@@ -11,8 +11,8 @@ sure the roles exist:
   its password is set when one is given (stored as a SCRAM verifier computed client-side,
   so the plain password never reaches the server's statement log).
 
-A session-level ``pg_advisory_lock`` serialises concurrent runners (two deploys, or the
-local stack starting twice); ``schema_migrations`` records each applied file with its
+A session-level advisory lock, taken by polling ``pg_try_advisory_lock``, serialises
+concurrent runners (two deploys, or the local stack starting twice); ``schema_migrations`` records each applied file with its
 SHA-256, and a file whose content changed after it was applied stops the run.
 
 A file whose first line is ``-- outreachpass:no-transaction`` runs outside a transaction,
@@ -44,7 +44,9 @@ log = logging.getLogger(__name__)
 OWNER_ROLE = "outreachpass_owner"
 APP_ROLE = "outreachpass_app"
 HISTORY_TABLE = "schema_migrations"
-# pg_advisory_lock key: the bytes of "opmigrat" as a signed 64-bit integer.
+LOCK_TIMEOUT_S = 900.0
+LOCK_POLL_S = 0.2
+# Advisory lock key: the bytes of "opmigrat" as a signed 64-bit integer.
 LOCK_KEY = int.from_bytes(b"opmigrat", "big", signed=True)
 NO_TRANSACTION_MARKER = "-- outreachpass:no-transaction"
 
@@ -339,6 +341,17 @@ def _describe(conninfo: str) -> str:
     return f"{params.get('user', '')}@{params.get('host', '')}:{params.get('port', '')}/{params.get('dbname', '')}"
 
 
+def _acquire_lock(conn: psycopg.Connection, *, timeout_s: float = LOCK_TIMEOUT_S) -> None:
+    """Take the runners' advisory lock by polling, not by blocking in pg_advisory_lock: a runner
+    blocked in that call holds a snapshot, and a migration with CREATE INDEX CONCURRENTLY in the
+    runner that holds the lock waits for every older snapshot to go away: a deadlock."""
+    deadline = time.monotonic() + timeout_s
+    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+        if time.monotonic() > deadline:
+            raise MigrationError(f"another migration runner has held the lock for over {timeout_s:.0f} s")
+        time.sleep(LOCK_POLL_S)
+
+
 def apply_migrations(
     admin_conninfo: str, *, migrations_dir: Path | None = None, app_password: str | None = None
 ) -> list[str]:
@@ -351,7 +364,7 @@ def apply_migrations(
     log.info("migrating %s: %d migration files", _describe(admin_conninfo), len(migrations))
     applied_now: list[str] = []
     with psycopg.connect(admin_conninfo, autocommit=True, application_name="outreachpass-migrate") as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+        _acquire_lock(conn)
         try:
             ensure_roles(conn, app_password)
             _ensure_database_privileges(conn)
