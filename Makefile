@@ -1,6 +1,9 @@
 # OutreachPass: the two commands are `make dev` and `make test`; each bootstraps what it needs.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+.SHELLFLAGS := -eo pipefail -c
+# This machine's pip configuration names package mirrors that may be absent; their warnings are noise.
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -9,8 +12,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --upgrade pip $(PIP_QUIET)
+	$(PY) -m pip install --quiet -r requirements-dev.txt $(PIP_QUIET)
 	@touch $(STAMP)
 
 # Debian packages the tests need (headless Chromium, openssl); installed only when missing.
