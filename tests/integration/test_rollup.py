@@ -242,3 +242,17 @@ def test_the_scheduled_handler_reports_what_it_did(world, database):
     assert result["complete"] is True
     assert result["rows"] >= 1
     assert rollup_totals(database, world.tenant_id)[("card_views", "2025-05-09", ":")] == 1
+
+
+def test_a_change_before_the_first_rollup_creates_the_state_and_retracts_nothing(world, database):
+    click = world.email("2025-05-10T10:00Z", "clicked", "m1", source="redirect")
+    with psycopg.connect(database.app_url) as conn, conn.transaction():
+        conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(world.tenant_id),))
+        conn.execute("UPDATE email_events SET classification = 'machine' WHERE email_event_id = %s", (click,))
+    assert state(database, world.tenant_id, "email_events") == ("0", 0, 0)  # made by the trigger, nothing counted
+    with psycopg.connect(database.admin_url) as conn:
+        assert conn.execute("SELECT count(*) FROM analytics_retractions WHERE tenant_id = %s", (world.tenant_id,)).fetchone()[0] == 0
+    roll(world.tenant_id)
+    totals = rollup_totals(database, world.tenant_id)
+    assert totals[("emails_clicked_bot", "2025-05-10", ":")] == 1
+    assert ("emails_clicked", "2025-05-10", ":") not in totals
