@@ -111,6 +111,7 @@ def prepare(server: Any) -> dict[str, Any]:
         described = json.loads(marker.read_text())
         if {k: described.get(k) for k in wanted} == wanted:
             log(f"reusing the data set in {DATA_DIR} (BENCH_ANALYTICS_RESET=1 regenerates it)")
+            apply_migrations(database_urls(server)[0], app_password=APP_PASSWORD)  # newer ones, if any
             return described
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DATABASE)))
