@@ -368,6 +368,8 @@ def test_every_metric_answers(call_route, world):
         ("from=2025-03-05T00:00:00&to=2025-03-06T00:00:00Z", "from"),
         ("from=yesterday", "from"),
         ("to=2025-02-30", "to"),
+        ("from=0001-01-01T00:00:00%2B01:00&to=0001-01-02T00:00:00Z", "from"),
+        ("from=9999-12-30&to=9999-12-31", "from"),
         ("event_id=not-a-uuid", "event_id"),
     ],
 )

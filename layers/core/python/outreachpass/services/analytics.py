@@ -48,6 +48,7 @@ MAX_HOURLY_RANGE = timedelta(days=31)
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MIN_YEAR, MAX_YEAR = 1971, 9998
 
 EMAIL_STAGES = ("sent", "delivered", "opened", "clicked", "bounced", "complained")
 VIEW_SOURCES = ("qr_scan", "direct_link", "email_link", "share")
@@ -114,8 +115,9 @@ def resolve_scope(
     range over the limit."""
     zone = parse_time_zone(tz)
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    given_start = parse_instant(start, "from", zone) if start else None
     end_at = parse_instant(end, "to", zone, end_of_day=True) if end else now
-    start_at = parse_instant(start, "from", zone) if start else end_at - DEFAULT_RANGE
+    start_at = given_start if given_start is not None else end_at - DEFAULT_RANGE
     if end_at <= start_at:
         raise ValidationFailed.field("to", "must be after from")
     if end_at - start_at > max_range:
@@ -141,6 +143,8 @@ def parse_instant(value: str, field: str, zone: ZoneInfo, *, end_of_day: bool = 
             day = date.fromisoformat(text)
         except ValueError:
             raise ValidationFailed.field(field, "not a valid date") from None
+        if not (MIN_YEAR <= day.year <= MAX_YEAR):
+            raise ValidationFailed.field(field, f"must be between {MIN_YEAR} and {MAX_YEAR}")
         if end_of_day:
             day += DAY
         return local_midnight(day, zone).astimezone(UTC)
@@ -153,8 +157,8 @@ def parse_instant(value: str, field: str, zone: ZoneInfo, *, end_of_day: bool = 
         raise ValidationFailed.field(field, "not an ISO 8601 date-time (e.g. 2025-03-01T00:00:00+01:00)") from None
     if parsed.tzinfo is None:
         raise ValidationFailed.field(field, "needs a UTC offset (e.g. +01:00 or Z; encode + as %2B in a URL)")
-    if not (1970 <= parsed.astimezone(UTC).year <= 9998):
-        raise ValidationFailed.field(field, "is out of range")
+    if not (MIN_YEAR <= parsed.year <= MAX_YEAR):  # checked before converting: year 1 at +01:00 overflows
+        raise ValidationFailed.field(field, f"must be between {MIN_YEAR} and {MAX_YEAR}")
     return parsed.astimezone(UTC)
 
 
