@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from outreachpass.integrations.csv_reader import COLUMNS, CsvFormatError, Row, map_header, open_csv, split_full_name
 from outreachpass.models.attendees import AttendeeCreate
-from outreachpass.services.imports import normalize_email, validate_row
+from outreachpass.services.imports import normalize_email, normalize_url, validate_row
 
 MiB = 1024 * 1024
 
@@ -297,3 +297,24 @@ def test_the_fast_email_path_agrees_with_email_validator():
         except EmailNotValidError:
             expected = None
         assert normalize_email(address) == expected, address
+
+
+def test_the_fast_url_path_agrees_with_pydantic():
+    """normalize_url returns plain URLs as they are; it must be what HttpUrl (the API's type) gives."""
+    from pydantic import HttpUrl, TypeAdapter
+
+    adapter = TypeAdapter(HttpUrl)
+    rng = random.Random(20260402)
+    pieces = ["in", "ada", "Ada-K", "a_b", "~x", "x.y", "..", ".", "%7e", "a b", "ä", "", "q?x=1", "f#g", "-", "x--y"]
+    hosts = ["linkedin.com", "www.linkedin.com", "WWW.LinkedIn.com", "xn--bcher-kva.com", "a--b.com", "x.c", "x.co", "localhost", "1.2.3.4", "x-.com"]
+    samples = ["https://linkedin.com", "linkedin.com/in/ada", "http://x.co/", "ftp://x.co/a"]
+    for _ in range(3000):
+        path = "/".join(rng.choice(pieces) for _ in range(rng.randint(0, 4)))
+        samples.append(f"{rng.choice(['https://', 'http://', 'HTTPS://', ''])}{rng.choice(hosts)}{'/' if rng.random() < 0.9 else ''}{path}")
+    for url in samples:
+        candidate = url if "://" in url else f"https://{url}"
+        try:
+            expected = str(adapter.validate_python(candidate))
+        except ValidationError:
+            expected = None
+        assert normalize_url(url) == expected, url

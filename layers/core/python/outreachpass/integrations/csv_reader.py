@@ -342,7 +342,9 @@ class _ByteCounter(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes], max_bytes: int):
         self._chunks = chunks
-        self._buffer = b""
+        self._buffer = b""  # the current chunk; bytes before _offset were handed out
+        self._offset = 0
+        self._buffered = 0  # bytes taken from `chunks` so far
         self.max_bytes = max_bytes
         self.count = 0
         self.check_nul = True
@@ -350,27 +352,37 @@ class _ByteCounter(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def _next_chunk(self) -> bytes | None:
+        chunk = next(self._chunks, None)
+        if chunk is not None:
+            self._buffered += len(chunk)
+            self._check_limit(self._buffered)
+        return chunk
+
     def peek(self, size: int) -> bytes:
-        while len(self._buffer) < size:
-            chunk = next(self._chunks, None)
+        """Up to `size` bytes from the current position, without consuming them."""
+        pending = [self._buffer[self._offset :]]
+        have = len(pending[0])
+        while have < size:
+            chunk = self._next_chunk()
             if chunk is None:
                 break
-            self._buffer += chunk
-        sample = self._buffer[:size]
-        self._check_limit(len(self._buffer))
-        return sample
+            pending.append(chunk)
+            have += len(chunk)
+        self._buffer, self._offset = b"".join(pending), 0
+        return self._buffer[:size]
 
     def readinto(self, target: memoryview) -> int:  # type: ignore[override]
-        if not self._buffer:
-            chunk = next(self._chunks, None)
+        while self._offset >= len(self._buffer):
+            chunk = self._next_chunk()
             if chunk is None:
                 return 0
-            self._buffer = chunk
-        size = min(len(target), len(self._buffer))
-        piece, self._buffer = self._buffer[:size], self._buffer[size:]
+            self._buffer, self._offset = chunk, 0
+        size = min(len(target), len(self._buffer) - self._offset)
+        piece = memoryview(self._buffer)[self._offset : self._offset + size]
+        self._offset += size
         self.count += size
-        self._check_limit(self.count)
-        if self.check_nul and b"\x00" in piece:
+        if self.check_nul and self._buffer.find(b"\x00", self._offset - size, self._offset) >= 0:
             raise CsvFormatError("CSV_NOT_TEXT", "The file contains binary data (NUL bytes), not CSV text")
         target[:size] = piece
         return size

@@ -1,0 +1,12 @@
+-- CSV import (services/imports.py, data/imports.py): write each new attendee once.
+--
+-- An attendee points at its card (attendees.card_id) and the card at its attendee
+-- (cards.owner_attendee_id); with both links checked at once, a new attendee has to be
+-- inserted without its card, then updated with it: a second write of every row and of all
+-- nine attendees indexes, the slowest step of a 100,000-row import. The import inserts the
+-- attendee with the id of the card it creates next, in the same statement sequence, and checks
+-- this link at the end of its merge (SET CONSTRAINTS attendees_card_fkey DEFERRED, then
+-- IMMEDIATE, inside its own transaction only).
+--
+-- INITIALLY IMMEDIATE: every other transaction checks the link at once, exactly as before.
+ALTER TABLE attendees ALTER CONSTRAINT attendees_card_fkey DEFERRABLE INITIALLY IMMEDIATE;
