@@ -114,6 +114,12 @@ def test_avatar_upload_renders_every_size_and_updates_the_card(api, database, fm
     original = stored(api, variant_key(key, f"original.{extension}"))
     assert (original.format, original.size) == (fmt, (1200, 800))
 
+    # The vCard route finds the photo where it looks for it, and embeds it.
+    assert stored(api, f"avatars/{api['tenant_id']}/{api['card_id']}/vcard.jpg").size == (150, 150)
+    vcard = api["stack"].request("GET", f"/c/{api['card_id']}/vcard")
+    assert vcard.status == 200, vcard.text
+    assert "PHOTO;ENCODING=b;TYPE=JPEG:" in vcard.text.replace("\r\n ", "")
+
     with psycopg.connect(database.admin_url) as conn:
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log WHERE entity_id = %s ORDER BY audit_id", (api["card_id"],))]
     assert actions[-1] == "card.avatar"

@@ -19,8 +19,9 @@ cached copies of the old one:
     logos/{tenant_id}/{brand_id}/{job_id}/logo.png, logo@2x.png, logo@3x.png   (160x50 pt box)
                                           icon.png, icon@2x.png, icon@3x.png   (29 pt square)
                                           original.{png,jpg,webp}
-cards.avatar_s3_key holds the avatar.jpg key and brands.theme_json.logo_s3_key the logo.png
-key; `variant_key(key, "vcard.jpg")` gives a sibling (the names above are the wallet pass's
+The vCard photo is also written to avatars/{tenant_id}/{card_id}/vcard.jpg, where the vCard route
+reads it (integrations/public_assets.py). cards.avatar_s3_key holds the avatar.jpg key and
+brands.theme_json.logo_s3_key the logo.png key; `variant_key(key, "vcard.jpg")` gives a sibling (the names above are the wallet pass's
 own file names, so the pass builder can copy them as they are).
 
 Idempotency: variant keys are fixed per job, so a redelivered message rewrites the same
@@ -232,6 +233,12 @@ def render_and_store(tenant_id: UUID, job_id: UUID, target: str, owner_id: UUID)
     base = folder(target, tenant_id, owner_id, job_id)
     for name, (content, content_type) in rendered.items():
         storage.put_bytes(ASSETS_BUCKET, f"{base}/{name}", content, content_type=content_type, cache_control=CACHE_FOREVER)
+    if target == "avatar":
+        # The vCard route reads the card's photo at a fixed key (public_assets.VCARD_PHOTO_KEY).
+        from outreachpass.integrations import public_assets
+
+        content, content_type = rendered["vcard.jpg"]
+        storage.put_bytes(ASSETS_BUCKET, public_assets.vcard_photo_key(tenant_id, owner_id), content, content_type=content_type)
     return f"{base}/{TARGETS[target]['main']}"
 
 
