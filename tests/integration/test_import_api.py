@@ -304,3 +304,17 @@ def tenant_factory_id(database):
     from tests.fixtures.database import make_tenant
 
     return make_tenant(database)
+
+
+def test_an_upload_that_never_comes_fails_the_job_once_its_url_is_long_expired(api, database):
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports").json()["data"]
+    job_id = started["job"]["job_id"]
+    assert api["call"]("GET", f"{ADMIN}/jobs/{job_id}").json()["data"]["status"] == "queued"
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:  # as if it had been created two hours ago
+        conn.execute(
+            "UPDATE jobs SET input = jsonb_set(input, '{upload_expires_at}', to_jsonb((now() - interval '2 hours')::text)) WHERE job_id = %s",
+            (job_id,),
+        )
+    expired = api["call"]("GET", f"{ADMIN}/jobs/{job_id}").json()["data"]
+    assert (expired["status"], expired["error"]["code"]) == ("failed", "UPLOAD_EXPIRED")
+    assert expired["finished_at"] is not None

@@ -51,6 +51,7 @@ from outreachpass.observability import correlation_id, logger
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 from outreachpass.services.cards import card_changed
+from outreachpass.services.jobs import upload_expires_at
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; more is refused before decoding
@@ -142,6 +143,7 @@ def _insert_job(conn: psycopg.Connection, principal: Principal, job_input: dict[
         event_id=event_id,
         job_input={
             **job_input,
+            "upload_expires_at": upload_expires_at(UPLOAD_EXPIRES_S),
             "requested_by": {"sub": principal.subject, "role": principal.role},
             "correlation_id": correlation_id(),
         },

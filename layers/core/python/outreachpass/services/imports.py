@@ -49,6 +49,7 @@ from outreachpass.observability import correlation_id, logger, metrics
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 from outreachpass.services.cards import card_changed
+from outreachpass.services.jobs import upload_expires_at
 
 # --- limits, in one place ------------------------------------------------------------------------
 MAX_FILE_BYTES = 20 * 1024 * 1024  # an uploaded file
@@ -112,6 +113,7 @@ def start_import(principal: Principal, event_id: UUID, *, csv_body: bytes | None
             job_input={
                 "source": source,
                 "filename": filename,
+                **({"upload_expires_at": upload_expires_at(UPLOAD_EXPIRES_S)} if source == "upload" else {}),
                 "requested_by": {"sub": principal.subject, "role": principal.role},
                 "correlation_id": correlation_id(),
             },
