@@ -318,3 +318,28 @@ def test_an_upload_that_never_comes_fails_the_job_once_its_url_is_long_expired(a
     expired = api["call"]("GET", f"{ADMIN}/jobs/{job_id}").json()["data"]
     assert (expired["status"], expired["error"]["code"]) == ("failed", "UPLOAD_EXPIRED")
     assert expired["finished_at"] is not None
+
+
+@pytest.mark.parametrize(
+    "attendee",
+    [
+        {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "linkedin_url": "https://www.linkedin.com/in/ada"},
+        {"first_name": "Ada", "last_name": None, "email": "ada@example.com", "linkedin_url": None},
+        {"first_name": None, "last_name": "Lovelace", "email": "ada@example.com", "linkedin_url": ""},
+        {"first_name": "", "last_name": "", "email": "ada@example.com", "linkedin_url": None},
+        {"first_name": None, "last_name": None, "email": None, "linkedin_url": None},
+        {"first_name": " Zoë ", "last_name": "Ångström", "email": "", "linkedin_url": "https://linkedin.com/in/z"},
+    ],
+)
+def test_sql_card_fields_are_card_fields_from_attendee(admin_conn, attendee):
+    """The import derives cards in SQL; the expressions are the twin of the one Python rule."""
+    from outreachpass.data.imports import display_name_sql, links_sql
+
+    row = admin_conn.execute(
+        f"SELECT {display_name_sql('a')} AS display_name, {links_sql('a')} AS links_json "
+        "FROM (SELECT %(first_name)s::text AS first_name, %(last_name)s::text AS last_name, %(email)s::text AS email, "
+        "%(linkedin_url)s::text AS linkedin_url) a",
+        attendee,
+    ).fetchone()
+    expected = card_fields_from_attendee(attendee)
+    assert (row[0], row[1]) == (expected["display_name"], expected["links_json"])
