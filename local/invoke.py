@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,15 +81,15 @@ def invoke(
     timeout_s: int,
 ) -> Invocation:
     """Call the handler; exceptions propagate (the caller maps them as AWS would)."""
-    if not registry.is_warm(module_name):
-        with registry.cold_start_lock:
-            invocation = _invoke(registry, module_name, event, stage=stage, region=region, memory_mb=memory_mb, timeout_s=timeout_s)
+    cold = not registry.is_warm(module_name)
+    with registry.cold_start_lock if cold else nullcontext():
+        invocation = _call(registry, module_name, event, stage=stage, region=region, memory_mb=memory_mb, timeout_s=timeout_s)
+        if cold:
             registry.mark_warm(module_name)
-            return invocation
-    return _invoke(registry, module_name, event, stage=stage, region=region, memory_mb=memory_mb, timeout_s=timeout_s)
+    return invocation
 
 
-def _invoke(
+def _call(
     registry: HandlerRegistry,
     module_name: str,
     event: Any,
