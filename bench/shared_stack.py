@@ -51,7 +51,30 @@ def shared_stack() -> Any:
             )
             _stack = LocalStack(config).start()
             atexit.register(stop_shared_stack)
+        else:
+            _restore_environment(_stack)
         return _stack
+
+
+def _restore_environment(stack: Any) -> None:
+    """A benchmark that ran before may have pointed the runtime elsewhere (its own database):
+    the stack's environment again, and the runtime's cached settings, connections and
+    clients forgotten so they are made from it."""
+    import importlib
+    import os
+
+    os.environ.update(stack.env)
+    for module_name, reset in (
+        ("outreachpass.config", "reset_settings"),
+        ("outreachpass.db.connection", "reset_database"),
+        ("outreachpass.integrations.aws", "reset_clients"),
+    ):
+        try:
+            function = getattr(importlib.import_module(module_name), reset, None)
+        except ImportError:
+            continue
+        if callable(function):
+            function()
 
 
 def stop_shared_stack() -> None:
