@@ -78,8 +78,11 @@ def build_application(
     data = DataStack(
         app, naming.stack("Data"), config=config, naming=naming, table=table, stub_dependencies=stub_dependencies
     )
-    storage = StorageStack(app, naming.stack("Storage"), config=config, naming=naming)
     messaging = MessagingStack(app, naming.stack("Messaging"), config=config, naming=naming, table=table, sender=sender)
+    # The upload triggers' queue ARNs make Storage depend on Messaging (which names the buckets literally).
+    storage = StorageStack(
+        app, naming.stack("Storage"), config=config, naming=naming, table=table, queues=dict(messaging.queues)
+    )
     auth = AuthStack(app, naming.stack("Auth"), config=config, naming=naming)
     sender_domains = [messaging.sender_domain, *(tenant.sender_domain for tenant in pool_tenants)]
     configuration_sets = [messaging.configuration_set_name, *(naming.configuration_set(t.key) for t in pool_tenants)]
@@ -143,6 +146,7 @@ def build_deployment(
     app: cdk.App, config: DeploymentConfig, table: RouteTable | None = None, *, stub_dependencies: bool = False
 ) -> Deployment:
     table = table or RouteTable.from_module()
+    table.validate()  # a table the stacks cannot build fails here, before any stack reads it
     naming = Naming(config.stage)
     platform = build_application(
         app,

@@ -1,8 +1,10 @@
-"""The route table as the CDK side sees it: one function spec per route, worker, schedule and topic consumer.
+"""The route table as the CDK side sees it: one function spec per route, worker, schedule and topic consumer,
+plus the upload triggers (S3 notifications to a queue).
 
 Everything the stacks build per function comes from here, and the table is checked for
 references the infrastructure cannot satisfy (unknown queue, secret, topic or bucket, a worker
-slower than its queue's visibility timeout) so such mistakes fail at synth with a clear message.
+slower than its queue's visibility timeout, upload triggers S3 would reject as overlapping) so
+such mistakes fail at synth with a clear message.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Literal
 
 from cdk_app.naming import pascal, short_hash
 from lambdas import routes as route_module
-from lambdas.routes import Needs, Queue, Route, Schedule, TopicConsumer, Worker
+from lambdas.routes import Needs, Queue, Route, Schedule, TopicConsumer, UploadTrigger, Worker
 
 FunctionKind = Literal["route", "worker", "schedule", "topic_consumer", "deploy_job"]
 # Lambda's maximum; API Gateway itself gives up on an integration after 30 s.
@@ -63,6 +65,7 @@ class RouteTable:
     schedules: tuple[Schedule, ...]
     topic_consumers: tuple[TopicConsumer, ...]
     secrets: tuple[str, ...]
+    upload_triggers: tuple[UploadTrigger, ...] = ()
 
     @classmethod
     def from_module(cls, module: ModuleType = route_module) -> RouteTable:
@@ -73,6 +76,7 @@ class RouteTable:
             schedules=tuple(module.SCHEDULES),
             topic_consumers=tuple(module.TOPIC_CONSUMERS),
             secrets=tuple(module.SECRETS),
+            upload_triggers=tuple(module.UPLOAD_TRIGGERS),
         )
 
     def queue(self, name: str) -> Queue:
@@ -178,7 +182,31 @@ class RouteTable:
             for consumer in self.topic_consumers
             if consumer.topic not in KNOWN_TOPICS
         ]
+        problems += self._upload_trigger_problems(queue_names, known_buckets)
         route_keys = Counter(route.route_key for route in self.routes)
         problems += [f"route {key} is listed twice" for key, count in route_keys.items() if count > 1]
         if problems:
             raise TableError("lambdas/routes.py cannot be deployed:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    def _upload_trigger_problems(self, queue_names: set[str], known_buckets: set[str]) -> list[str]:
+        problems: list[str] = []
+        for trigger in self.upload_triggers:
+            label = f"upload trigger {trigger.bucket}/{trigger.prefix}*{trigger.suffix}"
+            if trigger.queue not in queue_names:
+                problems.append(f"{label}: sends to unknown queue {trigger.queue!r}")
+            if trigger.bucket not in known_buckets:
+                problems.append(f"{label}: unknown bucket {trigger.bucket!r}")
+        # S3 refuses two configurations of one event type on a bucket whose key filters can both match
+        # one key: overlapping prefixes (one starts with the other) and overlapping suffixes.
+        for index, first in enumerate(self.upload_triggers):
+            for second in self.upload_triggers[index + 1 :]:
+                if (
+                    first.bucket == second.bucket
+                    and (first.prefix.startswith(second.prefix) or second.prefix.startswith(first.prefix))
+                    and (first.suffix.endswith(second.suffix) or second.suffix.endswith(first.suffix))
+                ):
+                    problems.append(
+                        f"upload triggers {first.prefix}*{first.suffix} and {second.prefix}*{second.suffix} "
+                        f"overlap on bucket {first.bucket!r} (S3 rejects overlapping notification filters)"
+                    )
+        return problems

@@ -1,5 +1,10 @@
 """Messaging: the SQS work queues of the route table (each with a DLQ and redrive policy), the SES
-sending identity and configuration set, and the SNS topic that carries SES events to the tracking consumer."""
+sending identity and configuration set, and the SNS topic that carries SES events to the tracking consumer.
+
+Queues named by an upload trigger (routes.UPLOAD_TRIGGERS) let S3 send them the bucket's events: the
+policy names the bucket by its fixed name (naming.bucket_name), so this stack does not depend on
+Storage, which adds the notifications and so depends on this one. The queues use SSE-SQS, which S3
+notifications can write to; a customer managed key would need a key policy for s3.amazonaws.com."""
 
 from __future__ import annotations
 
@@ -19,6 +24,10 @@ from stacks.base import AppStack
 
 DLQ_RETENTION = cdk.Duration.days(14)
 SES_EVENT_TYPES = ("delivery", "bounce", "complaint", "open", "click")
+
+
+def bucket_arn(bucket_name: str) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:s3:::{bucket_name}"
 
 
 def ses_identity_arn(config: DeploymentConfig, domain: str) -> str:
@@ -141,6 +150,7 @@ class MessagingStack(AppStack):
                 enforce_ssl=True,
                 dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=queue.max_receive_count, queue=dead_letters),
             )
+        self._allow_upload_notifications(table)
 
         # SES publishes to an encrypted topic only with a customer managed key that lets it.
         self.events_key = kms.Key(
@@ -192,3 +202,23 @@ class MessagingStack(AppStack):
             zone=import_zone(self, config, self.sender_domain),
         )
         cdk.CfnOutput(self, "ConfigurationSetName", value=self.configuration_set_name)
+
+    def _allow_upload_notifications(self, table: RouteTable) -> None:
+        """S3 may SendMessage to a trigger's queue, only for events of that bucket in this account."""
+        pairs = sorted({(trigger.queue, trigger.bucket) for trigger in table.upload_triggers})
+        for queue_name, bucket in pairs:
+            queue = self.queues[queue_name]
+            queue.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"S3Notifications{pascal(bucket)}",
+                    principals=[iam.ServicePrincipal("s3.amazonaws.com")],
+                    actions=["sqs:SendMessage"],
+                    resources=[queue.queue_arn],
+                    conditions={
+                        "ArnEquals": {
+                            "aws:SourceArn": bucket_arn(self.naming.bucket_name(bucket, self.config.account))
+                        },
+                        "StringEquals": {"aws:SourceAccount": self.config.account},
+                    },
+                )
+            )

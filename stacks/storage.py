@@ -3,27 +3,48 @@
 Every bucket: SSE-S3, TLS only (1.2+), public access blocked, owner-enforced objects, versioned with
 old versions expiring after 30 days, server access logs. Names are fixed (naming.bucket_name) so the
 functions' policies name them literally.
+
+Upload triggers (routes.UPLOAD_TRIGGERS) are the bucket's own NotificationConfiguration: an
+s3:ObjectCreated:* event per trigger, filtered by prefix and suffix, to the trigger's queue. Written
+natively rather than with `add_event_notification`, which would add a custom resource and its Lambda
+(wildcard s3:PutBucketNotification) for what CloudFormation does itself. S3 checks the destination
+when the configuration is written, so the queue policy (MessagingStack) must exist first: the queue
+ARNs make this stack depend on Messaging.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk_app.config import DeploymentConfig
 from cdk_app.nag import suppress
 from cdk_app.naming import Naming, pascal
-from cdk_app.table import bucket_names
+from cdk_app.table import RouteTable, bucket_names
+from lambdas.routes import UploadTrigger
 from stacks.base import AppStack
 
 NONCURRENT_VERSION_DAYS = 30
 UPLOAD_EXPIRY_DAYS = 14  # uploaded CSVs are imported within minutes; keep two weeks for support
 ACCESS_LOG_EXPIRY_DAYS = 365
+OBJECT_CREATED = "s3:ObjectCreated:*"
 
 
 class StorageStack(AppStack):
-    def __init__(self, scope: Construct, stack_name: str, *, config: DeploymentConfig, naming: Naming) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        stack_name: str,
+        *,
+        config: DeploymentConfig,
+        naming: Naming,
+        table: RouteTable,
+        queues: Mapping[str, sqs.IQueue],
+    ) -> None:
         super().__init__(scope, stack_name, config=config, naming=naming, description="S3 buckets")
         self.access_logs = s3.Bucket(
             self,
@@ -46,6 +67,31 @@ class StorageStack(AppStack):
             name = naming.bucket_name(logical, config.account)
             self.bucket_names[logical] = name
             self.buckets[logical] = self._bucket(logical, name)
+            triggers = [trigger for trigger in table.upload_triggers if trigger.bucket == logical]
+            if triggers:
+                self._notify(self.buckets[logical], triggers, queues)
+
+    @staticmethod
+    def _notify(bucket: s3.Bucket, triggers: list[UploadTrigger], queues: Mapping[str, sqs.IQueue]) -> None:
+        configurations = []
+        for trigger in triggers:
+            rules = [s3.CfnBucket.FilterRuleProperty(name="prefix", value=trigger.prefix)]
+            if trigger.suffix:
+                rules.append(s3.CfnBucket.FilterRuleProperty(name="suffix", value=trigger.suffix))
+            configurations.append(
+                s3.CfnBucket.QueueConfigurationProperty(
+                    event=OBJECT_CREATED,
+                    queue=queues[trigger.queue].queue_arn,
+                    filter=s3.CfnBucket.NotificationFilterProperty(
+                        s3_key=s3.CfnBucket.S3KeyFilterProperty(rules=rules)
+                    ),
+                )
+            )
+        cfn_bucket = bucket.node.default_child
+        assert isinstance(cfn_bucket, s3.CfnBucket)
+        cfn_bucket.notification_configuration = s3.CfnBucket.NotificationConfigurationProperty(
+            queue_configurations=configurations
+        )
 
     def _bucket(self, logical: str, name: str) -> s3.Bucket:
         rules = [

@@ -89,3 +89,45 @@ def route_function(template: dict, route: dict) -> str:
     integration_id = ref_id(target["Fn::Join"][1][1])
     integration = template["Resources"][integration_id]["Properties"]
     return ref_id(integration["IntegrationUri"])
+
+
+def output_target(template: dict, value: Any) -> str | None:
+    """The logical id behind a cross-stack reference: {"Fn::GetStackOutput": ...} read in the producing
+    stack's template, whose output is a Ref or GetAtt of that resource."""
+    if not (isinstance(value, dict) and "Fn::GetStackOutput" in value):
+        return None
+    output = template["Outputs"][value["Fn::GetStackOutput"]["OutputName"]]
+    return ref_id(output["Value"])
+
+
+def bucket_notifications(storage: dict, messaging: dict) -> set[tuple[str, str, str, str, str]]:
+    """Every S3 -> SQS notification of the Storage stack's buckets, as
+    (bucket name, event, prefix, suffix, logical id of the queue in the Messaging stack)."""
+    found = set()
+    for bucket in resources(storage, "AWS::S3::Bucket").values():
+        properties = bucket["Properties"]
+        for configuration in properties.get("NotificationConfiguration", {}).get("QueueConfigurations", []):
+            rules = {rule["Name"]: rule["Value"] for rule in configuration["Filter"]["S3Key"]["Rules"]}
+            queue = output_target(messaging, configuration["Queue"])
+            assert queue, f"notification to a queue outside the Messaging stack: {configuration['Queue']}"
+            found.add(
+                (properties["BucketName"], configuration["Event"], rules["prefix"], rules.get("suffix", ""), queue)
+            )
+    return found
+
+
+def service_grants(template: dict, service: str) -> set[tuple[str, str, str, str]]:
+    """Allow statements of the SQS queue policies for an AWS service principal, as
+    (queue logical id, action, flattened aws:SourceArn, aws:SourceAccount)."""
+    found = set()
+    for policy in resources(template, "AWS::SQS::QueuePolicy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Effect"] != "Allow" or statement.get("Principal") != {"Service": service}:
+                continue
+            conditions = statement.get("Condition", {})
+            source_arn = (conditions.get("ArnEquals") or conditions.get("ArnLike") or {}).get("aws:SourceArn")
+            source_account = conditions.get("StringEquals", {}).get("aws:SourceAccount")
+            for action in as_list(statement["Action"]):
+                for resource in as_list(statement["Resource"]):
+                    found.add((ref_id(resource), action, flatten(source_arn), source_account))
+    return found

@@ -13,7 +13,7 @@ import pytest
 from cdk_app.config import REPO_ROOT, ConfigError, load_config_file, parse_config
 from cdk_app.table import RouteTable, TableError
 from lambdas import routes
-from lambdas.routes import Needs, Route, TopicConsumer, Worker
+from lambdas.routes import Needs, Route, TopicConsumer, UploadTrigger, Worker
 from tests.infra.conftest import TEST_CONFIG
 
 
@@ -123,12 +123,32 @@ def _table(**changes) -> RouteTable:
             "above the API's 29 s",
         ),
         ({"routes": (*routes.ROUTES, routes.ROUTES[0])}, "listed twice"),
+        ({"upload_triggers": (UploadTrigger("uploads", "x/", queue="nope"),)}, "sends to unknown queue 'nope'"),
+        (
+            {
+                "upload_triggers": (
+                    UploadTrigger("uploads", "imports/", queue="imports", suffix=".csv"),
+                    UploadTrigger("uploads", "imports/big/", queue="images", suffix="upload.csv"),
+                )
+            },
+            "overlap on bucket 'uploads'",
+        ),
     ],
 )
 def test_route_table_mistakes_fail_synth_with_a_clear_message(changes, message):
     with pytest.raises(TableError) as error:
         _table(**changes).function_specs()
     assert message in str(error.value)
+
+
+def test_upload_triggers_on_disjoint_keys_are_accepted():
+    disjoint = (
+        UploadTrigger("uploads", "imports/", queue="imports", suffix=".csv"),
+        UploadTrigger("uploads", "imports/", queue="images", suffix=".png"),  # same prefix, other suffix
+        UploadTrigger("uploads", "images/", queue="images"),
+        UploadTrigger("archive", "imports/", queue="imports"),  # another bucket
+    )
+    _table(upload_triggers=disjoint).validate()
 
 
 def test_routes_sharing_a_handler_still_get_one_function_each():

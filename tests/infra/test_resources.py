@@ -6,9 +6,12 @@ from cdk_app.bundling import migrations_digest
 from cdk_app.naming import pascal
 from cdk_app.table import bucket_names
 from lambdas import routes
-from tests.infra.templates import flatten, ref_id, resources
+from tests.infra.templates import bucket_notifications, flatten, ref_id, resources, service_grants
 
 PREFIX = "OutreachPass-staging"
+ACCOUNT = "123456789012"
+# The platform and the silo copy each have their own buckets and queues.
+COPIES = ((PREFIX, "outreachpass-staging"), (f"{PREFIX}-initech", "outreachpass-staging-initech"))
 
 
 def test_every_work_queue_has_a_dead_letter_queue_with_the_tables_redrive_policy(synthesized):
@@ -39,6 +42,61 @@ def test_queues_refuse_plain_http(synthesized):
         if _denies_insecure_transport(policy["Properties"]["PolicyDocument"])
     }
     assert protected == set(resources(template, "AWS::SQS::Queue"))
+
+
+def _queue_id(template: dict, queue_name: str) -> str:
+    (logical_id,) = [i for i in resources(template, "AWS::SQS::Queue") if i.startswith(pascal(queue_name) + "Queue")]
+    return logical_id
+
+
+def test_every_upload_trigger_is_an_object_created_notification_to_its_queue(synthesized):
+    assert routes.UPLOAD_TRIGGERS, "the table should have upload triggers"
+    for stack_prefix, resource_prefix in COPIES:
+        messaging = synthesized.template(f"{stack_prefix}-Messaging")
+        storage = synthesized.template(f"{stack_prefix}-Storage")
+        expected = {
+            (
+                f"{resource_prefix}-{ACCOUNT}-{trigger.bucket}",
+                "s3:ObjectCreated:*",
+                trigger.prefix,
+                trigger.suffix,
+                _queue_id(messaging, trigger.queue),
+            )
+            for trigger in routes.UPLOAD_TRIGGERS
+        }
+        assert bucket_notifications(storage, messaging) == expected, stack_prefix
+        # CloudFormation writes them itself: no notifications custom resource and its Lambda.
+        assert not resources(storage, "Custom::S3BucketNotifications")
+        assert not resources(storage, "AWS::Lambda::Function")
+        assert f"{stack_prefix}-Messaging" in {
+            s.stack_name for s in _stack(synthesized, stack_prefix, "Storage").dependencies
+        }
+
+
+def test_trigger_queues_let_s3_send_only_for_their_bucket_in_this_account(synthesized):
+    for stack_prefix, resource_prefix in COPIES:
+        messaging = synthesized.template(f"{stack_prefix}-Messaging")
+        expected = {
+            (
+                _queue_id(messaging, trigger.queue),
+                "sqs:SendMessage",
+                f"arn:<AWS::Partition>:s3:::{resource_prefix}-{ACCOUNT}-{trigger.bucket}",
+                ACCOUNT,
+            )
+            for trigger in routes.UPLOAD_TRIGGERS
+        }
+        assert service_grants(messaging, "s3.amazonaws.com") == expected, stack_prefix
+        # S3 can write to SSE-SQS queues; a customer managed key would need a key policy for S3.
+        for trigger in routes.UPLOAD_TRIGGERS:
+            properties = messaging["Resources"][_queue_id(messaging, trigger.queue)]["Properties"]
+            assert properties["SqsManagedSseEnabled"] is True and "KmsMasterKeyId" not in properties
+        # Messaging names the buckets literally, so it never waits for Storage (no cycle).
+        assert not {s.stack_name for s in _stack(synthesized, stack_prefix, "Messaging").dependencies}
+
+
+def _stack(synthesized, stack_prefix: str, part: str):
+    (stack,) = [s for s in synthesized.deployment.stacks if s.stack_name == f"{stack_prefix}-{part}"]
+    return stack
 
 
 def test_buckets_are_private_encrypted_tls_only_versioned_and_logged(synthesized):

@@ -1,5 +1,5 @@
-"""Entries other engineers will add (workers, schedules, topic consumers, routes with rich Needs) are
-wired generically: a synthetic route table proves it before the real table has any."""
+"""Entries other engineers will add (workers, schedules, topic consumers, upload triggers, routes with rich
+Needs) are wired generically: a synthetic route table proves it before the real table has any."""
 
 from __future__ import annotations
 
@@ -7,19 +7,22 @@ from dataclasses import replace
 
 import pytest
 
+from cdk_app.naming import pascal
 from cdk_app.table import RouteTable
 from lambdas import routes
-from lambdas.routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, Worker
+from lambdas.routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, UploadTrigger, Worker
 from tests.infra.conftest import TEST_CONFIG, synthesize
 from tests.infra.templates import (
     DATA_SERVICES,
     as_list,
+    bucket_notifications,
     flatten,
     function_statements,
     functions_by_handler,
     granted,
     ref_id,
     resources,
+    service_grants,
 )
 
 IMPORT_WORKER = Worker(
@@ -48,6 +51,8 @@ RICH_ROUTE = Route(
 PUBLIC_NO_DATABASE = Route(
     "GET", "/synthetic/{card_id}/public", "handlers.public.synthetic_public", roles=None, needs=Needs(database=False)
 )
+# Another bucket, no suffix, and a queue that receives from two buckets' triggers.
+ARCHIVE_TRIGGER = UploadTrigger("archive", prefix="restores/", queue="images")
 API = "OutreachPass-wiring-Api"
 
 
@@ -59,6 +64,7 @@ def wired(tmp_path_factory):
         workers=(IMPORT_WORKER,),
         schedules=(RETENTION_JOB,),
         topic_consumers=(SES_CONSUMER,),
+        upload_triggers=(*routes.UPLOAD_TRIGGERS, ARCHIVE_TRIGGER),
     )
     config = {**TEST_CONFIG, "stage": "wiring", "tenants": []}
     return synthesize(tmp_path_factory.mktemp("wiring.out"), config, table)
@@ -181,3 +187,21 @@ def test_a_route_without_database_stays_out_of_the_vpc_and_away_from_the_secret(
         "*" not in as_list(s["Resource"]) or s["Action"][0].startswith("xray:")
         for s in function_statements(api, function_id)
     )
+
+
+def test_upload_triggers_notify_their_queue_which_admits_each_source_bucket(wired):
+    storage = wired.template("OutreachPass-wiring-Storage")
+    messaging = wired.template("OutreachPass-wiring-Messaging")
+    queue_ids = {
+        name: next(i for i in resources(messaging, "AWS::SQS::Queue") if i.startswith(pascal(name) + "Queue"))
+        for name in ("imports", "images")
+    }
+    bucket = "outreachpass-wiring-123456789012-{}"
+    triggers = (*routes.UPLOAD_TRIGGERS, ARCHIVE_TRIGGER)
+    assert bucket_notifications(storage, messaging) == {
+        (bucket.format(t.bucket), "s3:ObjectCreated:*", t.prefix, t.suffix, queue_ids[t.queue]) for t in triggers
+    }
+    assert service_grants(messaging, "s3.amazonaws.com") == {
+        (queue_ids[t.queue], "sqs:SendMessage", f"arn:<AWS::Partition>:s3:::{bucket.format(t.bucket)}", "123456789012")
+        for t in triggers
+    }
