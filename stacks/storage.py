@@ -104,10 +104,11 @@ class StorageStack(AppStack):
         cors: list[s3.CorsRule] = []
         if logical == "uploads":
             rules.append(s3.LifecycleRule(id="expire-uploads", expiration=cdk.Duration.days(UPLOAD_EXPIRY_DAYS)))
-            # Browsers PUT the CSV straight to a presigned URL.
+            # Browsers upload straight to S3 from the admin frontend: the CSV with a presigned PUT, avatars
+            # and logos with a presigned POST (a form whose policy caps the size and type).
             cors.append(
                 s3.CorsRule(
-                    allowed_methods=[s3.HttpMethods.PUT],
+                    allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.POST],
                     allowed_origins=list(self.config.cors_origins),
                     allowed_headers=["content-type", "content-md5", "x-amz-*"],
                     max_age=3600,

@@ -134,6 +134,21 @@ def test_buckets_are_private_encrypted_tls_only_versioned_and_logged(synthesized
     assert uploads["expire-uploads"]["ExpirationInDays"] == 14
 
 
+def test_only_the_uploads_bucket_takes_browser_uploads_put_and_post_from_the_cors_origins(synthesized):
+    for stack_prefix, resource_prefix in COPIES:
+        buckets = {
+            b["Properties"]["BucketName"]: b["Properties"]
+            for b in resources(synthesized.template(f"{stack_prefix}-Storage"), "AWS::S3::Bucket").values()
+        }
+        uploads = f"{resource_prefix}-{ACCOUNT}-uploads"
+        (rule,) = buckets[uploads]["CorsConfiguration"]["CorsRules"]
+        # CSV imports are a presigned PUT; avatars and logos a presigned POST (form upload).
+        assert sorted(rule["AllowedMethods"]) == ["POST", "PUT"]
+        assert rule["AllowedOrigins"] == ["https://admin.outreachpass.example.com"]
+        assert "*" not in rule["AllowedOrigins"]
+        assert [name for name, properties in buckets.items() if "CorsConfiguration" in properties] == [uploads]
+
+
 def test_aurora_is_postgres16_serverless_v2_encrypted_backed_up_and_protected(synthesized):
     template = synthesized.template(f"{PREFIX}-Data")
     (cluster,) = resources(template, "AWS::RDS::DBCluster").values()
