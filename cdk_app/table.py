@@ -22,6 +22,8 @@ from lambdas.routes import Needs, Queue, Route, Schedule, TopicConsumer, UploadT
 FunctionKind = Literal["route", "worker", "schedule", "topic_consumer", "deploy_job"]
 # Lambda's maximum; API Gateway itself gives up on an integration after 30 s.
 MAX_TIMEOUT_S = 900
+# The range Lambda accepts for an SQS event source mapping's ScalingConfig.MaximumConcurrency.
+MAX_CONCURRENCY_RANGE = (2, 1000)
 API_INTEGRATION_TIMEOUT_S = 29
 KNOWN_TOPICS = ("ses_events",)
 
@@ -170,6 +172,11 @@ class RouteTable:
             if route.needs.timeout_s > API_INTEGRATION_TIMEOUT_S:
                 problems.append(f"{route.route_key}: timeout_s above the API's {API_INTEGRATION_TIMEOUT_S} s")
         for worker in self.workers:
+            low, high = MAX_CONCURRENCY_RANGE
+            if worker.max_concurrency is not None and not low <= worker.max_concurrency <= high:
+                problems.append(
+                    f"worker {worker.name}: max_concurrency {worker.max_concurrency} is outside {low}..{high}"
+                )
             if worker.queue not in queue_names:
                 problems.append(f"worker {worker.name}: consumes unknown queue {worker.queue!r}")
             elif worker.needs.timeout_s > self.queue(worker.queue).visibility_timeout_s:

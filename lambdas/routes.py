@@ -82,6 +82,7 @@ class Worker:
     batch_size: int = 10
     max_batching_window_s: int = 0
     needs: Needs = field(default_factory=Needs)
+    max_concurrency: int | None = None  # at most this many concurrent invocations (2..1000); None = Lambda scales freely
 
 
 @dataclass(frozen=True)
@@ -214,9 +215,10 @@ QUEUES: tuple[Queue, ...] = (
 )
 
 WORKERS: tuple[Worker, ...] = (
-    # One message = up to 50 attendees; sending stays under the SES rate with in-process backoff.
+    # One message = up to 50 attendees; sending stays under the SES rate with in-process backoff, and at most
+    # 5 concurrent senders (the event source mapping's maximum concurrency) keep the total under it.
     Worker("send_emails", "emails", "handlers.workers.send_emails", batch_size=2,
-           needs=Needs(send_email=True, memory_mb=512, timeout_s=120)),
+           needs=Needs(send_email=True, memory_mb=512, timeout_s=120), max_concurrency=5),
     # Wallet: bulk pass generation (Apple .pkpass kept in S3 for e-mails, Google objects inserted), and the
     # refresh of a changed card's wallets (APNs pushes, Google object PATCH).
     Worker("generate_passes", "passes", "handlers.workers.generate_passes", batch_size=2,

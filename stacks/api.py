@@ -1,7 +1,7 @@
 """Api: the HTTP API and one Lambda function per route table entry.
 
 Routes get a JWT authorizer (Cognito) unless public; workers consume their queue with partial
-batch responses; schedules run from EventBridge rules; topic consumers subscribe to their SNS topic.
+batch responses (and at most `max_concurrency` concurrent invocations when the entry sets one); schedules run from EventBridge rules; topic consumers subscribe to their SNS topic.
 Schedules and topic consumers are invoked asynchronously: failed events land in the stack's
 async-failures DLQ (alarmed like every other DLQ).
 """
@@ -228,6 +228,7 @@ class ApiStack(AppStack):
                 if worker.max_batching_window_s
                 else None,
                 report_batch_item_failures=True,
+                max_concurrency=worker.max_concurrency,  # ScalingConfig.MaximumConcurrency; None = unbounded
             )
         )
         return function

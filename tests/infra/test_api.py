@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from cdk_app.naming import pascal
 from cdk_app.table import RouteTable
 from lambdas import routes
 from tests.infra.templates import (
@@ -14,6 +15,7 @@ from tests.infra.templates import (
     function_statements,
     functions_by_handler,
     granted,
+    output_target,
     ref_id,
     resources,
     route_function,
@@ -170,6 +172,46 @@ def test_each_function_role_grants_exactly_what_its_table_entry_names(api):
         assert {key for key in environment if key.endswith("_SECRET_ARN") and key != "DB_SECRET_ARN"} == {
             routes.secret_env(name) for name in spec.needs.secrets
         } & secrets_in_table
+
+
+@pytest.fixture(scope="module")
+def messaging(synthesized) -> dict:
+    return synthesized.template("OutreachPass-staging-Messaging")
+
+
+def _function_of(api: dict, handler: str) -> str:
+    (function_id,) = functions_by_handler(api)[f"{handler}.handler"]
+    return function_id
+
+
+def test_every_worker_of_the_table_consumes_its_queue_as_the_entry_says(api, messaging):
+    mappings = {
+        ref_id(m["Properties"]["FunctionName"]): m["Properties"]
+        for m in resources(api, "AWS::Lambda::EventSourceMapping").values()
+    }
+    assert len(mappings) == len(routes.WORKERS)  # one mapping per worker, nothing else consumes
+    for worker in routes.WORKERS:
+        properties = mappings[_function_of(api, worker.handler)]
+        queue = output_target(messaging, properties["EventSourceArn"])
+        assert queue and queue.startswith(pascal(worker.queue) + "Queue"), worker.name
+        assert properties["BatchSize"] == worker.batch_size, worker.name
+        assert properties.get("MaximumBatchingWindowInSeconds", 0) == worker.max_batching_window_s, worker.name
+        assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"], worker.name
+        if worker.max_concurrency is None:
+            assert "ScalingConfig" not in properties, worker.name
+        else:
+            assert properties["ScalingConfig"] == {"MaximumConcurrency": worker.max_concurrency}, worker.name
+
+
+def test_the_email_sender_is_capped_below_the_ses_send_rate(api):
+    (send_emails,) = [worker for worker in routes.WORKERS if worker.queue == "emails"]
+    assert send_emails.max_concurrency is not None and 2 <= send_emails.max_concurrency <= 10
+    (mapping,) = [
+        m["Properties"]
+        for m in resources(api, "AWS::Lambda::EventSourceMapping").values()
+        if ref_id(m["Properties"]["FunctionName"]) == _function_of(api, send_emails.handler)
+    ]
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == send_emails.max_concurrency
 
 
 def _bucket_actions(needs: routes.Needs) -> set[str]:

@@ -109,6 +109,10 @@ def _table(**changes) -> RouteTable:
             {"workers": (Worker("w", queue="emails", handler="handlers.workers.w", needs=Needs(timeout_s=600)),)},
             "exceeds the visibility timeout of queue 'emails'",
         ),
+        (
+            {"workers": (Worker("w", queue="emails", handler="handlers.workers.w", max_concurrency=1),)},
+            "max_concurrency 1 is outside 2..1000",
+        ),
         ({"topic_consumers": (TopicConsumer("t", topic="other", handler="handlers.track.t"),)}, "unknown topic"),
         (
             {"routes": (*routes.ROUTES, Route("GET", "/x", "handlers.public.x", None, Needs(send_queues=("nope",))))},

@@ -32,6 +32,7 @@ IMPORT_WORKER = Worker(
     batch_size=5,
     max_batching_window_s=2,
     needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), timeout_s=600),
+    max_concurrency=3,
 )
 RETENTION_JOB = Schedule("retention", handler="handlers.jobs.retention", expression="cron(15 3 * * ? *)")
 SES_CONSUMER = TopicConsumer("ses_events", topic="ses_events", handler="handlers.track.ses_events")
@@ -83,6 +84,7 @@ def test_worker_consumes_its_queue_with_partial_batch_responses(wired):
     assert ref_id(properties["FunctionName"]) == function_id
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert (properties["BatchSize"], properties["MaximumBatchingWindowInSeconds"]) == (5, 2)
+    assert properties["ScalingConfig"] == {"MaximumConcurrency": 3}
     assert "ImportsQueue" in flatten(properties["EventSourceArn"])
     grants = granted(function_statements(api, function_id))
     consume = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
