@@ -214,6 +214,34 @@ def test_the_email_sender_is_capped_below_the_ses_send_rate(api):
     assert mapping["ScalingConfig"]["MaximumConcurrency"] == send_emails.max_concurrency
 
 
+def test_every_schedule_of_the_table_runs_from_its_rule_with_retries_and_a_dead_letter_queue(api):
+    rules = {
+        ref_id(target["Arn"]): (rule["Properties"], target)
+        for rule in resources(api, "AWS::Events::Rule").values()
+        for target in rule["Properties"]["Targets"]
+    }
+    assert len(rules) == len(routes.SCHEDULES)
+    for job in routes.SCHEDULES:
+        rule, target = rules[_function_of(api, job.handler)]
+        assert rule["ScheduleExpression"] == job.expression, job.name
+        assert rule.get("State", "ENABLED") == "ENABLED", job.name
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] == 2, job.name
+        assert "AsyncFailures" in flatten(target["DeadLetterConfig"]["Arn"]), job.name
+
+
+def test_every_topic_consumer_of_the_table_is_subscribed_to_its_topic(api, messaging):
+    subscriptions = {
+        ref_id(s["Properties"]["Endpoint"]): s["Properties"] for s in resources(api, "AWS::SNS::Subscription").values()
+    }
+    assert len(subscriptions) == len(routes.TOPIC_CONSUMERS)
+    for consumer in routes.TOPIC_CONSUMERS:
+        subscription = subscriptions[_function_of(api, consumer.handler)]
+        assert subscription["Protocol"] == "lambda"
+        topic = output_target(messaging, subscription["TopicArn"])
+        assert topic and topic.startswith(pascal(consumer.topic) + "Topic"), consumer.name
+        assert "AsyncFailures" in flatten(subscription["RedrivePolicy"]["deadLetterTargetArn"]), consumer.name
+
+
 def _bucket_actions(needs: routes.Needs) -> set[str]:
     actions: set[str] = set()
     for grant in needs.buckets:
