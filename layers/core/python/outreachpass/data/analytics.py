@@ -184,14 +184,17 @@ def distinct_messages(
     """Per bucket and event type, the distinct messages with a counted human event of that type
     (unique opens, clicks, ...): from the raw rows, by the funnel index."""
     event_filter = "AND e.event_id = %(event_id)s" if event_id is not None else ""
+    # DISTINCT in a subquery is hashed; count(DISTINCT ...) would sort every row (2-3x slower)
     return conn.execute(
         f"""
-        SELECT width_bucket(e.occurred_at, %(bounds)s::timestamptz[]) AS b, e.event_type,
-               count(DISTINCT e.message_id)::bigint AS n
-        FROM email_events e
-        WHERE e.tenant_id = %(tenant_id)s AND e.event_type = ANY(%(types)s)
-          AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
-          AND {EMAIL_FUNNEL_INDEX_PREDICATE} {event_filter}
+        SELECT b, event_type, count(*)::bigint AS n
+        FROM (
+            SELECT DISTINCT width_bucket(e.occurred_at, %(bounds)s::timestamptz[]) AS b, e.event_type, e.message_id
+            FROM email_events e
+            WHERE e.tenant_id = %(tenant_id)s AND e.event_type = ANY(%(types)s)
+              AND e.occurred_at >= %(start)s AND e.occurred_at < %(end)s
+              AND {EMAIL_FUNNEL_INDEX_PREDICATE} {event_filter}
+        ) messages
         GROUP BY 1, 2
         """,
         {
