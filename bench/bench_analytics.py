@@ -53,7 +53,7 @@ BENCH = "analytics"
 # The embedded server's settings for a bulk load on a throw-away database.
 SERVER_SETTINGS = {
     "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off", "shared_buffers": "2GB",
-    "max_wal_size": "16GB", "checkpoint_timeout": "30min", "maintenance_work_mem": "1GB", "work_mem": "32MB",
+    "max_wal_size": "2GB", "checkpoint_timeout": "30min", "maintenance_work_mem": "1GB", "work_mem": "32MB",
     "effective_cache_size": "8GB", "random_page_cost": "1.1", "jit": "off",
 }
 
