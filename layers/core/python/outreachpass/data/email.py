@@ -384,7 +384,7 @@ def funnel(
     Opens and clicks that SES itself reported (metadata source 'ses', when the configuration
     set has SES open/click tracking on) are left out: our pixel and redirect count those
     same actions already, and counting both would double them."""
-    conditions = ["tenant_id = %(tenant_id)s", "NOT (event_type IN ('opened', 'clicked') AND metadata_json->>'source' = 'ses')"]
+    conditions = ["tenant_id = %(tenant_id)s", "NOT (event_type IN ('opened', 'clicked') AND coalesce(metadata_json->>'source', '') = 'ses')"]
     params: dict[str, Any] = {"tenant_id": tenant_id}
     if event_id is not None:
         conditions.append("event_id = %(event_id)s")
