@@ -49,7 +49,12 @@ def shared_stack() -> Any:
                 background_workers=False,
                 extra_env=dict(BENCH_ENV),
             )
-            _stack = LocalStack(config).start()
+            try:
+                _stack = LocalStack(config).start()
+            except BaseException:
+                shutil.rmtree(_data_dir, ignore_errors=True)
+                _data_dir = None
+                raise
             atexit.register(stop_shared_stack)
         else:
             _restore_environment(_stack)
