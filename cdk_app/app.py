@@ -106,6 +106,10 @@ def build_application(
         email=email,
         auth=auth,
         public_base_url=f"https://{edge_domain}" if edge_domain else None,
+        # The Edge stack serves the assets bucket's public images, at their keys, on the edge domain. Only a
+        # domain from the config can be named here: the distribution's own name would come from Edge, which
+        # depends on this stack (the API's domain), a cycle. Without a domain the card page presigns.
+        assets_base_url=f"https://{edge_domain}" if edge_domain else None,
         stub_dependencies=stub_dependencies,
     )
     # Bucket names and the tenants' SES resources are referenced by name, not by token.
@@ -122,7 +126,9 @@ def build_application(
         domain_name=edge_domain,
         hosted_zone_id=domain.hosted_zone_id if domain else None,
         hosted_zone_name=domain.zone_name if domain else None,
+        assets_bucket_name=storage.bucket_names["assets"],
     )
+    edge.add_stack_dependency(storage)  # the assets origin names the bucket, not a token
     functions = [
         MonitoredFunction(fn.function_name, fn.spec) for fn in (*api.functions.values(), data.migrate_function)
     ]

@@ -141,6 +141,8 @@ class DeploymentConfig(_Model):
     cors_origins: tuple[str, ...] = Field(min_length=1)
     throttling: ThrottleConfig = ThrottleConfig()
     card_page_requests_per_minute_per_ip: int = Field(default=60, ge=10, le=2_000_000_000)
+    # The card page's beacons and tracked links are unauthenticated: a second WAF limit, over 5 minutes.
+    tracking_requests_per_5_minutes_per_ip: int = Field(default=300, ge=10, le=2_000_000_000)
     tenants: tuple[TenantConfig, ...] = ()
 
     @field_validator("log_retention_days")

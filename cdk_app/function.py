@@ -144,6 +144,7 @@ class FunctionResources:
     secrets: dict[str, secretsmanager.ISecret] = field(default_factory=dict)
     email: EmailSending | None = None
     user_pool: cognito.IUserPool | None = None
+    assets_base_url: str | None = None  # the edge serving the public assets; None: the card page presigns
 
 
 def shared_managed_policies(scope: Construct) -> tuple[iam.ManagedPolicy, iam.ManagedPolicy]:
@@ -265,6 +266,8 @@ class AppFunction(Construct):
             "POWERTOOLS_METRICS_NAMESPACE": resources.naming.metrics_namespace,
             "POWERTOOLS_LOG_LEVEL": resources.log_level,
         }
+        if resources.assets_base_url:
+            environment["ASSETS_BASE_URL"] = resources.assets_base_url
         if needs.database and resources.database:
             environment |= {
                 "DB_HOST": resources.database.host,

@@ -94,6 +94,7 @@ class ApiStack(AppStack):
         email: EmailSending,
         auth: AuthStack,
         public_base_url: str | None,
+        assets_base_url: str | None,
         stub_dependencies: bool,
     ) -> None:
         super().__init__(
@@ -163,6 +164,7 @@ class ApiStack(AppStack):
             secrets=secrets,
             email=email,
             user_pool=auth.user_pool,
+            assets_base_url=assets_base_url,
         )
         self.functions: dict[str, AppFunction] = {}
         for spec in table.function_specs():

@@ -10,6 +10,9 @@ natively rather than with `add_event_notification`, which would add a custom res
 (wildcard s3:PutBucketNotification) for what CloudFormation does itself. S3 checks the destination
 when the configuration is written, so the queue policy (MessagingStack) must exist first: the queue
 ARNs make this stack depend on Messaging.
+
+The assets bucket's public prefixes (avatars, logos) are readable by CloudFront through origin access
+control: the Edge stack serves them, and the functions get that URL as ASSETS_BASE_URL.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -32,6 +36,9 @@ NONCURRENT_VERSION_DAYS = 30
 UPLOAD_EXPIRY_DAYS = 14  # uploaded CSVs are imported within minutes; keep two weeks for support
 ACCESS_LOG_EXPIRY_DAYS = 365
 OBJECT_CREATED = "s3:ObjectCreated:*"
+# Keys of the assets bucket that card pages show to anyone (outreachpass.integrations.public_assets):
+# CloudFront serves exactly these, at the same paths (https://<domain>/avatars/..., /logos/...).
+PUBLIC_ASSET_PREFIXES = ("avatars/", "logos/")
 
 
 class StorageStack(AppStack):
@@ -67,9 +74,33 @@ class StorageStack(AppStack):
             name = naming.bucket_name(logical, config.account)
             self.bucket_names[logical] = name
             self.buckets[logical] = self._bucket(logical, name)
+            if logical == "assets":
+                self._allow_cloudfront(self.buckets[logical])
             triggers = [trigger for trigger in table.upload_triggers if trigger.bucket == logical]
             if triggers:
                 self._notify(self.buckets[logical], triggers, queues)
+
+    def _allow_cloudfront(self, bucket: s3.Bucket) -> None:
+        """CloudFront (origin access control) may read the public asset prefixes, nothing else.
+
+        The Edge stack depends on Api, which depends on this stack, so the policy cannot name the
+        distribution: it admits this account's distributions (aws:SourceArn distribution/*). The objects
+        are the images every card page shows anyway; only an OAC-signed request of this account gets them.
+        """
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudFrontReadsPublicAssets",
+                principals=[iam.ServicePrincipal("cloudfront.amazonaws.com")],
+                actions=["s3:GetObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in PUBLIC_ASSET_PREFIXES],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.config.account},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudfront::{self.config.account}:distribution/*"
+                    },
+                },
+            )
+        )
 
     @staticmethod
     def _notify(bucket: s3.Bucket, triggers: list[UploadTrigger], queues: Mapping[str, sqs.IQueue]) -> None:

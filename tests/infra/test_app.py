@@ -158,13 +158,3 @@ def test_waf_limits_card_pages_to_60_requests_per_minute_per_ip_and_uses_managed
         if "ManagedRuleGroupStatement" in r["Statement"]
     }
     assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet"} <= managed
-
-
-def test_edge_caches_only_qr_images(synthesized):
-    template = synthesized.template(f"OutreachPass-{STAGE}-Edge")
-    config = next(iter(resources(template, "AWS::CloudFront::Distribution").values()))["Properties"][
-        "DistributionConfig"
-    ]
-    caching_disabled = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # AWS managed CachingDisabled
-    assert config["DefaultCacheBehavior"]["CachePolicyId"] == caching_disabled
-    assert [b["PathPattern"] for b in config["CacheBehaviors"]] == ["/c/*/qr.*"]

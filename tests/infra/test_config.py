@@ -59,6 +59,7 @@ def test_test_config_has_two_pool_and_one_silo_tenant():
             "sender domains must differ",
         ),
         ({"availability_zones": ["us-east-1a"]}, "not in region"),
+        ({"tracking_requests_per_5_minutes_per_ip": 5}, "tracking_requests_per_5_minutes_per_ip"),  # WAF minimum 10
     ],
 )
 def test_invalid_configs_fail_with_the_field_and_reason(changes, message):

@@ -67,7 +67,8 @@ def wired(tmp_path_factory):
         topic_consumers=(SES_CONSUMER,),
         upload_triggers=(*routes.UPLOAD_TRIGGERS, ARCHIVE_TRIGGER),
     )
-    config = {**TEST_CONFIG, "stage": "wiring", "tenants": []}
+    # No domain: the configuration of a first deploy (dev), where the edge's name is not known at synth.
+    config = {**{k: v for k, v in TEST_CONFIG.items() if k != "domain"}, "stage": "wiring", "tenants": []}
     return synthesize(tmp_path_factory.mktemp("wiring.out"), config, table)
 
 
@@ -207,3 +208,17 @@ def test_upload_triggers_notify_their_queue_which_admits_each_source_bucket(wire
         (queue_ids[t.queue], "sqs:SendMessage", f"arn:<AWS::Partition>:s3:::{bucket.format(t.bucket)}", "123456789012")
         for t in triggers
     }
+
+
+def test_without_a_domain_the_card_page_presigns_and_cards_are_served_by_the_api(wired):
+    api = wired.template(API)
+    for function in resources(api, "AWS::Lambda::Function").values():
+        environment = function["Properties"]["Environment"]["Variables"]
+        assert "ASSETS_BASE_URL" not in environment  # the distribution's name would be a cycle (Edge -> Api)
+        assert "HttpApi" in flatten(environment["PUBLIC_BASE_URL"])
+    # The edge still serves the public assets (its output names the URL for a later `domain`).
+    edge = wired.template("OutreachPass-wiring-Edge")
+    (distribution,) = resources(edge, "AWS::CloudFront::Distribution").values()
+    patterns = [b["PathPattern"] for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]]
+    assert {"/avatars/*", "/logos/*"} <= set(patterns)
+    assert "AssetsBaseUrl" in edge["Outputs"]
