@@ -284,6 +284,8 @@ def secret_env(secret: str) -> str:
 # Always set on every function:
 #   STAGE, PUBLIC_BASE_URL (https://cards.example.com, no trailing slash),
 #   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
+# Set on every function when the deployment has an edge domain: ASSETS_BASE_URL (the same
+#   https://<domain>; CloudFront serves the assets bucket's avatars/ and logos/ there).
 # Set when Needs.database: DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN (the application
 #   role's credentials), or DATABASE_URL instead (local stack, tests).
 # Set when Needs.cognito_admin: USER_POOL_ID.
