@@ -250,3 +250,14 @@ def test_the_funnel_is_per_tenant(call_route, database, world, tenant_factory):
     assert funnel(database, other)["opened"]["total"] == 0
     with psycopg.connect(database.admin_url) as conn:
         assert conn.execute("SELECT count(*) FROM email_events WHERE tenant_id = %s", (other.tenant_id,)).fetchone()[0] == 0
+
+
+def test_the_viewer_address_behind_cloudfront_is_what_gets_classified(call_route, database, world):
+    """Behind CloudFront, API Gateway's sourceIp is the edge; the viewer's IP (here an Apple Mail
+    Privacy Protection proxy in 17.0.0.0/8) comes from CloudFront-Viewer-Address."""
+    message = insert_message(database, world, world.attendees[0])
+    assert_gif(pixel(call_route, f"{message}.gif", **{"cloudfront-viewer-address": "17.58.101.7:51234"}))
+    [opened] = email_events(database, message)
+    assert str(opened["ip_address"]) == "17.58.101.7"
+    assert (opened["classification"], opened["metadata_json"]["classification_reason"]) == (
+        "machine", "apple_network")

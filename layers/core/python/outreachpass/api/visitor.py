@@ -2,8 +2,8 @@
 for tracking, and the session cookie itself.
 
 The client IP: behind CloudFront, API Gateway's sourceIp is the edge's address; CloudFront's
-`CloudFront-Viewer-Address` header (ip:port, forwarded by the AllViewerExceptHostHeader
-origin request policy) carries the viewer's. X-Forwarded-For is not used: its first entry is
+`CloudFront-Viewer-Address` header (ip:port, forwarded by the tracked routes' origin request
+policy in stacks/edge.py) carries the viewer's. X-Forwarded-For is not used: its first entry is
 whatever the client wrote. The IP is for analytics only and is never logged.
 
 The session: an `op_sid` cookie (random, HttpOnly, SameSite=Lax, Secure when the public URL
@@ -28,13 +28,19 @@ def visitor_from(event: Any) -> Visitor:
     """A Visitor from a Powertools APIGatewayProxyEventV2 (router.current_event)."""
     headers = event.headers or {}
     http = (event.raw_event.get("requestContext") or {}).get("http") or {}
-    ip = _viewer_address(headers.get("cloudfront-viewer-address")) or clean_ip(http.get("sourceIp"))
     return Visitor(
-        ip_address=ip,
+        ip_address=client_ip(event),
         user_agent=headers.get("user-agent") or http.get("userAgent") or None,
         referrer=headers.get("referer") or None,
         session_id=session_from(event.cookies or []),
     )
+
+
+def client_ip(event: Any) -> str | None:
+    """The viewer's IP address (CloudFront's header first, then API Gateway's sourceIp)."""
+    headers = event.headers or {}
+    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
+    return _viewer_address(headers.get("cloudfront-viewer-address")) or clean_ip(http.get("sourceIp"))
 
 
 def _viewer_address(value: str | None) -> str | None:
