@@ -18,6 +18,7 @@ from outreachpass.errors import ServiceUnavailable
 from outreachpass.integrations.pages import HTML, new_nonce, render, security_headers
 from outreachpass.observability import correlation_id, logger
 from outreachpass.services.cards_public import open_card_page
+from outreachpass.snapstart import before_snapshot, warm_card_page
 
 router = new_router()
 
@@ -64,3 +65,4 @@ def _message(status: int, nonce: str, mark: str, heading: str, message: str, ext
 
 
 handler = http_handler(router, roles=None)
+before_snapshot(warm_card_page)  # SnapStart: the snapshot holds the jinja2 templates and the UA resolver

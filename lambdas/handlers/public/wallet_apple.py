@@ -15,6 +15,7 @@ from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
 from outreachpass.integrations.wallet.apple_pass import MEDIA_TYPE
 from outreachpass.services.wallet import download_apple_pass
+from outreachpass.snapstart import before_snapshot, warm_apple_wallet
 
 router = new_router()
 
@@ -45,3 +46,4 @@ def wallet_apple(card_id: str):  # unannotated: a binary body (base64 for API Ga
 
 
 handler = http_handler(router, roles=None)
+before_snapshot(warm_apple_wallet)  # SnapStart: cryptography and the signing modules, no secrets

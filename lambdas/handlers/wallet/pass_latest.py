@@ -16,6 +16,7 @@ from outreachpass.api.visitor import visitor_from
 from outreachpass.errors import Unauthorized
 from outreachpass.integrations.wallet.apple_pass import MEDIA_TYPE
 from outreachpass.services.wallet import http_date, latest_pass
+from outreachpass.snapstart import before_snapshot, warm_apple_wallet
 
 router = new_router()
 
@@ -49,3 +50,4 @@ def pass_latest(pass_type_id: str, serial: str):
 
 
 handler = http_handler(router, roles=None)
+before_snapshot(warm_apple_wallet)  # SnapStart: cryptography and the signing modules, no secrets
