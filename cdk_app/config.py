@@ -51,6 +51,9 @@ Hostname = Annotated[
 EmailAddress = Annotated[str, Field(pattern=r"^[^@\s<>]+@([a-z0-9-]+\.)+[a-z]{2,63}$")]
 
 
+SnapStartMode = Literal["public", "all", "off"]
+
+
 class ConfigError(Exception):
     """The deployment configuration is missing or invalid; the message says where and why."""
 
@@ -144,6 +147,9 @@ class DeploymentConfig(_Model):
     # The card page's beacons and tracked links are unauthenticated: a second WAF limit, over 5 minutes.
     tracking_requests_per_5_minutes_per_ip: int = Field(default=300, ge=10, le=2_000_000_000)
     tenants: tuple[TenantConfig, ...] = ()
+    # Lambda SnapStart for the HTTP API's functions: "public" (routes without roles: cards, wallet,
+    # tracking, health), "all" (every route) or "off". Workers, schedules and consumers never use it.
+    snapstart: SnapStartMode = "public"
 
     @field_validator("log_retention_days")
     @classmethod
@@ -194,6 +200,10 @@ class DeploymentConfig(_Model):
     def is_production_like(self) -> bool:
         """Everything but dev keeps its data: deletion protection, retained resources, a reader."""
         return self.stage != "dev"
+
+    def snapstart_for(self, *, public: bool) -> bool:
+        """Whether an HTTP route's function (public: it has no roles) is published with SnapStart."""
+        return self.snapstart == "all" or (self.snapstart == "public" and public)
 
     @property
     def pool_tenants(self) -> tuple[TenantConfig, ...]:

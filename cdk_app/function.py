@@ -1,5 +1,11 @@
 """The per-entry Lambda function: code, layers, environment, log group and a role granting only its Needs.
 
+With `snapstart`, the function is published with SnapStart (`ON_PUBLISHED_VERSIONS`) and gets a
+version (CDK's `current_version`: a new one whenever code, layers or configuration change) and the
+alias `live` on it; its caller (the HTTP API) must invoke `invoke_target`, the alias, because
+`$LATEST` never runs from a snapshot. Replaced versions are deleted, not retained: each published
+version with SnapStart holds a cached snapshot, which is billed.
+
 The role is closed to later additions (`without_policy_updates`): whatever CDK integrations would
 add implicitly (event sources, dead-letter queues, tracing) is written here explicitly, so the
 policy is exactly what the table entry names and nothing else.
@@ -27,6 +33,8 @@ from cdk_app.table import FunctionSpec
 from lambdas import routes as route_contract
 
 _T = TypeVar("_T")
+
+LIVE_ALIAS = "live"  # the alias SnapStart functions are invoked through
 
 _RETENTION = {
     1: logs.RetentionDays.ONE_DAY,
@@ -182,6 +190,7 @@ class AppFunction(Construct):
         extra_environment: dict[str, str] | None = None,
         extra_statements: list[iam.PolicyStatement] | None = None,
         extra_layers: tuple[lambda_.ILayerVersion, ...] = (),
+        snapstart: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         self.spec = spec
@@ -248,7 +257,20 @@ class AppFunction(Construct):
             vpc=database.vpc if database else None,
             vpc_subnets=database.subnets if database else None,
             security_groups=[database.security_group] if database else None,
+            snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snapstart else None,
+            current_version_options=lambda_.VersionOptions(removal_policy=cdk.RemovalPolicy.DESTROY)
+            if snapstart
+            else None,
         )
+        # What a trigger invokes: the alias on the current version with SnapStart, else the function ($LATEST).
+        self.alias: lambda_.Alias | None = None
+        self.invoke_target: lambda_.IFunction = self.function
+        if snapstart:
+            self.alias = lambda_.Alias(self, "Live", alias_name=LIVE_ALIAS, version=self.function.current_version)
+            self.invoke_target = self.alias
+            cdk.Annotations.of(self.function).acknowledge_warning(
+                "@aws-cdk/aws-lambda:snapStartRequirePublish", "published: current_version and the live alias on it"
+            )
         suppress(
             self.function,
             "AwsSolutions-L1",

@@ -1,6 +1,7 @@
 """Api: the HTTP API and one Lambda function per route table entry.
 
-Routes get a JWT authorizer (Cognito) unless public; workers consume their queue with partial
+Routes get a JWT authorizer (Cognito) unless public, and invoke a SnapStart alias where the config's
+`snapstart` says so; workers consume their queue with partial
 batch responses (and at most `max_concurrency` concurrent invocations when the entry sets one); schedules run from EventBridge rules; topic consumers subscribe to their SNS topic.
 Schedules and topic consumers are invoked asynchronously: failed events land in the stack's
 async-failures DLQ (alarmed like every other DLQ).
@@ -201,13 +202,16 @@ class ApiStack(AppStack):
         raise TypeError(f"{spec.slug}: not a route table entry")
 
     def _route(self, spec: FunctionSpec, route: Route) -> AppFunction:
-        function = AppFunction(self, spec.construct_id, spec=spec, resources=self.resources)
+        # SnapStart (config `snapstart`): the route invokes the function's `live` alias, whose
+        # published version is restored from a snapshot; the invoke permission is on that alias.
+        snapstart = self.config.snapstart_for(public=route.is_public)
+        function = AppFunction(self, spec.construct_id, spec=spec, resources=self.resources, snapstart=snapstart)
         http_route = apigw.HttpRoute(
             self,
             f"{spec.construct_id}Route",
             http_api=self.http_api,
             route_key=apigw.HttpRouteKey.with_(route.path, apigw.HttpMethod[route.method]),
-            integration=integrations.HttpLambdaIntegration(f"{spec.construct_id}Integration", function.function),
+            integration=integrations.HttpLambdaIntegration(f"{spec.construct_id}Integration", function.invoke_target),
             authorizer=None if route.is_public else self.authorizer,
         )
         if route.is_public:

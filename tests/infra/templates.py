@@ -83,12 +83,25 @@ def functions_by_handler(template: dict) -> dict[str, list[str]]:
     return result
 
 
-def route_function(template: dict, route: dict) -> str:
-    """The function a HTTP API route invokes (route -> integration -> function)."""
+def route_integration(template: dict, route: dict) -> dict:
+    """The properties of the integration a HTTP API route sends to."""
     target = route["Properties"]["Target"]
     integration_id = ref_id(target["Fn::Join"][1][1])
-    integration = template["Resources"][integration_id]["Properties"]
-    return ref_id(integration["IntegrationUri"])
+    return template["Resources"][integration_id]["Properties"]
+
+
+def route_target(template: dict, route: dict) -> str:
+    """What a HTTP API route's integration invokes: a function ($LATEST) or an alias of one (SnapStart)."""
+    return ref_id(route_integration(template, route)["IntegrationUri"])
+
+
+def route_function(template: dict, route: dict) -> str:
+    """The function a HTTP API route invokes (route -> integration -> [alias ->] function)."""
+    target = route_target(template, route)
+    resource = template["Resources"][target]
+    if resource["Type"] == "AWS::Lambda::Alias":
+        return ref_id(resource["Properties"]["FunctionName"])
+    return target
 
 
 def output_target(template: dict, value: Any) -> str | None:
