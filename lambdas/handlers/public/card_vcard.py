@@ -14,6 +14,7 @@ from outreachpass.api.visitor import visitor_from
 from outreachpass.integrations.vcard import MEDIA_TYPE
 from outreachpass.observability import logger
 from outreachpass.services.cards_public import download_vcard
+from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()
 
@@ -41,4 +42,5 @@ def card_vcard(card_id: str):
     )
 
 
+before_snapshot(warm_user_agents)  # SnapStart: the snapshot holds the compiled UA resolver
 handler = http_handler(router, roles=None)

@@ -18,6 +18,7 @@ from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import client_ip
 from outreachpass.observability import correlation_id, logger
 from outreachpass.services.email_tracking import Hit, InvalidLink, resolve_click
+from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()
 
@@ -60,4 +61,5 @@ def _invalid_page() -> Response[str]:
     )
 
 
+before_snapshot(warm_user_agents)  # SnapStart: the snapshot holds the compiled UA resolver
 handler = http_handler(router, roles=None)

@@ -16,6 +16,7 @@ from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import client_ip
 from outreachpass.observability import logger
 from outreachpass.services.email_tracking import TRANSPARENT_GIF, Hit, message_id_from_pixel, record_open
+from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()
 
@@ -38,4 +39,5 @@ def email_open(pixel: str):  # unannotated: a Response[bytes] would be validated
     return Response(status_code=200, content_type="image/gif", body=TRANSPARENT_GIF, headers=dict(NO_CACHE))
 
 
+before_snapshot(warm_user_agents)  # SnapStart: the snapshot holds the compiled UA resolver
 handler = http_handler(router, roles=None)

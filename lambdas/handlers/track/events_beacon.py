@@ -21,6 +21,7 @@ from outreachpass.api.app import decoded_body, validation_details
 from outreachpass.api.visitor import visitor_from
 from outreachpass.errors import ValidationFailed
 from outreachpass.services.tracking import record_beacon
+from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 MAX_BEACON_BYTES = 1024
 
@@ -62,4 +63,5 @@ def track_event():
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 
 
+before_snapshot(warm_user_agents)  # SnapStart: the snapshot holds the compiled UA resolver
 handler = http_handler(router, roles=None, max_body_bytes=MAX_BEACON_BYTES, accepts=("application/json", "text/plain"))
