@@ -7,13 +7,8 @@ a year (CloudFront caches /c/*/qr.*). An unknown, deleted or malformed card id i
 
 from __future__ import annotations
 
-import hashlib
-
-from aws_lambda_powertools.event_handler import Response
-
 from outreachpass.api import http_handler, new_router
-from outreachpass.integrations.qr import MEDIA_TYPES
-from outreachpass.services.cards_public import QR_CACHE_CONTROL, qr_image
+from outreachpass.api.qr import qr_response
 
 router = new_router()
 
@@ -24,18 +19,7 @@ router = new_router()
     responses={200: {"description": "The QR code", "content": {"image/svg+xml": {}}}, 404: {"description": "No such card"}},
 )
 def card_qr_svg(card_id: str):  # unannotated: a Response[bytes] would be validated as UTF-8 text
-    data = qr_image(card_id, "svg")
-    return Response(
-        status_code=200,
-        content_type=MEDIA_TYPES["svg"],
-        body=data,
-        headers={
-            "Cache-Control": QR_CACHE_CONTROL,
-            "ETag": f'"{hashlib.sha256(data).hexdigest()[:32]}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-        },
-    )
+    return qr_response(card_id, "svg")
 
 
 handler = http_handler(router, roles=None)
