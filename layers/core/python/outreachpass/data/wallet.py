@@ -16,6 +16,8 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.sql import update_returning
+
 COLUMNS = (
     "pass_id, tenant_id, card_id, platform, serial_number, pass_type_id, authentication_token, google_object_id, "
     "vcard_rev, s3_key, status, last_updated_at, created_at, updated_at"
@@ -114,13 +116,16 @@ def update_pass(conn: psycopg.Connection, tenant_id: UUID, pass_id: UUID, change
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
-    if not changes:
-        return conn.execute(f"SELECT {COLUMNS} FROM wallet_passes WHERE tenant_id = %s AND pass_id = %s", (tenant_id, pass_id)).fetchone()
-    assignments = ", ".join(f"{name} = %({name})s" for name in changes)  # names from UPDATABLE only
-    return conn.execute(
-        f"UPDATE wallet_passes SET {assignments} WHERE tenant_id = %(tenant_id)s AND pass_id = %(pass_id)s RETURNING {COLUMNS}",
-        {**changes, "tenant_id": tenant_id, "pass_id": pass_id},
-    ).fetchone()
+    return update_returning(
+        conn,
+        table="wallet_passes",
+        key_column="pass_id",
+        tenant_id=tenant_id,
+        key=pass_id,
+        changes=changes,
+        allowed=UPDATABLE,
+        returning=COLUMNS,
+    )
 
 
 def touch_card_passes(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, *, void: bool = False) -> list[dict[str, Any]]:
