@@ -13,11 +13,13 @@ role may do, for `expires_s`, on exactly one key.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.integrations.aws import client
@@ -202,3 +204,15 @@ def _presigner() -> Any:
                 found = boto3.session.Session().client("s3", region_name=cache_key[1], config=Config(signature_version="s3v4"))
                 _presigners[cache_key] = found
     return found
+
+
+def tenant_and_job(pattern: re.Pattern[str], key: str) -> tuple[UUID, UUID] | None:
+    """(tenant_id, job_id) from an upload key matched by `pattern` (groups `tenant` and `job`);
+    None for any other key, so a stray object never starts work."""
+    found = pattern.match(key)
+    if not found:
+        return None
+    try:
+        return UUID(found["tenant"]), UUID(found["job"])
+    except ValueError:
+        return None

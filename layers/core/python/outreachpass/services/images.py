@@ -98,13 +98,7 @@ def upload_key(tenant_id: UUID, job_id: UUID) -> str:
 
 
 def parse_key(key: str) -> tuple[UUID, UUID] | None:
-    found = _KEY.match(key)
-    if not found:
-        return None
-    try:
-        return UUID(found["tenant"]), UUID(found["job"])
-    except ValueError:
-        return None
+    return storage.tenant_and_job(_KEY, key)
 
 
 def folder(target: str, tenant_id: UUID, owner_id: UUID, job_id: UUID) -> str:

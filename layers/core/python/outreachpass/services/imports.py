@@ -81,13 +81,7 @@ def upload_key(tenant_id: UUID, job_id: UUID, source: str = "upload") -> str:
 
 def parse_key(key: str) -> tuple[UUID, UUID] | None:
     """(tenant_id, job_id) of an import object key, None for any other key."""
-    found = _KEY.match(key)
-    if not found:
-        return None
-    try:
-        return UUID(found["tenant"]), UUID(found["job"])
-    except ValueError:
-        return None
+    return storage.tenant_and_job(_KEY, key)
 
 
 # --- starting an import (the API) ----------------------------------------------------------------
