@@ -256,8 +256,11 @@ def blank(database, tenant_factory):
 
 
 def series(call_route, world, query):
-    data = get(call_route, {"sub": "s", "custom:tenant_id": str(world.tenant_id), "custom:role": "admin"},
-               f"{A}/timeseries?{query}")
+    from tests.conftest import ensure_user
+
+    ensure_user(world.database.admin_url, world.tenant_id, "series-admin", "admin")
+    claims = {"sub": "series-admin", "custom:tenant_id": str(world.tenant_id), "custom:role": "admin"}
+    data = get(call_route, claims, f"{A}/timeseries?{query}")
     return [(p["start"], p["value"]) for p in data["points"]], data
 
 
@@ -344,10 +347,10 @@ def test_distinct_series_count_messages_per_bucket(call_route, world):
     assert data["total"] is None
 
 
-def test_every_metric_answers(call_route, world):
+def test_every_metric_answers(call_route, world, claims_for):
     from outreachpass.services.analytics import METRICS
 
-    claims = {"sub": "s", "custom:tenant_id": str(world.tenant_id), "custom:role": "user"}
+    claims = claims_for(world.tenant_id, "user")
     for metric in METRICS:
         response = call_route("GET", f"{A}/timeseries?metric={metric}&{MARCH}", claims=claims)
         assert response.status == 200, (metric, response)

@@ -23,7 +23,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from outreachpass.api.auth import authenticate, clear_principal
+from outreachpass.api.auth import authenticate, clear_principal, ensure_caller_checked
 from outreachpass.api.envelope import JSON, error, error_body
 from outreachpass.errors import (
     AppError,
@@ -84,9 +84,13 @@ def http_handler(
                 principal = authenticate(claims, allowed_roles)
                 log.append_keys(tenant_id=str(principal.tenant_id), role=principal.role)
             response = resolver.resolve(event, context)
+            if allowed_roles is not None:
+                ensure_caller_checked()
         except AppError as exc:
             log.info("request refused", extra={"status": exc.status, "code": exc.code})
             response = _lambda_error(exc)
+        finally:
+            clear_principal()  # a warm container's next invocation starts with no caller
         response.setdefault("headers", {})["x-correlation-id"] = correlation
         return response
 
