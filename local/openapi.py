@@ -37,7 +37,11 @@ ERROR_SCHEMA = {
                     "items": {
                         "type": "object",
                         "required": ["field", "reason"],
-                        "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+                        "properties": {
+                            "field": {"type": "string", "description": "The field at fault (dotted path, e.g. theme.primary_color)"},
+                            "reason": {"type": "string", "description": "What is wrong, in words a person can act on"},
+                            "pattern": {"type": "string", "description": "The pattern the value must match, when that is the reason"},
+                        },
                     },
                 },
             },

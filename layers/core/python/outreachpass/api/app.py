@@ -34,6 +34,7 @@ from outreachpass.errors import (
     ValidationFailed,
 )
 from outreachpass.jsonutil import dumps
+from outreachpass.models.common import PATTERN_HINTS
 from outreachpass.observability import logger, set_correlation_id
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
@@ -154,7 +155,16 @@ def _field_name(location: Iterable[Any]) -> str:
 
 
 def validation_details(errors: Iterable[dict[str, Any]]) -> list[FieldError]:
-    return [FieldError(_field_name(err.get("loc", ())), err.get("msg") or err.get("type", "invalid")) for err in errors]
+    return [_field_error(err) for err in errors]
+
+
+def _field_error(err: dict[str, Any]) -> FieldError:
+    field = _field_name(err.get("loc", ()))
+    if err.get("type") == "string_pattern_mismatch":
+        # pydantic says "String should match pattern '^[0-9+()./\\- ]+$'": say it in words instead.
+        pattern = str((err.get("ctx") or {}).get("pattern", ""))
+        return FieldError(field, PATTERN_HINTS.get(pattern, "has characters that are not allowed here"), pattern=pattern or None)
+    return FieldError(field, err.get("msg") or err.get("type", "invalid"))
 
 
 def _register_error_handlers(app: APIGatewayHttpResolver) -> None:
