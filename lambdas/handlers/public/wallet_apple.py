@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
 from outreachpass.integrations.wallet.apple_pass import MEDIA_TYPE
-from outreachpass.services.wallet import download_apple_pass
+from outreachpass.services.wallet.apple import download_apple_pass
 from outreachpass.snapstart import before_snapshot, warm_apple_wallet
 
 router = new_router()

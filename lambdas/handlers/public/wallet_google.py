@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
-from outreachpass.services.wallet import google_save_link
+from outreachpass.services.wallet.google import google_save_link
 
 router = new_router()
 
