@@ -55,7 +55,7 @@ def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]
     after = cards_data.bump_rev(conn, tenant_id, card["card_id"])
     if after is None:  # the caller holds the row; it cannot vanish in its own transaction
         raise NotFound("card", card["card_id"])
-    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet_push).
+    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet.push).
     from outreachpass.services.wallet.hooks import on_card_changed
 
     on_card_changed(conn, tenant_id, after)

@@ -1,6 +1,6 @@
 """What a card change does to its wallet passes, in the transaction that changes the card
 (services.cards.card_changed / card_deleted call these): nothing leaves the database here; the
-outbox row is relayed after commit (services.wallet_push)."""
+outbox row is relayed after commit (services.wallet.push)."""
 
 from __future__ import annotations
 
