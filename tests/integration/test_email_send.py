@@ -326,7 +326,7 @@ def test_a_claim_left_by_a_dead_worker_is_not_resent(call_route, world, admin, l
     the stale claim and does not send again; SES's delivery event later proves it was sent."""
     from local import ses_notifications
     from outreachpass.services.email.send_worker import STALE_CLAIM_S, process_batch
-    from outreachpass.services.ses_events import process_notification
+    from outreachpass.services.email.ses_events import process_notification
 
     ada = world.attendees[0]
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(ada["attendee_id"])])

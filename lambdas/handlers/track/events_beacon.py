@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.body import decoded_body, parse_json
 from outreachpass.api.visitor import visitor_from
-from outreachpass.services.tracking import record_beacon
+from outreachpass.services.card_tracking import record_beacon
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 MAX_BEACON_BYTES = 1024

@@ -24,7 +24,7 @@ from outreachpass.errors import NotFound
 from outreachpass.integrations import public_assets, qr, vcard
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import Theme, card_url, page_theme, parse_card_id, text_value
-from outreachpass.services.tracking import Visitor, export_values, view_values
+from outreachpass.services.card_tracking import Visitor, export_values, view_values
 
 # Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
 LINK_LABELS = {

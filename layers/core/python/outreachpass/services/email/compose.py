@@ -10,7 +10,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.config import Settings
-from outreachpass.services.email_tracking import click_url, pixel_url
+from outreachpass.services.email.tracking import click_url, pixel_url
 
 
 @dataclass(frozen=True)

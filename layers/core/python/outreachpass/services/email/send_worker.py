@@ -28,7 +28,7 @@ from outreachpass.data import jobs as jobs_data
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
 from outreachpass.services.email.compose import SenderIdentity, compose, resolve_sender
-from outreachpass.services.suppressions import suppressed_addresses
+from outreachpass.services.email.suppressions import suppressed_addresses
 
 STALE_CLAIM_S = 180  # longer than the worker's timeout: an older claim's worker is gone
 DEADLINE_MARGIN_MS = 20_000  # stop starting new sends this close to the Lambda timeout

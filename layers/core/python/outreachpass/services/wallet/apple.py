@@ -20,7 +20,7 @@ from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import card_url, organisation_of, parse_card_id, pass_look
-from outreachpass.services.tracking import Visitor
+from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.wallet.events import record_event
 
 ASSETS_BUCKET = "assets"

@@ -19,7 +19,7 @@ from outreachpass.data import wallet as wallet_data
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import ServiceUnavailable, Unauthorized
 from outreachpass.observability import logger
-from outreachpass.services.tracking import Visitor
+from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.wallet.apple import build_apple_pass
 from outreachpass.services.wallet.events import record_event
 
