@@ -27,7 +27,7 @@ router = new_router()
         503: {"description": "Google Wallet is not configured or not reachable"},
     },
 )
-def wallet_google(card_id: str) -> Response[str]:
+def card_wallet_google(card_id: str) -> Response[str]:
     url = google_save_link(card_id, visitor_from(router.current_event))
     return Response(
         status_code=302,
