@@ -22,6 +22,8 @@ from uuid import UUID
 
 import psycopg
 
+from outreachpass.data.feature_flags import TENANT_FLAGS_OF_CARD
+
 _BIND = """
 SELECT r.tenant_id, set_config('app.tenant_id', r.tenant_id::text, true)
 FROM (SELECT app_card_tenant(%s) AS tenant_id) r
@@ -37,13 +39,15 @@ def bind_card_tenant(conn: psycopg.Connection, card_id: UUID) -> UUID | None:
 
 
 # The card as its public surfaces show it. The brand is the event's, or the tenant's first brand
-# for a card outside any event; the attendee's names give the vCard its structured N.
-_PUBLIC_CARD_SELECT = """
+# for a card outside any event; the attendee's names give the vCard its structured N; the
+# tenant's feature flags and the brand's features say which buttons and routes it has.
+_PUBLIC_CARD_SELECT = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
        c.avatar_s3_key, c.links_json, c.vcard_rev, c.updated_at,
        a.first_name, a.last_name,
        e.name AS event_name,
-       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json
+       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
+       {TENANT_FLAGS_OF_CARD}
 FROM cards c
 LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id

@@ -16,6 +16,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.feature_flags import TENANT_FLAGS_OF_CARD
 from outreachpass.data.sql import update_returning
 
 COLUMNS = (
@@ -52,13 +53,15 @@ def device_updated_serials(
 # --- the card as a pass shows it ---------------------------------------------------------------------
 
 # The brand is the event's, or the tenant's first brand for a card outside any event. Deleted
-# cards are included: their passes are served voided.
-_CARD_QUERY = """
+# cards are included: their passes are served voided. The tenant's feature flags and the
+# brand's features say whether the card's wallet routes are served.
+_CARD_QUERY = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
        c.links_json, c.vcard_rev, c.deleted_at, c.updated_at,
-       e.name AS event_name,
+       e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at, e.timezone AS event_timezone,
        t.name AS tenant_name,
-       b.brand_id, b.display_name AS brand_name, b.theme_json
+       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
+       {TENANT_FLAGS_OF_CARD}
 FROM cards c
 JOIN tenants t ON t.tenant_id = c.tenant_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id

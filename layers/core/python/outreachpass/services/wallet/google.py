@@ -16,6 +16,7 @@ from outreachpass.errors import NotFound, ServiceUnavailable
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import card_url, organisation_of, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
+from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
 
 GOOGLE_CLASS_PREFIX = "outreachpass-event-"
@@ -147,17 +148,19 @@ def google_unavailable(exc: Exception) -> ServiceUnavailable:
 
 def google_save_link(raw_card_id: str, visitor: Visitor | None) -> str:
     """GET /c/{card_id}/wallet/google: the card's object at Google (inserted or brought up to
-    date first), and the save URL whose JWT references it."""
+    date first), and the save URL whose JWT references it; 404 FEATURE_DISABLED when the card's
+    tenant or brand switched Google Wallet off."""
     from outreachpass.integrations.wallet.credentials import google_wallet_credentials
     from outreachpass.integrations.wallet.google_wallet import GoogleWalletError, origin_of, save_jwt, save_url
 
     card_id = parse_card_id(raw_card_id)
-    creds = google_wallet_credentials()
     with system_tx() as conn:
         tenant_id = bind_card_tenant(conn, card_id)
         card = wallet_data.card_for_pass(conn, tenant_id, card_id) if tenant_id else None
         if card is None or card["deleted_at"] is not None:
             raise NotFound("card", card_id)
+        Features.of_row(card).require("google_wallet")  # switched off: 404, whatever the credentials
+        creds = google_wallet_credentials()
         pass_row, created = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
     generated = False
     if not google_pass_current(pass_row, card):

@@ -30,12 +30,13 @@ from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
 from outreachpass.data import wallet as wallet_data
 from outreachpass.db.connection import tenant_tx
-from outreachpass.errors import AppError, NotFound, ServiceUnavailable, ValidationFailed
+from outreachpass.errors import AppError, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from outreachpass.integrations import queues
 from outreachpass.models.wallet import PassesGenerate
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
+from outreachpass.services.feature_flags import Features, event_features
 from outreachpass.services.wallet.apple import ASSETS_BUCKET, build_apple_pass, ensure_apple_pass
 from outreachpass.services.wallet.events import record_event
 from outreachpass.services.wallet.google import ensure_google_object, ensure_google_pass_row, google_pass_current
@@ -56,7 +57,8 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
     with tenant_tx(tenant_id) as conn:
         if events_data.get(conn, tenant_id, event_id) is None:
             raise NotFound("event", event_id)
-        job_input: dict[str, Any] = {"platforms": request.platforms, "selection": request.selection, "force": request.force}
+        platforms = _served_platforms(event_features(conn, tenant_id, event_id), request)
+        job_input: dict[str, Any] = {"platforms": platforms, "selection": request.selection, "force": request.force}
         card_ids: list[UUID] | None = None
         if request.card_ids:
             live = wallet_data.live_cards_of_event(conn, tenant_id, event_id, request.card_ids)
@@ -77,9 +79,9 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
             created_by=users_data.user_id_for_subject(conn, tenant_id, principal.subject),
         )
         if card_ids is not None:
-            total = wallet_data.insert_items_for_cards(conn, tenant_id, job["job_id"], card_ids, request.platforms)
+            total = wallet_data.insert_items_for_cards(conn, tenant_id, job["job_id"], card_ids, platforms)
         else:
-            total = wallet_data.insert_items_for_event(conn, tenant_id, job["job_id"], event_id, request.platforms)
+            total = wallet_data.insert_items_for_event(conn, tenant_id, job["job_id"], event_id, platforms)
         jobs_data.set_total(conn, tenant_id, job["job_id"], total)
         if total == 0:
             jobs_data.finish(conn, tenant_id, job["job_id"], status="succeeded")
@@ -96,8 +98,21 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
             with tenant_tx(tenant_id) as conn:
                 jobs_data.finish(conn, tenant_id, job["job_id"], status="failed", error="could not be queued; start it again")
             raise ServiceUnavailable("The pass job could not be queued, please retry shortly") from exc
-    logger().info("pass job started", extra={"job_id": str(job["job_id"]), "total": total, "platforms": request.platforms})
+    logger().info("pass job started", extra={"job_id": str(job["job_id"]), "total": total, "platforms": platforms})
     return job
+
+
+PLATFORM_FLAGS = {"apple": "apple_wallet", "google": "google_wallet"}
+
+
+def _served_platforms(features: Features, request: PassesGenerate) -> list[str]:
+    """The platforms of the job: those asked for (default: every platform the tenant and the
+    event's brand have on). Asking for a switched-off one, or having none on, is a 409."""
+    off = [p for p in request.platforms if not features.enabled(PLATFORM_FLAGS[p])]
+    if off and ("platforms" in request.model_fields_set or len(off) == len(request.platforms)):
+        names = " and ".join(PLATFORM_FLAGS[p] for p in off)
+        raise Conflict(f"{names} is switched off for this event (feature flags)", code="FEATURE_DISABLED")
+    return [p for p in request.platforms if p not in off]
 
 
 def _refuse_unknown(field: str, unknown: list[UUID], reason: str) -> None:
