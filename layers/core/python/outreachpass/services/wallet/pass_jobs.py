@@ -17,7 +17,9 @@ redelivered or duplicated message never creates another), the S3 key carries the
 and counters move only when an item finishes. A transient failure (S3, Google throttling)
 fails the message, which SQS redelivers; at the last attempt the item is recorded failed
 instead, so the job always finishes. The job is failed when every item failed, succeeded
-otherwise, with per-item errors in `errors`.
+otherwise, with per-item errors in `errors`. A tenant disabled while its job waits or runs
+stops it: each claim checks the tenant's status in its first round trip (tenant_tx with
+active_tenant), and the job ends failed with code TENANT_DISABLED, its pending items failed.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from outreachpass.errors import AppError, Conflict, NotFound, ServiceUnavailable
 from outreachpass.integrations import queues
 from outreachpass.models.wallet import PassesGenerate
 from outreachpass.observability import logger
-from outreachpass.principal import Principal
+from outreachpass.principal import Principal, TenantDisabled
 from outreachpass.services.audit import record_change
 from outreachpass.services.feature_flags import Features, event_features
+from outreachpass.services.jobs import TENANT_DISABLED_ERROR, fail_for_disabled_tenant
 from outreachpass.services.wallet.apple import ASSETS_BUCKET, build_apple_pass, ensure_apple_pass
 from outreachpass.services.wallet.events import record_event
 from outreachpass.services.wallet.google import ensure_google_object, ensure_google_pass_row, google_pass_current
@@ -130,19 +133,33 @@ def process_message(message: dict[str, Any], *, receive_count: int, max_receives
     kind = message.get("kind")
     tenant_id = UUID(str(message["tenant_id"]))
     job_id = UUID(str(message["job_id"]))
-    if kind == "plan":
-        plan_job(tenant_id, job_id)
-    elif kind == "items":
-        item_ids = [UUID(str(i)) for i in message.get("item_ids") or []]
-        process_items(tenant_id, job_id, item_ids, final_attempt=receive_count >= max_receives, receive_count=receive_count)
-    else:
+    if kind not in ("plan", "items"):
         raise ValueError(f"unknown passes message kind: {kind!r}")
+    try:
+        if kind == "plan":
+            plan_job(tenant_id, job_id)
+        else:
+            item_ids = [UUID(str(i)) for i in message.get("item_ids") or []]
+            process_items(tenant_id, job_id, item_ids, final_attempt=receive_count >= max_receives, receive_count=receive_count)
+    except TenantDisabled:
+        _stop_for_disabled_tenant(tenant_id, job_id)
+
+
+def _stop_for_disabled_tenant(tenant_id: UUID, job_id: UUID) -> None:
+    """The tenant was disabled after the job was queued: no pass is written any more. Its pending
+    items end failed (counted), and the job failed with code TENANT_DISABLED; the message is
+    not retried."""
+    with tenant_tx(tenant_id) as conn:  # not active_tenant: recording why must work for a disabled tenant
+        stopped = wallet_data.fail_pending_items(conn, tenant_id, job_id, TENANT_DISABLED_ERROR)
+        if stopped:
+            jobs_data.add_progress(conn, tenant_id, job_id, failed=stopped)
+    fail_for_disabled_tenant(tenant_id, job_id)
 
 
 def plan_job(tenant_id: UUID, job_id: UUID) -> int:
     """Split the job's pending items into messages of CHUNK (a redelivered plan re-sends the
     pending ones: items are idempotent)."""
-    with tenant_tx(tenant_id) as conn:
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = jobs_data.mark_running(conn, tenant_id, job_id)
         if job is None:
             logger().info("pass job already finished or gone", extra={"job_id": str(job_id)})
@@ -163,7 +180,7 @@ class RetryLater(Exception):
 
 
 def process_items(tenant_id: UUID, job_id: UUID, item_ids: list[UUID], *, final_attempt: bool, receive_count: int = 1) -> None:
-    with tenant_tx(tenant_id) as conn:
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = jobs_data.mark_running(conn, tenant_id, job_id)
     if job is None:
         logger().info("pass job already finished or gone", extra={"job_id": str(job_id)})
@@ -173,6 +190,8 @@ def process_items(tenant_id: UUID, job_id: UUID, item_ids: list[UUID], *, final_
     for item_id in item_ids:
         try:
             process_item(tenant_id, job_id, item_id, force=force)
+        except TenantDisabled:
+            raise  # the whole job stops (process_message)
         except _Permanent as exc:
             _fail_item(tenant_id, job_id, item_id, exc.reason, exc.card_id, exc.platform)
         except Exception as exc:
@@ -203,7 +222,8 @@ def process_item(tenant_id: UUID, job_id: UUID, item_id: UUID, *, force: bool) -
     """One card and platform; returns "generated", "current" or "done" (finished before)."""
     from outreachpass.integrations.wallet.credentials import WalletNotConfigured
 
-    with tenant_tx(tenant_id) as conn:
+    # active_tenant: a tenant disabled while its job runs stops before its next pass.
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         item = wallet_data.start_item(conn, tenant_id, item_id)
         if item is None:
             return "done"
