@@ -204,22 +204,28 @@ def delete_registrations_by_token(conn: psycopg.Connection, tenant_id: UUID, ser
 # --- wallet_pass_events -------------------------------------------------------------------------------------
 
 
-def insert_event(conn: psycopg.Connection, values: dict[str, Any]) -> None:
-    conn.execute(
+def insert_event(conn: psycopg.Connection, values: dict[str, Any]) -> bool:
+    """One wallet event; with a `dedupe_key`, a second event of the same key is not inserted
+    (returns False)."""
+    row = conn.execute(
         """
         INSERT INTO wallet_pass_events (tenant_id, event_id, card_id, platform, event_type, user_agent, ip_address,
-                                        device_type, metadata_json)
+                                        device_type, metadata_json, dedupe_key)
         VALUES (%(tenant_id)s, %(event_id)s, %(card_id)s, %(platform)s, %(event_type)s, %(user_agent)s, %(ip_address)s,
-                %(device_type)s, %(metadata)s)
+                %(device_type)s, %(metadata)s, %(dedupe_key)s)
+        ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+        RETURNING wallet_event_id
         """,
         {
             "user_agent": None,
             "ip_address": None,
             "device_type": "unknown",
+            "dedupe_key": None,
             **values,
             "metadata": Jsonb(values.get("metadata") or {}),
         },
-    )
+    ).fetchone()
+    return row is not None
 
 
 # --- the push outbox ---------------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from outreachpass.services.email.classification import (
     classify_open,
 )
 from outreachpass.services.feature_flags import event_features, is_enabled
+from outreachpass.services.wallet.events import record_email_click
 
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9._@-]{8,200}$")
 LINK_ID = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -329,6 +330,12 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         values = _event_values(context, hit, "clicked", verdict, metadata)
         values["link_url"] = target
         email_data.insert_event(conn, tenant_id, values)
+        # A wallet link's click also counts for the wallet (analytics: wallet email_clicked).
+        record_email_click(
+            conn, context, target, user_agent=hit.agent, ip_address=_ip(hit.ip),
+            device_type="bot" if not verdict.is_human else device.get("device_type", "unknown"),
+            metadata={"message_id": message_id, **({"link": link_id} if link_id else {})},
+        )
     logger().info("email click recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id, "link": link_id,
                                                   "classification": verdict.classification, "reason": verdict.reason})
     return target

@@ -38,8 +38,18 @@ def _localized(value: str) -> dict[str, Any]:
     return {"defaultValue": {"language": "en-US", "value": value}}
 
 
+CALLBACK_PATH = "/wallet/google/callback"
+
+
+def callback_url() -> str:
+    """Where Google posts the class's save / delete callbacks (POST /wallet/google/callback)."""
+    return f"{settings().public_base_url}{CALLBACK_PATH}"
+
+
 def google_class(class_id: str) -> dict[str, Any]:
-    return {"id": class_id}
+    """The generic class of an event's cards: what the objects show is in each object; the class
+    carries the callback URL, so saves and deletes are reported to us."""
+    return {"id": class_id, "callbackOptions": {"url": callback_url()}}
 
 
 def google_object(card: dict[str, Any], *, object_id: str, class_id: str) -> dict[str, Any]:
