@@ -52,6 +52,7 @@ from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 from outreachpass.services.cards import card_changed
 from outreachpass.services.jobs import upload_expires_at
+from outreachpass.services.wallet.hooks import on_brand_changed
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; more is refused before decoding
@@ -267,6 +268,7 @@ def _set_logo(conn: psycopg.Connection, principal: Principal, brand_id: UUID, ke
         theme["logo_s3_key"] = key
         after = brands_data.update(conn, principal.tenant_id, brand_id, {"theme_json": theme})
         record_change(conn, principal, action="brand.logo", entity_type="brand", entity_id=brand_id, before=before, after=after)
+        on_brand_changed(conn, principal.tenant_id, before, after)  # the passes wearing the brand show the new logo
     return True
 
 

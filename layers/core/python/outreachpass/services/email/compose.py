@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.config import Settings
+from outreachpass.services.card_appearance import event_dates
 from outreachpass.services.email.tracking import click_url, pixel_url
 from outreachpass.services.feature_flags import Features
 
@@ -59,20 +59,7 @@ def card_links(base_url: str, card_id: UUID, features: Features) -> dict[str, st
 
 
 def event_when(event: dict[str, Any]) -> str | None:
-    starts, ends = event.get("starts_at"), event.get("ends_at")
-    if starts is None:
-        return None
-    try:
-        zone = ZoneInfo(event.get("timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    start = starts.astimezone(zone)
-    text = f"{start:%a} {start.day} {start:%b %Y}"
-    if ends is not None:
-        end = ends.astimezone(zone)
-        if end.date() != start.date():
-            text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
-    return text
+    return event_dates(event.get("starts_at"), event.get("ends_at"), event.get("timezone"))
 
 
 @dataclass

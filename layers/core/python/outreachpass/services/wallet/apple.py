@@ -19,7 +19,7 @@ from outreachpass.data.cards_public import bind_card_tenant
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import card_url, organisation_of, parse_card_id, pass_look
+from outreachpass.services.card_appearance import card_url, event_dates_of, organisation_of, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
@@ -79,6 +79,7 @@ def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials
         title=card.get("title"),
         org_name=card.get("org_name"),
         event_name=card.get("event_name"),
+        event_dates=event_dates_of(card),
         email=card.get("email"),
         phone=card.get("phone"),
         colours=Colours(foreground=look.foreground, background=look.background, label=look.label),

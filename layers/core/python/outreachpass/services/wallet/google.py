@@ -14,7 +14,7 @@ from outreachpass.data.cards_public import bind_card_tenant
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound, ServiceUnavailable
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import card_url, organisation_of, parse_card_id, pass_look
+from outreachpass.services.card_appearance import card_url, event_dates_of, organisation_of, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
@@ -63,6 +63,7 @@ def google_object(card: dict[str, Any], *, object_id: str, class_id: str) -> dic
         for key, header, value in (
             ("organisation", "Organisation", card.get("org_name")),
             ("event", "Event", card.get("event_name")),
+            ("when", "When", event_dates_of(card)),
             ("email", "Email", card.get("email")),
             ("phone", "Phone", card.get("phone")),
         )
