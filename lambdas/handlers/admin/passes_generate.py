@@ -25,9 +25,10 @@ router = new_router()
     "/api/v1/admin/events/<event_id>/passes",
     status_code=202,
     summary="Generate wallet passes (job)",
-    description="Starts a pass-generation job for the event's cards on the chosen platforms; returns the job (202).",
-    responses={409: {"description": "FEATURE_DISABLED: a platform asked for (or every platform) is switched off by the "
-                                    "feature flags apple_wallet / google_wallet"}},
+    # (No `responses` here: it would replace the documented 202.)
+    description="Starts a pass-generation job for the event's cards on the chosen platforms; returns the job (202). "
+    "409 FEATURE_DISABLED: a platform asked for (or every platform) is switched off by the feature flags apple_wallet / "
+    "google_wallet.",
 )
 def passes_generate(event_id: UUID, body: PassesGenerate) -> Response[Envelope[PassJobOut]]:
     job = start_pass_job(current_principal(), event_id, body)
