@@ -316,3 +316,14 @@ def test_search_can_use_its_indexes_as_the_application_role(tenant, database):
         ))
     for index in ("idx_attendees_event_search_email", "idx_attendees_event_search_name", "idx_attendees_event_search_last_name"):
         assert index in plan, plan
+
+
+def test_an_attendee_may_speak_another_language_than_its_event(call_route, tenant):
+    attendee = create(call_route, tenant, language="fr")
+    assert attendee["language"] == "fr"
+    path = f"{ADMIN}/attendees/{attendee['attendee_id']}"
+    assert call_route("PATCH", path, claims=tenant["admin"], json_body={"language": "AR"}).json["data"]["language"] == "ar"
+    assert call_route("PATCH", path, claims=tenant["admin"], json_body={"language": None}).json["data"]["language"] is None
+    refused = call_route("PATCH", path, claims=tenant["admin"], json_body={"language": "klingon!"})
+    assert (refused.status, [d["field"] for d in refused.json["error"]["details"]]) == (400, ["language"])
+    assert create(call_route, tenant)["language"] is None  # the event's, by default
