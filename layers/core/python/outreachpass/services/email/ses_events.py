@@ -37,6 +37,7 @@ import psycopg
 from outreachpass.data import email as email_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.db.connection import system_tx, tenant_tx
+from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
 from outreachpass.services.email.classification import classify_click, classify_open
 from outreachpass.services.email.suppressions import suppress_address
@@ -223,7 +224,7 @@ def _record(
             conn, tenant_id,
             {"event_id": source["event_id"], "card_id": source["card_id"], "attendee_id": source["attendee_id"],
              "message_id": message_id, "recipient_email": email.lower(), "event_type": event_type,
-             "classification": classification, "link_url": link, "user_agent": user_agent, "ip_address": _ip(ip),
+             "classification": classification, "link_url": link, "user_agent": user_agent, "ip_address": clean_ip(ip),
              "dedupe_key": dedupe, "occurred_at": occurred_at, "metadata_json": metadata},
         )
         if inserted is None:
@@ -254,13 +255,3 @@ def _heal(conn: psycopg.Connection, tenant_id: UUID, send: dict[str, Any], ses_i
         jobs_data.add_progress(conn, tenant_id, healed["job_id"], failed=-1, succeeded=1)
     logger().info("a send of unknown outcome was accepted by SES after all", extra={"message_id": healed["message_id"]})
 
-
-def _ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None

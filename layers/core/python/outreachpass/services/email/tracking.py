@@ -36,6 +36,7 @@ from uuid import UUID
 from outreachpass.data import email as email_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
+from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
 from outreachpass.services.email.classification import (
@@ -231,21 +232,10 @@ def _event_values(context: dict[str, Any], hit: Hit, event_type: str, verdict: V
         "event_type": event_type,
         "classification": verdict.classification,
         "user_agent": hit.agent,
-        "ip_address": _ip(hit.ip),
+        "ip_address": clean_ip(hit.ip),
         "occurred_at": hit.at(),
         "metadata_json": metadata,
     }
-
-
-def _ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def record_open(message_id: str | None, hit: Hit) -> bool:

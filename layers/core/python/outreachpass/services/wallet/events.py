@@ -10,7 +10,8 @@ from typing import Any
 import psycopg
 
 from outreachpass.data import wallet as wallet_data
-from outreachpass.services.card_tracking import Visitor, clean_ip
+from outreachpass.ipaddr import clean_ip
+from outreachpass.services.card_tracking import Visitor
 
 
 def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
