@@ -45,9 +45,9 @@ for hook in getattr(fake, "after", []):
     hook()
 report |= {
     "after_hooks": sorted(n for n in ("jinja2", "ua_parser", "cryptography", "outreachpass.integrations.wallet.signing") if n in sys.modules),
-    "environment": pages._environment is not None,
-    "templates": sorted(key[1] for key in pages._environment.cache.keys()) if pages._environment is not None else [],
-    "resolver": useragent._parser is not None,
+    "environment": pages.environment.built(),
+    "templates": sorted(key[1] for key in pages.environment().cache.keys()) if pages.environment.built() else [],
+    "resolver": useragent._get_parser.built(),
     "database": connection._database is not None,
     "clients": sorted(aws._clients),
     "secrets": sorted(credentials._cache),
