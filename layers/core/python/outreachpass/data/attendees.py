@@ -7,8 +7,8 @@ from uuid import UUID
 
 import psycopg
 
-from outreachpass.data.pagination import Cursor, next_cursor
-from outreachpass.data.sql import update_returning
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = (
     "attendee_id, tenant_id, event_id, email, phone, first_name, last_name, org_name, title, linkedin_url, "
@@ -65,21 +65,19 @@ def list_page(
     """An event's attendees, newest first. `q` matches the start of the e-mail, the first name, the
     last name or the full name ("ada lov"), in any case: starts_with() on the stored search keys
     (V0100), leakproof, so the idx_attendees_event_search_* indexes serve it under RLS."""
-    conditions = ["tenant_id = %(tenant_id)s", "event_id = %(event_id)s"]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "event_id": event_id, "limit": limit + 1}
-    if q:
-        params["q"] = q
-        conditions.append(SEARCH_CONDITION)
-    if cursor:
-        conditions.append("(created_at, attendee_id) < (%(after_created)s, %(after_id)s)")
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM attendees WHERE {' AND '.join(conditions)} "
-        "ORDER BY created_at DESC, attendee_id DESC LIMIT %(limit)s",
-        params,
+    return keyset_page(
+        conn,
+        columns=COLUMNS,
+        source="attendees",
+        equals={"tenant_id": tenant_id, "event_id": event_id},
+        conditions=[SEARCH_CONDITION] if q else [],
+        params={"q": q} if q else {},
+        order=("created_at", "attendee_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("attendee_id"),
         prepare=False,  # a custom plan per search: a generic plan cannot use the prefix indexes
-    ).fetchall()
-    return next_cursor(rows, limit, "attendee_id")
+    )
 
 
 UPDATABLE = ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url")

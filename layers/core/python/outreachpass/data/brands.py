@@ -8,8 +8,8 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-from outreachpass.data.pagination import Cursor, next_cursor
-from outreachpass.data.sql import update_returning
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = "brand_id, tenant_id, brand_key, display_name, domain, theme_json, features_json, created_at, updated_at"
 
@@ -66,14 +66,13 @@ def update(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID, changes: d
 def list_page(
     conn: psycopg.Connection, tenant_id: UUID, *, limit: int, cursor: Cursor | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    after = ""
-    if cursor:
-        after = " AND (created_at, brand_id) < (%(after_created)s, %(after_id)s)"
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM brands WHERE tenant_id = %(tenant_id)s{after} "
-        "ORDER BY created_at DESC, brand_id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
-    return next_cursor(rows, limit, "brand_id")
+    return keyset_page(
+        conn,
+        columns=COLUMNS,
+        source="brands",
+        equals={"tenant_id": tenant_id},
+        order=("created_at", "brand_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("brand_id"),
+    )

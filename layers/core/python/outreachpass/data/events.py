@@ -8,8 +8,8 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-from outreachpass.data.pagination import Cursor, next_cursor
-from outreachpass.data.sql import update_returning
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = "event_id, tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, created_by, created_at, updated_at"
 
@@ -53,17 +53,13 @@ def update(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, changes: d
 def list_page(
     conn: psycopg.Connection, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    conditions = ["tenant_id = %(tenant_id)s"]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    if status:
-        conditions.append("status = %(status)s")
-        params["status"] = status
-    if cursor:
-        conditions.append("(created_at, event_id) < (%(after_created)s, %(after_id)s)")
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM events WHERE {' AND '.join(conditions)} "
-        "ORDER BY created_at DESC, event_id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
-    return next_cursor(rows, limit, "event_id")
+    return keyset_page(
+        conn,
+        columns=COLUMNS,
+        source="events",
+        equals={"tenant_id": tenant_id, "status": status},
+        order=("created_at", "event_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("event_id"),
+    )

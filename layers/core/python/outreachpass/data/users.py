@@ -7,8 +7,8 @@ from uuid import UUID
 
 import psycopg
 
-from outreachpass.data.pagination import Cursor, next_cursor
-from outreachpass.data.sql import update_returning
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, created_at, updated_at"
 EMAIL_CONSTRAINT = "users_tenant_email_key"
@@ -46,22 +46,16 @@ def list_page(
     limit: int,
     cursor: Cursor | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    conditions = ["tenant_id = %(tenant_id)s"]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    if role:
-        conditions.append("role = %(role)s")
-        params["role"] = role
-    if status:
-        conditions.append("status = %(status)s")
-        params["status"] = status
-    if cursor:
-        conditions.append("(created_at, user_id) < (%(after_created)s, %(after_id)s)")
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM users WHERE {' AND '.join(conditions)} ORDER BY created_at DESC, user_id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
-    return next_cursor(rows, limit, "user_id")
+    return keyset_page(
+        conn,
+        columns=COLUMNS,
+        source="users",
+        equals={"tenant_id": tenant_id, "role": role, "status": status},
+        order=("created_at", "user_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("user_id"),
+    )
 
 
 UPDATABLE = ("full_name", "role", "status", "cognito_sub")
