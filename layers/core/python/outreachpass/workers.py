@@ -46,7 +46,7 @@ def sqs_handler(process: RecordProcessor) -> Callable[[dict[str, Any], Any], dic
                 raise
             process(message, record)
 
-        return process_partial_response(event=event, record_handler=one, processor=processor, context=context)
+        return dict(process_partial_response(event=event, record_handler=one, processor=processor, context=context))
 
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         nonlocal instrumented

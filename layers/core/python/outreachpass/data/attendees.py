@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.pagination import Cursor, cursor_of, position
 from outreachpass.data.sql import keyset_page, update_returning
 
@@ -16,8 +15,8 @@ COLUMNS = (
 )
 
 
-def insert(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
+def insert(conn: Conn, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return one(conn.execute(
         f"""
         INSERT INTO attendees (tenant_id, event_id, email, phone, first_name, last_name, org_name, title, linkedin_url)
         VALUES (%(tenant_id)s, %(event_id)s, %(email)s, %(phone)s, %(first_name)s, %(last_name)s, %(org_name)s,
@@ -29,17 +28,17 @@ def insert(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, values: di
             "event_id": event_id,
             **{key: values.get(key) for key in ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url")},
         },
-    ).fetchone()
+    ))
 
 
-def attach_card(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, card_id: UUID) -> dict[str, Any]:
+def attach_card(conn: Conn, tenant_id: UUID, attendee_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         f"UPDATE attendees SET card_id = %s WHERE tenant_id = %s AND attendee_id = %s RETURNING {COLUMNS}",
         (card_id, tenant_id, attendee_id),
     ).fetchone()
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, attendee_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
         f"SELECT {COLUMNS} FROM attendees WHERE tenant_id = %s AND attendee_id = %s{lock}", (tenant_id, attendee_id)
@@ -54,7 +53,7 @@ SEARCH_CONDITION = (
 
 
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     event_id: UUID,
     *,
@@ -83,7 +82,7 @@ def list_page(
 UPDATABLE = ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url")
 
 
-def update(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, tenant_id: UUID, attendee_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     return update_returning(
         conn,
         table="attendees",
@@ -96,7 +95,7 @@ def update(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, changes
     )
 
 
-def delete(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID) -> dict[str, Any] | None:
+def delete(conn: Conn, tenant_id: UUID, attendee_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         f"DELETE FROM attendees WHERE tenant_id = %s AND attendee_id = %s RETURNING {COLUMNS}", (tenant_id, attendee_id)
     ).fetchone()

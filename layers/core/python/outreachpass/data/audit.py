@@ -10,16 +10,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn
 from outreachpass.data.sql import keyset_page
 from outreachpass.errors import ValidationFailed
 from outreachpass.jsonutil import to_jsonable
 
 
 def record(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     tenant_id: UUID,
     actor_sub: str | None,
@@ -80,7 +80,7 @@ LIST_COLUMNS = (
 
 
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     entity_type: str | None,

@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
+
+from outreachpass.data.conn import Conn
 
 SEND_COLUMNS = (
     "send_id, tenant_id, job_id, event_id, attendee_id, card_id, message_id, provider_message_id, recipient_email, "
@@ -28,7 +29,19 @@ CONTEXT_COLUMNS = (
 # --- what to send -----------------------------------------------------------------------------
 
 
-def sender_settings(conn: psycopg.Connection, tenant_id: UUID) -> dict[str, Any] | None:
+def message_tenant(conn: Conn, message_id: str) -> UUID | None:
+    """The tenant of a live message of ours (SECURITY DEFINER resolver: works before any tenant is set)."""
+    row = conn.execute("SELECT app_message_tenant(%s) AS tenant_id", (message_id,)).fetchone()
+    return row["tenant_id"] if row else None
+
+
+def email_tenant(conn: Conn, message_id: str) -> UUID | None:
+    """The tenant of a message by our id or SES's (SECURITY DEFINER resolver), for SES's events."""
+    row = conn.execute("SELECT app_email_tenant(%s) AS tenant_id", (message_id,)).fetchone()
+    return row["tenant_id"] if row else None
+
+
+def sender_settings(conn: Conn, tenant_id: UUID) -> dict[str, Any] | None:
     """The tenant's name and key with its email settings (NULL columns when it has none)."""
     return conn.execute(
         """
@@ -42,7 +55,7 @@ def sender_settings(conn: psycopg.Connection, tenant_id: UUID) -> dict[str, Any]
     ).fetchone()
 
 
-def active_job(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, stale_after_s: int) -> dict[str, Any] | None:
+def active_job(conn: Conn, tenant_id: UUID, event_id: UUID, *, stale_after_s: int) -> dict[str, Any] | None:
     """An emails job of the event that is queued or running and made progress recently."""
     return conn.execute(
         """
@@ -55,7 +68,7 @@ def active_job(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, sta
     ).fetchone()
 
 
-def event_attendee_ids(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, unsent_only: bool) -> list[UUID]:
+def event_attendee_ids(conn: Conn, tenant_id: UUID, event_id: UUID, *, unsent_only: bool) -> list[UUID]:
     """The event's attendees in creation order; with unsent_only, those without a sent message
     (a message whose outcome is unknown counts as sent: it may well have arrived)."""
     unsent = (
@@ -79,7 +92,7 @@ def event_attendee_ids(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID
     return [row["attendee_id"] for row in rows]
 
 
-def existing_attendee_ids(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, attendee_ids: Sequence[UUID]) -> set[UUID]:
+def existing_attendee_ids(conn: Conn, tenant_id: UUID, event_id: UUID, attendee_ids: Sequence[UUID]) -> set[UUID]:
     rows = conn.execute(
         "SELECT attendee_id FROM attendees WHERE tenant_id = %s AND event_id = %s AND attendee_id = ANY(%s)",
         (tenant_id, event_id, list(attendee_ids)),
@@ -87,7 +100,7 @@ def existing_attendee_ids(conn: psycopg.Connection, tenant_id: UUID, event_id: U
     return {row["attendee_id"] for row in rows}
 
 
-def recipients(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, attendee_ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
+def recipients(conn: Conn, tenant_id: UUID, event_id: UUID, attendee_ids: Sequence[UUID]) -> dict[UUID, dict[str, Any]]:
     """Attendees of the event with their live card (card_id NULL when it has none)."""
     rows = conn.execute(
         """
@@ -102,7 +115,7 @@ def recipients(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, attend
     return {row["attendee_id"]: row for row in rows}
 
 
-def event_with_brand(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> dict[str, Any] | None:
+def event_with_brand(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         """
         SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json,
@@ -118,7 +131,7 @@ def event_with_brand(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) 
 # --- suppressions -----------------------------------------------------------------------------
 
 
-def suppressed(conn: psycopg.Connection, tenant_id: UUID, emails: Iterable[str]) -> dict[str, str]:
+def suppressed(conn: Conn, tenant_id: UUID, emails: Iterable[str]) -> dict[str, str]:
     """address (lower case) -> reason, for the given addresses that are suppressed."""
     wanted = sorted({email.lower() for email in emails if email})
     if not wanted:
@@ -129,7 +142,7 @@ def suppressed(conn: psycopg.Connection, tenant_id: UUID, emails: Iterable[str])
     return {row["email"]: row["reason"] for row in rows}
 
 
-def suppress(conn: psycopg.Connection, tenant_id: UUID, email: str, reason: str) -> bool:
+def suppress(conn: Conn, tenant_id: UUID, email: str, reason: str) -> bool:
     """Add an address (an earlier reason is kept); True when it was not suppressed before."""
     row = conn.execute(
         """
@@ -144,14 +157,14 @@ def suppress(conn: psycopg.Connection, tenant_id: UUID, email: str, reason: str)
 # --- the send log ---------------------------------------------------------------------------
 
 
-def get_send(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, attendee_id: UUID) -> dict[str, Any] | None:
+def get_send(conn: Conn, tenant_id: UUID, job_id: UUID, attendee_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         f"SELECT {SEND_COLUMNS} FROM email_sends WHERE tenant_id = %s AND job_id = %s AND attendee_id = %s",
         (tenant_id, job_id, attendee_id),
     ).fetchone()
 
 
-def insert_send(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
+def insert_send(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
     """Claim (status claimed) or record (skipped) a (job, attendee); None when it already has a row."""
     return conn.execute(
         f"""
@@ -176,7 +189,7 @@ def insert_send(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any
 
 
 def finish_send(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     message_id: str,
     *,
@@ -198,13 +211,13 @@ def finish_send(
     ).fetchone()
 
 
-def release_claim(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> None:
+def release_claim(conn: Conn, tenant_id: UUID, message_id: str) -> None:
     """Forget a claim whose message certainly did not reach SES, so a retry sends it."""
     conn.execute("DELETE FROM email_sends WHERE tenant_id = %s AND message_id = %s AND status = 'claimed'", (tenant_id, message_id))
     conn.execute("DELETE FROM message_contexts WHERE tenant_id = %s AND message_id = %s", (tenant_id, message_id))
 
 
-def send_by_message(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+def send_by_message(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
     """A send by our message id or SES's."""
     return conn.execute(
         f"""
@@ -216,14 +229,14 @@ def send_by_message(conn: psycopg.Connection, tenant_id: UUID, message_id: str) 
     ).fetchone()
 
 
-def mark_delivered(conn: psycopg.Connection, tenant_id: UUID, send_id: int, delivered_at: datetime) -> None:
+def mark_delivered(conn: Conn, tenant_id: UUID, send_id: int, delivered_at: datetime) -> None:
     conn.execute(
         "UPDATE email_sends SET delivered_at = least(coalesce(delivered_at, %s), %s) WHERE tenant_id = %s AND send_id = %s",
         (delivered_at, delivered_at, tenant_id, send_id),
     )
 
 
-def heal_unknown(conn: psycopg.Connection, tenant_id: UUID, send_id: int, provider_message_id: str | None) -> dict[str, Any] | None:
+def heal_unknown(conn: Conn, tenant_id: UUID, send_id: int, provider_message_id: str | None) -> dict[str, Any] | None:
     """unknown -> sent, when SES reports on the message: it was accepted after all."""
     return conn.execute(
         f"""
@@ -238,7 +251,7 @@ def heal_unknown(conn: psycopg.Connection, tenant_id: UUID, send_id: int, provid
     ).fetchone()
 
 
-def job_send_counts(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, int]:
+def job_send_counts(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, int]:
     rows = conn.execute(
         "SELECT status, count(*) AS n FROM email_sends WHERE tenant_id = %s AND job_id = %s GROUP BY status",
         (tenant_id, job_id),
@@ -249,7 +262,7 @@ def job_send_counts(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> 
 # --- message contexts -------------------------------------------------------------------------
 
 
-def insert_context(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> None:
+def insert_context(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> None:
     conn.execute(
         """
         INSERT INTO message_contexts (message_id, tenant_id, event_id, card_id, attendee_id, job_id, recipient_email, links)
@@ -260,14 +273,14 @@ def insert_context(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, 
     )
 
 
-def set_context_provider_id(conn: psycopg.Connection, tenant_id: UUID, message_id: str, provider_message_id: str) -> None:
+def set_context_provider_id(conn: Conn, tenant_id: UUID, message_id: str, provider_message_id: str) -> None:
     conn.execute(
         "UPDATE message_contexts SET provider_message_id = %s WHERE tenant_id = %s AND message_id = %s",
         (provider_message_id, tenant_id, message_id),
     )
 
 
-def live_context(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+def live_context(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
     """The context of OUR message id (not SES's), unless it has expired."""
     return conn.execute(
         f"""
@@ -278,7 +291,7 @@ def live_context(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> 
     ).fetchone()
 
 
-def context_by_any_id(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+def context_by_any_id(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
     """A context by our id or SES's, expired or not (SES events may come late)."""
     return conn.execute(
         f"""
@@ -289,7 +302,7 @@ def context_by_any_id(conn: psycopg.Connection, tenant_id: UUID, message_id: str
     ).fetchone()
 
 
-def message_timing(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+def message_timing(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
     """When our message was sent and delivered (for the prefetch rule)."""
     return conn.execute(
         """
@@ -308,7 +321,7 @@ EVENT_FIELDS = (
 )
 
 
-def insert_event(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> int | None:
+def insert_event(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> int | None:
     """Insert one email event; None when its dedupe key was seen before (a redelivered notification)."""
     params = {field: values.get(field) for field in EVENT_FIELDS}
     params["classification"] = params["classification"] or "human"
@@ -328,7 +341,7 @@ def insert_event(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, An
     return row["email_event_id"] if row else None
 
 
-def recent_clicks(conn: psycopg.Connection, tenant_id: UUID, message_id: str, *, around: datetime, window_s: float) -> list[dict[str, Any]]:
+def recent_clicks(conn: Conn, tenant_id: UUID, message_id: str, *, around: datetime, window_s: float) -> list[dict[str, Any]]:
     """Clicks of a message within `window_s` seconds of `around` (the burst rule)."""
     return conn.execute(
         """
@@ -342,7 +355,7 @@ def recent_clicks(conn: psycopg.Connection, tenant_id: UUID, message_id: str, *,
     ).fetchall()
 
 
-def reclassify_machine(conn: psycopg.Connection, tenant_id: UUID, event_ids: Sequence[int], reason: str) -> int:
+def reclassify_machine(conn: Conn, tenant_id: UUID, event_ids: Sequence[int], reason: str) -> int:
     if not event_ids:
         return 0
     cursor = conn.execute(
@@ -357,7 +370,7 @@ def reclassify_machine(conn: psycopg.Connection, tenant_id: UUID, event_ids: Seq
     return cursor.rowcount
 
 
-def events_of_message(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> list[dict[str, Any]]:
+def events_of_message(conn: Conn, tenant_id: UUID, message_id: str) -> list[dict[str, Any]]:
     return conn.execute(
         """
         SELECT email_event_id, event_type, classification, link_url, user_agent, host(ip_address) AS ip_address,
@@ -372,7 +385,7 @@ def events_of_message(conn: psycopg.Connection, tenant_id: UUID, message_id: str
 
 
 def funnel(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     event_id: UUID | None = None,

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.pagination import Cursor, cursor_of, position
 from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = "event_id, tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, created_by, created_at, updated_at"
 
 
-def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
+def insert(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return one(conn.execute(
         f"""
         INSERT INTO events (tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, created_by)
         VALUES (%(tenant_id)s, %(brand_id)s, %(name)s, %(slug)s, %(starts_at)s, %(ends_at)s, %(timezone)s, %(status)s,
@@ -23,10 +23,10 @@ def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) ->
         RETURNING {COLUMNS}
         """,
         {**values, "tenant_id": tenant_id, "settings_json": Jsonb(values.get("settings_json") or {})},
-    ).fetchone()
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
         f"SELECT {COLUMNS} FROM events WHERE tenant_id = %s AND event_id = %s{lock}", (tenant_id, event_id)
@@ -36,7 +36,7 @@ def get(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_update
 UPDATABLE = ("name", "slug", "starts_at", "ends_at", "timezone", "brand_id", "status", "settings_json")
 
 
-def update(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
+def update(conn: Conn, tenant_id: UUID, event_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     return update_returning(
         conn,
         table="events",
@@ -51,7 +51,7 @@ def update(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, changes: d
 
 
 def list_page(
-    conn: psycopg.Connection, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None
+    conn: Conn, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     return keyset_page(
         conn,

@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn
+
 
 def update_returning(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     table: str,
     key_column: str,
@@ -45,7 +46,7 @@ def update_returning(
 
 
 def keyset_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     columns: str,
     source: str,

@@ -37,7 +37,8 @@ def environment() -> Any:
 
 
 def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+    page: str = environment().get_template(template).render(**context)
+    return page
 
 
 def new_nonce() -> str:

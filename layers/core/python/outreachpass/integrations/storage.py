@@ -113,15 +113,17 @@ def presign_post(
 
 def presign_get(bucket: str, key: str, *, expires_s: int = DEFAULT_EXPIRES_S) -> str:
     """A URL to GET one object for `expires_s` (the card page's avatar and logo)."""
-    return presigner().generate_presigned_url(
+    url: str = presigner().generate_presigned_url(
         "get_object", Params={"Bucket": bucket_name(bucket), "Key": key}, ExpiresIn=expires_s
     )
+    return url
 
 
 def head(bucket: str, key: str) -> dict[str, Any] | None:
     """The object's metadata (ContentLength, ContentType, ETag, Metadata), or None when absent."""
     try:
-        return client("s3").head_object(Bucket=bucket_name(bucket), Key=key)
+        metadata: dict[str, Any] = client("s3").head_object(Bucket=bucket_name(bucket), Key=key)
+        return metadata
     except Exception as exc:
         if _is_missing(exc):
             return None

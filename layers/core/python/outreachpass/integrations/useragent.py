@@ -82,7 +82,7 @@ def _family(part: Any) -> str | None:
     family = getattr(part, "family", None)
     if not family or family == "Other":
         return None
-    return family[:64]
+    return str(family)[:64]
 
 
 def _device_type(ua: str, browser: str | None, os_name: str | None, device: Any) -> str:

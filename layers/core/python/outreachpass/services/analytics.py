@@ -35,6 +35,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from outreachpass.data import analytics as analytics_data
 from outreachpass.data.analytics import Cover
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
 from outreachpass.models.common import TimeZoneName
@@ -288,7 +289,7 @@ class Cells:
 
 
 def _read(
-    conn, scope: Scope, metrics: Iterable[str], *, dimensions: bool, bounds: list[datetime] | None = None
+    conn: Conn, scope: Scope, metrics: Iterable[str], *, dimensions: bool, bounds: list[datetime] | None = None
 ) -> Cells:
     plan = cover(bounds or [scope.start, scope.end], hours=not dimensions)
     return Cells(
@@ -298,7 +299,7 @@ def _read(
     )
 
 
-def check_event(conn, scope: Scope) -> None:
+def check_event(conn: Conn, scope: Scope) -> None:
     if scope.event_id is not None and not analytics_data.event_exists(conn, scope.tenant_id, scope.event_id):
         raise NotFound("event", scope.event_id)
 

@@ -135,4 +135,4 @@ def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
         row = cards_data.record_for_card(conn, card_id, lambda c: tracking_data.queue_contact_export(c, card_id, values))
     if row is None:
         raise NotFound("card", card_id)
-    return row["export_event_id"]
+    return int(row["export_event_id"])

@@ -94,7 +94,7 @@ def _apply_one(conn: psycopg.Connection, migration: Migration) -> None:
                 conn.execute(sql.SQL("SET LOCAL ROLE {}").format(owner))
                 conn.execute("SET LOCAL search_path = public")
                 conn.execute("SET LOCAL statement_timeout = 0")
-                conn.execute(sql.SQL(migration.sql))  # type: ignore[arg-type]  # trusted file, not input
+                conn.execute(sql.SQL(migration.sql))  # a trusted file, not input
                 elapsed = int((time.monotonic() - started) * 1000)
                 conn.execute(record, (migration.version, migration.name, migration.checksum, elapsed))
         else:
@@ -104,7 +104,7 @@ def _apply_one(conn: psycopg.Connection, migration: Migration) -> None:
                 # One statement per round trip: several in one query string would form an
                 # implicit transaction, which CREATE INDEX CONCURRENTLY refuses.
                 for statement in split_statements(migration.sql):
-                    conn.execute(sql.SQL(statement))  # type: ignore[arg-type]  # trusted file, not input
+                    conn.execute(sql.SQL(statement))  # a trusted file, not input
             finally:
                 conn.execute("RESET ROLE")
                 conn.execute("RESET search_path")
@@ -131,10 +131,15 @@ def _acquire_lock(conn: psycopg.Connection, *, timeout_s: float = LOCK_TIMEOUT_S
     blocked in that call holds a snapshot, and a migration with CREATE INDEX CONCURRENTLY in the
     runner that holds the lock waits for every older snapshot to go away: a deadlock."""
     deadline = time.monotonic() + timeout_s
-    while not conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()[0]:
+    while not _try_lock(conn):
         if time.monotonic() > deadline:
             raise MigrationError(f"another migration runner has held the lock for over {timeout_s:.0f} s")
         time.sleep(LOCK_POLL_S)
+
+
+def _try_lock(conn: psycopg.Connection) -> bool:
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,)).fetchone()
+    return bool(row and row[0])
 
 
 def apply_migrations(

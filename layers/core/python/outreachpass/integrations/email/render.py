@@ -54,7 +54,7 @@ class EmailContent:
 
 def safe_theme(theme: dict[str, Any] | None) -> dict[str, str]:
     theme = theme or {}
-    safe = {key: (theme.get(key) if isinstance(theme.get(key), str) and HEX_COLOUR.match(theme[key]) else default)
+    safe = {key: (value if isinstance(value := theme.get(key), str) and HEX_COLOUR.match(value) else default)
             for key, default in DEFAULT_THEME.items()}
     font = theme.get("font_family")
     safe["font_stack"] = f"{font}, {DEFAULT_FONTS}" if isinstance(font, str) and SAFE_FONT.match(font) else DEFAULT_FONTS

@@ -16,6 +16,7 @@ from outreachpass.data import email as email_data
 from outreachpass.data import events as events_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
 from outreachpass.models.emails import EmailSendRequest
@@ -74,7 +75,7 @@ def request_send(principal: Principal, event_id: UUID, request: EmailSendRequest
             total=len(attendee_ids),
         )
         if not attendee_ids:
-            job = jobs_data.finish(conn, principal.tenant_id, job["job_id"], status="succeeded")
+            job = held(jobs_data.finish(conn, principal.tenant_id, job["job_id"], status="succeeded"))
         record_change(
             conn, principal, action="emails.send", entity_type="job", entity_id=job["job_id"], before=None,
             after={"event_id": event_id, **job_input},

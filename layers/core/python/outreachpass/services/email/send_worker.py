@@ -20,11 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.config import settings
 from outreachpass.data import email as email_data
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
 from outreachpass.services.email.compose import SenderIdentity, compose, resolve_sender
@@ -202,7 +201,7 @@ def _skip_reason(recipient: dict[str, Any] | None, suppressed: dict[str, str]) -
     return None
 
 
-def _existing_claim(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, existing: dict[str, Any], report: BatchReport) -> None:
+def _existing_claim(conn: Conn, tenant_id: UUID, job_id: UUID, existing: dict[str, Any], report: BatchReport) -> None:
     if existing["status"] != "claimed":
         report.already += 1
         return
@@ -236,7 +235,7 @@ def _record_failure(
 
 
 def _progress(
-    conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, counter: str,
+    conn: Conn, tenant_id: UUID, job_id: UUID, counter: str,
     attendee_id: UUID | None = None, email: str | None = None, reason: str | None = None, code: str | None = None,
 ) -> None:
     errors = []
@@ -250,7 +249,7 @@ def _progress(
     complete_if_done(conn, tenant_id, job)
 
 
-def complete_if_done(conn: psycopg.Connection, tenant_id: UUID, job: dict[str, Any] | None) -> None:
+def complete_if_done(conn: Conn, tenant_id: UUID, job: dict[str, Any] | None) -> None:
     """Finish the job once every attendee has an outcome: failed when SES refused every one
     (a send of unknown outcome may have arrived: it does not make the job fail)."""
     if job is None or job["status"] in ("succeeded", "failed"):

@@ -32,10 +32,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import email as email_data
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
@@ -107,9 +106,9 @@ def _our_id(mail: dict[str, Any]) -> str | None:
 def _resolve(candidates: list[str]) -> tuple[UUID, str] | None:
     with system_tx() as conn:
         for candidate in candidates:
-            row = conn.execute("SELECT app_email_tenant(%s) AS tenant_id", (candidate,)).fetchone()
-            if row and row["tenant_id"]:
-                return row["tenant_id"], candidate
+            tenant_id = email_data.email_tenant(conn, candidate)
+            if tenant_id:
+                return tenant_id, candidate
     return None
 
 
@@ -168,7 +167,7 @@ def _recipients(kind: str, detail: dict[str, Any], mail: dict[str, Any]) -> list
 
 
 def _record(
-    conn: psycopg.Connection, tenant_id: UUID, found_by: str, ses_id: str | None, kind: str, event_type: str,
+    conn: Conn, tenant_id: UUID, found_by: str, ses_id: str | None, kind: str, event_type: str,
     mail: dict[str, Any], detail: dict[str, Any], sns_message_id: str,
 ) -> Outcome:
     send = email_data.send_by_message(conn, tenant_id, found_by)
@@ -237,7 +236,7 @@ def _record(
     return Outcome("recorded" if recorded else "duplicate", event_type, recorded, suppressed)
 
 
-def _heal(conn: psycopg.Connection, tenant_id: UUID, send: dict[str, Any], ses_id: str | None, mail: dict[str, Any]) -> None:
+def _heal(conn: Conn, tenant_id: UUID, send: dict[str, Any], ses_id: str | None, mail: dict[str, Any]) -> None:
     """A send whose outcome was unknown has SES events: SES accepted it. Count it as sent."""
     healed = email_data.heal_unknown(conn, tenant_id, send["send_id"], ses_id)
     if healed is None:

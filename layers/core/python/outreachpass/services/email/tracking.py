@@ -34,6 +34,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from uuid import UUID
 
 from outreachpass.data import email as email_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
 from outreachpass.ipaddr import clean_ip
@@ -191,8 +192,7 @@ def reset_signing_keys() -> None:
 
 def _tenant_of(message_id: str) -> UUID | None:
     with system_tx() as conn:
-        row = conn.execute("SELECT app_message_tenant(%s) AS tenant_id", (message_id,)).fetchone()
-    return row["tenant_id"] if row else None
+        return email_data.message_tenant(conn, message_id)
 
 
 def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str, str]]:
@@ -215,7 +215,7 @@ def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str
     return verdict, found
 
 
-def _timing(conn, tenant_id: UUID, message_id: str, context: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+def _timing(conn: Conn, tenant_id: UUID, message_id: str, context: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
     timing = email_data.message_timing(conn, tenant_id, message_id)
     if timing is None:
         return context["created_at"], None
@@ -326,7 +326,7 @@ def _is_web_url(url: str) -> bool:
 FUNNEL_TYPES = ("sent", "delivered", "opened", "clicked", "bounced", "complained", "delayed", "rejected", "failed")
 
 
-def funnel(conn, tenant_id: UUID, *, event_id: UUID | None = None, since: datetime | None = None,
+def funnel(conn: Conn, tenant_id: UUID, *, event_id: UUID | None = None, since: datetime | None = None,
            until: datetime | None = None) -> dict[str, dict[str, int]]:
     """{event type: {"total", "unique", "machine_total", "machine_unique"}}: the human counts
     (total events and distinct messages) and, apart, what machines did."""

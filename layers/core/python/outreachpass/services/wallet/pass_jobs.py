@@ -29,6 +29,7 @@ from outreachpass.data import events as events_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import AppError, NotFound, ServiceUnavailable, ValidationFailed
 from outreachpass.integrations import queues
@@ -83,7 +84,7 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
         jobs_data.set_total(conn, tenant_id, job["job_id"], total)
         if total == 0:
             jobs_data.finish(conn, tenant_id, job["job_id"], status="succeeded")
-        job = jobs_data.get(conn, tenant_id, job["job_id"])
+        job = held(jobs_data.get(conn, tenant_id, job["job_id"]))
         record_change(
             conn, principal, action="passes.generate", entity_type="job", entity_id=job["job_id"], before=None,
             after={"event_id": str(event_id), "total": total, **{k: v for k, v in job_input.items() if not k.endswith("_ids")}},
@@ -294,10 +295,10 @@ def _maybe_finish(tenant_id: UUID, job_id: UUID) -> None:
         if done < job["total"]:
             return
         failed_all = job["total"] > 0 and job["failed"] == job["total"]
-        finished = jobs_data.finish(
+        finished = held(jobs_data.finish(
             conn, tenant_id, job_id, status="failed" if failed_all else "succeeded",
             error="every pass failed: see errors" if failed_all else None,
-        )
+        ))
     logger().info(
         "pass job finished",
         extra={"job_id": str(job_id), "status": finished["status"], "succeeded": job["succeeded"], "skipped": job["skipped"], "failed": job["failed"]},
