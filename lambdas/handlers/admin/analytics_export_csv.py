@@ -17,8 +17,8 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.analytics import ReportName
-from outreachpass.services.analytics import resolve_scope
-from outreachpass.services.analytics_export import export_csv
+from outreachpass.services.analytics.export import export_csv
+from outreachpass.services.analytics.scope import resolve_scope
 
 router = new_router()
 

@@ -26,7 +26,8 @@ from outreachpass.errors import Unprocessable
 from outreachpass.integrations.aws import client, presigner
 from outreachpass.integrations.csv_writer import CsvLines
 from outreachpass.observability import logger
-from outreachpass.services.analytics import Scope, check_event
+from outreachpass.services.analytics.reports import check_event
+from outreachpass.services.analytics.scope import Scope
 
 REPORT_SOURCES = {
     "email": "email_events",
