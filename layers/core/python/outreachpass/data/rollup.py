@@ -35,7 +35,7 @@ class Source:
 
 
 # Opens and clicks SES reports itself duplicate our pixel and redirect (the email
-# engineer's rule in data/email.py): they are stored but not counted.
+# engineer's rule in data/email_events.py): they are stored but not counted.
 EMAIL_COUNTED = "NOT (e.event_type IN ('opened', 'clicked') AND coalesce(e.metadata_json ->> 'source', '') = 'ses')"
 # The same predicate as the partial index idx_email_events_funnel (V0501), spelled as its
 # WHERE clause so the planner can prove it and use the index.

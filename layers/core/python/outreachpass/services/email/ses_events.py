@@ -32,7 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from outreachpass.data import email as email_data
+from outreachpass.data import email_events, email_sends
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
@@ -106,7 +106,7 @@ def _our_id(mail: dict[str, Any]) -> str | None:
 def _resolve(candidates: list[str]) -> tuple[UUID, str] | None:
     with system_tx() as conn:
         for candidate in candidates:
-            tenant_id = email_data.email_tenant(conn, candidate)
+            tenant_id = email_events.email_tenant(conn, candidate)
             if tenant_id:
                 return tenant_id, candidate
     return None
@@ -170,8 +170,8 @@ def _record(
     conn: Conn, tenant_id: UUID, found_by: str, ses_id: str | None, kind: str, event_type: str,
     mail: dict[str, Any], detail: dict[str, Any], sns_message_id: str,
 ) -> Outcome:
-    send = email_data.send_by_message(conn, tenant_id, found_by)
-    context = email_data.context_by_any_id(conn, tenant_id, found_by)
+    send = email_sends.send_by_message(conn, tenant_id, found_by)
+    context = email_events.context_by_any_id(conn, tenant_id, found_by)
     source = send or context
     if source is None:  # resolved a moment ago: deleted in between
         return Outcome("unknown_message", event_type)
@@ -191,7 +191,7 @@ def _record(
     elif kind == "Delivery":
         base_metadata.update(smtp_response=detail.get("smtpResponse"), processing_ms=detail.get("processingTimeMillis"))
         if send is not None:
-            email_data.mark_delivered(conn, tenant_id, send["send_id"], occurred_at)
+            email_sends.mark_delivered(conn, tenant_id, send["send_id"], occurred_at)
     elif kind == "DeliveryDelay":
         base_metadata.update(delay_type=detail.get("delayType"))
     elif kind == "Reject":
@@ -219,7 +219,7 @@ def _record(
             continue
         metadata = {**base_metadata, **{k: v for k, v in recipient.items() if v is not None}}
         dedupe = f"sns:{sns_message_id}" + (f":{index}" if index else "")
-        inserted = email_data.insert_event(
+        inserted = email_events.insert_event(
             conn, tenant_id,
             {"event_id": source["event_id"], "card_id": source["card_id"], "attendee_id": source["attendee_id"],
              "message_id": message_id, "recipient_email": email.lower(), "event_type": event_type,
@@ -238,12 +238,12 @@ def _record(
 
 def _heal(conn: Conn, tenant_id: UUID, send: dict[str, Any], ses_id: str | None, mail: dict[str, Any]) -> None:
     """A send whose outcome was unknown has SES events: SES accepted it. Count it as sent."""
-    healed = email_data.heal_unknown(conn, tenant_id, send["send_id"], ses_id)
+    healed = email_sends.heal_unknown(conn, tenant_id, send["send_id"], ses_id)
     if healed is None:
         return
     if ses_id:
-        email_data.set_context_provider_id(conn, tenant_id, healed["message_id"], ses_id)
-    email_data.insert_event(
+        email_events.set_context_provider_id(conn, tenant_id, healed["message_id"], ses_id)
+    email_events.insert_event(
         conn, tenant_id,
         {"event_id": healed["event_id"], "card_id": healed["card_id"], "attendee_id": healed["attendee_id"],
          "message_id": healed["message_id"], "recipient_email": healed["recipient_email"], "event_type": "sent",

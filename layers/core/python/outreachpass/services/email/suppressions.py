@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
-from outreachpass.data import email as email_data
+from outreachpass.data import suppressions as suppressions_data
 from outreachpass.data.conn import Conn
 from outreachpass.observability import logger
 
@@ -24,7 +24,7 @@ def normalise(email: str) -> str:
 
 def suppressed_addresses(conn: Conn, tenant_id: UUID, emails: Iterable[str]) -> dict[str, str]:
     """address (lower case) -> reason, for those of `emails` that are suppressed."""
-    return email_data.suppressed(conn, tenant_id, (normalise(e) for e in emails if e))
+    return suppressions_data.suppressed(conn, tenant_id, (normalise(e) for e in emails if e))
 
 
 def suppress_address(conn: Conn, tenant_id: UUID, email: str, reason: str, *, message_id: str | None = None) -> bool:
@@ -34,7 +34,7 @@ def suppress_address(conn: Conn, tenant_id: UUID, email: str, reason: str, *, me
     address = normalise(email)
     if not address or "@" not in address:
         return False
-    added = email_data.suppress(conn, tenant_id, address, reason)
+    added = suppressions_data.suppress(conn, tenant_id, address, reason)
     if added:
         # The address itself is personal data: the log names the message, not the person.
         logger().info("address suppressed", extra={"tenant_id": str(tenant_id), "reason": reason, "message_id": message_id})
