@@ -16,10 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.observability import LambdaHandler, lambda_entry, logger, set_correlation_id
 
 Job = Callable[[float], dict[str, Any]]
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def deadline_of(context: Any, *, margin_s: float, default_s: float) -> float:
@@ -32,18 +31,10 @@ def deadline_of(context: Any, *, margin_s: float, default_s: float) -> float:
 
 def scheduled_handler(job: Job, *, margin_s: float = 20.0, default_s: float = 60.0) -> LambdaHandler:
     """The Lambda entry point of a scheduled job: `job(deadline)` returns what the run did."""
-    instrumented: LambdaHandler | None = None
-
     def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
         correlation = getattr(context, "aws_request_id", None) or str(event.get("id") or "-")
         set_correlation_id(correlation)
         logger().set_correlation_id(correlation)
         return job(deadline_of(context, margin_s=margin_s, default_s=default_s))
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        nonlocal instrumented
-        if instrumented is None:  # instrument on first call, so importing the module reads no environment
-            instrumented = logger().inject_lambda_context(clear_state=True)(run)
-        return instrumented(event, context)
-
-    return handler
+    return lambda_entry(run)

@@ -17,13 +17,12 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 from uuid import UUID
 
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.observability import lambda_entry, logger, set_correlation_id
 
 RecordProcessor = Callable[[dict[str, Any], Any], None]
 
 
 def sqs_handler(process: RecordProcessor) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    instrumented = None
 
     def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
         from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -48,13 +47,7 @@ def sqs_handler(process: RecordProcessor) -> Callable[[dict[str, Any], Any], dic
 
         return dict(process_partial_response(event=event, record_handler=one, processor=processor, context=context))
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        nonlocal instrumented
-        if instrumented is None:  # instrument on first call, so importing the module reads no environment
-            instrumented = logger().inject_lambda_context(clear_state=True)(invoke)
-        return instrumented(event, context)
-
-    return handler
+    return lambda_entry(invoke)
 
 
 class Upload(NamedTuple):

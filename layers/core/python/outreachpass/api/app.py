@@ -26,10 +26,9 @@ from outreachpass.api.body import decoded_body, invalid_json, validation_details
 from outreachpass.api.envelope import JSON, error, error_body
 from outreachpass.errors import AppError, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 from outreachpass.jsonutil import dumps
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.observability import LambdaHandler, lambda_entry, logger, set_correlation_id
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def new_router() -> Router:
@@ -60,7 +59,6 @@ def http_handler(
     allowed_roles = tuple(roles) if roles is not None else None
     accepted = tuple(accepts)
     resolver = build_resolver(router)
-    instrumented: LambdaHandler | None = None
 
     def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_context = event.get("requestContext") or {}
@@ -82,12 +80,7 @@ def http_handler(
         response.setdefault("headers", {})["x-correlation-id"] = correlation
         return response
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        nonlocal instrumented
-        if instrumented is None:  # instrument on first call, so importing the module reads no environment
-            instrumented = logger().inject_lambda_context(clear_state=True)(invoke)
-        return instrumented(event, context)
-
+    handler = lambda_entry(invoke)
     handler.resolver = resolver  # type: ignore[attr-defined]  # tests and the OpenAPI generator use it
     handler.roles = allowed_roles  # type: ignore[attr-defined]
     return handler
