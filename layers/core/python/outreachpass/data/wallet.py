@@ -15,6 +15,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.cards_public import bind_card_tenant
 from outreachpass.data.conn import Conn, one
 from outreachpass.data.sql import update_returning
 
@@ -71,6 +72,16 @@ WHERE c.tenant_id = %s AND c.card_id = %s
 
 def card_for_pass(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     return conn.execute(_CARD_QUERY, (tenant_id, card_id)).fetchone()
+
+
+def live_card_for_pass(conn: Conn, card_id: UUID) -> tuple[UUID, dict[str, Any]] | None:
+    """The tenant (now bound to the transaction) and the card of a public wallet download; None
+    for an unknown, deleted or disabled-tenant card."""
+    tenant_id = bind_card_tenant(conn, card_id)
+    card = card_for_pass(conn, tenant_id, card_id) if tenant_id else None
+    if tenant_id is None or card is None or card["deleted_at"] is not None:
+        return None
+    return tenant_id, card
 
 
 # --- passes ---------------------------------------------------------------------------------------------

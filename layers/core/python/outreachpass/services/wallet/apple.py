@@ -13,7 +13,6 @@ from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.data import wallet as wallet_data
-from outreachpass.data.cards_public import bind_card_tenant
 from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
@@ -141,10 +140,10 @@ def download_apple_pass(raw_card_id: str, visitor: Visitor | None) -> PassFile:
     card_id = parse_card_id(raw_card_id)
     creds = apple_pass_credentials()  # 503 before any database work when Apple is not configured
     with system_tx() as conn:
-        tenant_id = bind_card_tenant(conn, card_id)
-        card = wallet_data.card_for_pass(conn, tenant_id, card_id) if tenant_id else None
-        if tenant_id is None or card is None or card["deleted_at"] is not None:
+        found = wallet_data.live_card_for_pass(conn, card_id)
+        if found is None:
             raise NotFound("card", card_id)
+        tenant_id, card = found
         pass_row, created = ensure_apple_pass(conn, tenant_id, card, creds.pass_type_identifier)
         data = build_apple_pass(card, pass_row, creds)
         if created:

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.data import wallet as wallet_data
-from outreachpass.data.cards_public import bind_card_tenant
 from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound, ServiceUnavailable
@@ -153,10 +152,10 @@ def google_save_link(raw_card_id: str, visitor: Visitor | None) -> str:
     card_id = parse_card_id(raw_card_id)
     creds = google_wallet_credentials()
     with system_tx() as conn:
-        tenant_id = bind_card_tenant(conn, card_id)
-        card = wallet_data.card_for_pass(conn, tenant_id, card_id) if tenant_id else None
-        if tenant_id is None or card is None or card["deleted_at"] is not None:
+        found = wallet_data.live_card_for_pass(conn, card_id)
+        if found is None:
             raise NotFound("card", card_id)
+        tenant_id, card = found
         pass_row, created = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
     generated = False
     if not google_pass_current(pass_row, card):
