@@ -13,6 +13,7 @@ import psycopg
 from outreachpass.data import brands as brands_data
 from outreachpass.data import events as events_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
@@ -62,7 +63,7 @@ def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> 
         if "brand_id" in changes:
             changes["brand_id"] = _resolve_brand(conn, principal.tenant_id, changes["brand_id"])
         with _slug_guard(changes.get("slug", before["slug"])):
-            after = events_data.update(conn, principal.tenant_id, event_id, changes)
+            after = held(events_data.update(conn, principal.tenant_id, event_id, changes))
         record_change(conn, principal, action="event.update", entity_type="event", entity_id=event_id, before=before, after=after)
     return after
 
@@ -74,12 +75,12 @@ def archive_event(principal: Principal, event_id: UUID) -> dict[str, Any]:
         before = _existing(conn, principal.tenant_id, event_id, for_update=True)
         if before["status"] == "archived":
             return before
-        after = events_data.update(conn, principal.tenant_id, event_id, {"status": "archived"})
+        after = held(events_data.update(conn, principal.tenant_id, event_id, {"status": "archived"}))
         record_change(conn, principal, action="event.archive", entity_type="event", entity_id=event_id, before=before, after=after)
     return after
 
 
-def _existing(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
+def _existing(conn: Conn, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
     event = events_data.get(conn, tenant_id, event_id, for_update=for_update)
     if event is None:
         raise NotFound("event", event_id)
@@ -97,7 +98,7 @@ def _check_period(starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationFailed.field("ends_at", "must be after starts_at")
 
 
-def _resolve_brand(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID | None) -> UUID:
+def _resolve_brand(conn: Conn, tenant_id: UUID, brand_id: UUID | None) -> UUID:
     if brand_id is None:
         default = brands_data.default_brand_id(conn, tenant_id)
         if default is None:
