@@ -27,7 +27,7 @@ test: $(STAMP) system-deps
 	$(PY) -m pytest
 
 synth: $(STAMP)
-	$(PY) -m cdk_app.synth
+	$(PY) -m stacks.synth
 
 # The analytics benchmark runs at the issue's scale (10M events, 50 tenants; the generated
 # database is kept in .local/bench-analytics, so only the first run pays ~12 minutes for it).

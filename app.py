@@ -7,10 +7,10 @@ import sys
 
 import aws_cdk as cdk
 
-from cdk_app.app import STUB_DEPENDENCIES_CONTEXT, build_deployment
 from cdk_app.config import ConfigError, config_from_context
 from cdk_app.nag import enable_checks
 from cdk_app.table import TableError
+from stacks.deployment import STUB_DEPENDENCIES_CONTEXT, build_deployment
 
 
 def main() -> None:

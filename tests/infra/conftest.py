@@ -1,7 +1,7 @@
 """Synthesizes the CDK app once per session (jsii is slow) for the infrastructure tests.
 
 The deployment has two pool tenants and one silo tenant; the dependencies layer is a stub
-(tests never run pip), everything else is the real app: `cdk_app.app.build_deployment`.
+(tests never run pip), everything else is the real app: `stacks.deployment.build_deployment`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ TEST_CONFIG = {
 @dataclass
 class Synthesized:
     app: object  # aws_cdk.App
-    deployment: object  # cdk_app.app.Deployment
+    deployment: object  # stacks.deployment.Deployment
     outdir: Path
     templates: dict[str, dict]  # stack name -> template JSON
 
@@ -54,9 +54,9 @@ class Synthesized:
 def synthesize(outdir: Path, config: dict, table=None) -> Synthesized:
     import aws_cdk as cdk
 
-    from cdk_app.app import build_deployment
     from cdk_app.config import parse_config
-    from cdk_app.synth import cdk_json_context
+    from stacks.deployment import build_deployment
+    from stacks.synth import cdk_json_context
 
     app = cdk.App(outdir=str(outdir), context=cdk_json_context())
     deployment = build_deployment(app, parse_config(config, "test config"), table, stub_dependencies=True)

@@ -49,7 +49,7 @@ def test_cdk_nag_reports_a_finding_that_is_not_acknowledged(tmp_path):
 
 
 def test_cfn_lint_finds_no_errors_in_any_template(synthesized):
-    from cdk_app.synth import CFN_LINT_IGNORED
+    from stacks.synth import CFN_LINT_IGNORED
 
     templates = sorted(str(path) for path in Path(synthesized.outdir).glob("*.template.json"))
     assert len(templates) == len(synthesized.templates)

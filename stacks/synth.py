@@ -1,6 +1,6 @@
 """`make synth`: synthesize every stack into cdk.out/, with cdk-nag (AwsSolutions) and cfn-lint.
 
-    python -m cdk_app.synth [--config config/prod.json] [--out cdk.out]
+    python -m stacks.synth [--config config/prod.json] [--out cdk.out]
 
 Fails (exit 1) on an invalid config, any unacknowledged cdk-nag finding or any cfn-lint error;
 prints the stacks it wrote. The dependencies layer is really built (pip, cached under .build/).
@@ -17,10 +17,10 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from cdk_app.app import build_deployment
 from cdk_app.config import REPO_ROOT, ConfigError, config_from_context
 from cdk_app.nag import enable_checks
 from cdk_app.table import TableError
+from stacks.deployment import build_deployment
 
 # W3005: CDK adds DependsOn on a function's role that a GetAtt already implies (harmless, generated).
 # W3010: availability zones are pinned in the deployment config on purpose, to keep synth offline.
