@@ -147,6 +147,8 @@ class DeploymentConfig(_Model):
     # The card page's beacons and tracked links are unauthenticated: a second WAF limit, over 5 minutes.
     tracking_requests_per_5_minutes_per_ip: int = Field(default=300, ge=10, le=2_000_000_000)
     tenants: tuple[TenantConfig, ...] = ()
+    # Raised by one to rotate the origin-verify secret (docs/deploying.md): CloudFront then sends the new value.
+    origin_verify_generation: int = Field(default=1, ge=1)
     # Lambda SnapStart for the HTTP API's functions: "public" (routes without roles: cards, wallet,
     # tracking, health), "all" (every route) or "off". Workers, schedules and consumers never use it.
     snapstart: SnapStartMode = "public"

@@ -85,6 +85,11 @@ class DataStack(AppStack):
             nat_gateways=self.config.nat_gateways,
             subnet_configuration=subnets,
         )
+        suppress(
+            self.vpc,
+            "CloudFormation-Validate::W3010",
+            "availability zones come from the deployment config on purpose: synth needs no AWS look-up",
+        )
         flow_logs = logs.LogGroup(
             self, "VpcFlowLogs", retention=retention(self.config.log_retention_days), removal_policy=self.removal_policy
         )

@@ -1,24 +1,30 @@
-"""Api: the HTTP API and one Lambda function per route table entry.
+"""Function stacks: one Lambda function per route table entry of one group (cdk_app.table.FunctionGroup).
 
-Routes get a JWT authorizer (Cognito) unless public, and invoke a SnapStart alias where the config's
-`snapstart` says so; workers consume their queue with partial
-batch responses (and at most `max_concurrency` concurrent invocations when the entry sets one); schedules run from EventBridge rules; topic consumers subscribe to their SNS topic.
+  -ApiPublic    card pages, vCard, QR, wallet downloads, tracking, /health
+  -ApiWallet    the Apple Wallet web service
+  -ApiAdmin     events, attendees, cards, imports, jobs, passes, e-mails (and the routes to come there)
+  -ApiSettings  brands, users, feature flags (tenant administration)
+  -ApiReports   analytics and the audit log
+  -Workers      SQS workers, schedules, topic consumers (and the async-failures DLQ)
+
+Routes attach to the HTTP API of the Api stack, with its JWT authorizer unless public, and invoke a SnapStart
+alias where the config's `snapstart` says so; public routes also get the origin-verify secret. Workers
+consume their queue with partial batch responses (and at most `max_concurrency` concurrent invocations when
+the entry sets one); schedules run from EventBridge rules; topic consumers subscribe to their SNS topic.
 Schedules and topic consumers are invoked asynchronously: failed events land in the stack's
 async-failures DLQ (alarmed like every other DLQ).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
-import jsii
-from aws_cdk import aws_apigateway as apigw_v1
 from aws_cdk import aws_apigatewayv2 as apigw
-from aws_cdk import aws_apigatewayv2_authorizers as authorizers
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda_event_sources as event_sources
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
@@ -32,53 +38,45 @@ from cdk_app.function import (
     DatabaseAccess,
     EmailSending,
     FunctionResources,
-    retention,
     runtime_layers,
     shared_managed_policies,
 )
 from cdk_app.nag import suppress
 from cdk_app.naming import Naming
-from cdk_app.table import FunctionSpec, RouteTable
+from cdk_app.table import FunctionGroup, FunctionSpec
 from lambdas.routes import Route, Schedule, TopicConsumer, Worker
+from stacks.api import ApiStack
 from stacks.auth import AuthStack
 from stacks.base import AppStack
 
-CORS_HEADERS = ["authorization", "content-type", "x-correlation-id"]
-CORS_METHODS = [
-    apigw.CorsHttpMethod.GET,
-    apigw.CorsHttpMethod.POST,
-    apigw.CorsHttpMethod.PUT,
-    apigw.CorsHttpMethod.PATCH,
-    apigw.CorsHttpMethod.DELETE,
-]
-ACCESS_LOG_FORMAT = apigw_v1.AccessLogFormat.json_with_standard_fields(
-    caller=False,
-    http_method=True,
-    ip=True,
-    protocol=True,
-    request_time=True,
-    resource_path=True,
-    response_length=True,
-    status=True,
-    user=False,
-)
+GROUP_DESCRIPTIONS: dict[str, str] = {
+    "ApiPublic": "public route functions (cards, tracking, health)",
+    "ApiWallet": "Apple Wallet web service functions",
+    "ApiAdmin": "admin route functions (events, attendees, cards, jobs)",
+    "ApiSettings": "admin route functions (brands, users, feature flags)",
+    "ApiReports": "admin route functions (analytics, audit log)",
+    "Workers": "workers, schedules and topic consumers",
+}
 
 
-@jsii.implements(apigw.IAccessLogSettings)
-class _AccessLogSettings:
-    def __init__(self, log_group: logs.ILogGroup) -> None:
-        self._destination = apigw.LogGroupLogDestination(log_group)
+@dataclass(frozen=True)
+class SharedResources:
+    """What every function stack of one application copy may hand to its functions."""
 
-    @property
-    def destination(self) -> apigw.IAccessLogDestination:
-        return self._destination
+    database: DatabaseAccess
+    bucket_names: dict[str, str]
+    queues: dict[str, sqs.IQueue]
+    topics: dict[str, sns.ITopic]
+    secrets: dict[str, secretsmanager.ISecret]
+    email: EmailSending
+    auth: AuthStack
+    api: ApiStack
+    public_base_url: str
+    assets_base_url: str | None
+    origin_secret_name: str  # the replica of the edge's origin-verify secret in this region
 
-    @property
-    def format(self) -> apigw_v1.AccessLogFormat:
-        return ACCESS_LOG_FORMAT
 
-
-class ApiStack(AppStack):
+class FunctionsStack(AppStack):
     def __init__(
         self,
         scope: Construct,
@@ -86,72 +84,23 @@ class ApiStack(AppStack):
         *,
         config: DeploymentConfig,
         naming: Naming,
-        table: RouteTable,
-        database: DatabaseAccess,
-        bucket_names: dict[str, str],
-        queues: dict[str, sqs.IQueue],
-        topics: dict[str, sns.ITopic],
-        secrets: dict[str, secretsmanager.ISecret],
-        email: EmailSending,
-        auth: AuthStack,
-        public_base_url: str | None,
-        assets_base_url: str | None,
+        group: FunctionGroup,
+        specs: tuple[FunctionSpec, ...],
+        shared: SharedResources,
         stub_dependencies: bool,
     ) -> None:
-        super().__init__(
-            scope,
-            stack_name,
-            config=config,
-            naming=naming,
-            description="HTTP API and functions",
-        )
-        self.table = table
-        self._queues = queues
-        self._topics = topics
+        super().__init__(scope, stack_name, config=config, naming=naming, description=GROUP_DESCRIPTIONS[group])
+        self.group = group
+        self._shared = shared
         self._async_failures: sqs.Queue | None = None
-
-        self.http_api = apigw.HttpApi(
-            self,
-            "HttpApi",
-            api_name=naming.resource_prefix,
-            description=f"OutreachPass {naming.stage} API",
-            create_default_stage=False,
-            cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=list(config.cors_origins),
-                allow_headers=CORS_HEADERS,
-                allow_methods=CORS_METHODS,
-                expose_headers=["x-correlation-id"],
-                max_age=cdk.Duration.hours(1),
-            ),
-        )
-        access_logs = logs.LogGroup(
-            self, "AccessLogs", retention=retention(config.log_retention_days), removal_policy=self.removal_policy
-        )
-        self.stage = apigw.HttpStage(
-            self,
-            "DefaultStage",
-            http_api=self.http_api,
-            stage_name="$default",
-            auto_deploy=True,
-            throttle=apigw.ThrottleSettings(
-                rate_limit=config.throttling.rate_limit, burst_limit=config.throttling.burst_limit
-            ),
-            access_log_settings=_AccessLogSettings(access_logs),
-        )
-        self.api_domain = f"{self.http_api.api_id}.execute-api.{config.region}.{cdk.Aws.URL_SUFFIX}"
-        self.authorizer = authorizers.HttpJwtAuthorizer(
-            "CognitoJwt",
-            auth.issuer,
-            jwt_audience=[auth.app_client.user_pool_client_id],
-            authorizer_name="cognito-jwt",
-        )
-
         core, dependencies = runtime_layers(self, stub_dependencies=stub_dependencies)
         tracing, vpc_access = shared_managed_policies(self)
+        # By name: a cross-region reference to the edge's secret would give the primary's ARN (us-east-1).
+        origin_secret = secretsmanager.Secret.from_secret_name_v2(self, "OriginVerifySecret", shared.origin_secret_name)
         self.resources = FunctionResources(
             naming=naming,
             stage=config.stage,
-            public_base_url=public_base_url or self.http_api.api_endpoint,
+            public_base_url=shared.public_base_url,
             log_level=config.log_level,
             log_retention_days=config.log_retention_days,
             removal_policy=self.removal_policy,
@@ -159,18 +108,16 @@ class ApiStack(AppStack):
             layers=(core, dependencies),
             tracing_policy=tracing,
             vpc_access_policy=vpc_access,
-            database=database,
-            bucket_names=bucket_names,
-            queues=queues,
-            secrets=secrets,
-            email=email,
-            user_pool=auth.user_pool,
-            assets_base_url=assets_base_url,
+            database=shared.database,
+            bucket_names=shared.bucket_names,
+            queues=shared.queues,
+            secrets=shared.secrets,
+            email=shared.email,
+            user_pool=shared.auth.user_pool,
+            assets_base_url=shared.assets_base_url,
+            origin_secret_arn=origin_secret.secret_arn,
         )
-        self.functions: dict[str, AppFunction] = {}
-        for spec in table.function_specs():
-            self.functions[spec.slug] = self._function(spec)
-        cdk.CfnOutput(self, "ApiEndpoint", value=self.http_api.api_endpoint)
+        self.functions: dict[str, AppFunction] = {spec.slug: self._function(spec) for spec in specs}
 
     @property
     def async_failures(self) -> sqs.Queue:
@@ -206,25 +153,27 @@ class ApiStack(AppStack):
         # published version is restored from a snapshot; the invoke permission is on that alias.
         snapstart = self.config.snapstart_for(public=route.is_public)
         function = AppFunction(self, spec.construct_id, spec=spec, resources=self.resources, snapstart=snapstart)
+        api = self._shared.api
         http_route = apigw.HttpRoute(
             self,
             f"{spec.construct_id}Route",
-            http_api=self.http_api,
+            http_api=api.http_api,
             route_key=apigw.HttpRouteKey.with_(route.path, apigw.HttpMethod[route.method]),
             integration=integrations.HttpLambdaIntegration(f"{spec.construct_id}Integration", function.invoke_target),
-            authorizer=None if route.is_public else self.authorizer,
+            authorizer=None if route.is_public else api.authorizer,
         )
         if route.is_public:
             suppress(
                 http_route,
                 "AwsSolutions-APIG4",
                 f"{route.route_key} is public by design (cards, wallet web service, tracking; ARCHITECTURE.md §4); "
-                "WAF rate limits it at the edge and the handler finds the tenant from the random card id",
+                "it answers only requests that came through CloudFront and its WAF (origin verification), and the "
+                "handler finds the tenant from the random card id",
             )
         return function
 
     def _worker(self, spec: FunctionSpec, worker: Worker) -> AppFunction:
-        queue = self._queues[worker.queue]
+        queue = self._shared.queues[worker.queue]
         function = AppFunction(self, spec.construct_id, spec=spec, resources=self.resources, consume_queue=queue)
         function.function.add_event_source(
             event_sources.SqsEventSource(
@@ -258,7 +207,7 @@ class ApiStack(AppStack):
         function = AppFunction(
             self, spec.construct_id, spec=spec, resources=self.resources, dead_letter_queue=self.async_failures
         )
-        self._topics[consumer.topic].add_subscription(
+        self._shared.topics[consumer.topic].add_subscription(
             subscriptions.LambdaSubscription(function.function, dead_letter_queue=self.async_failures)
         )
         return function

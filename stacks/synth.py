@@ -18,6 +18,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from cdk_app.config import REPO_ROOT, ConfigError, config_from_context
+from cdk_app.console_site import ConsoleNotBuilt
 from cdk_app.nag import enable_checks
 from cdk_app.table import TableError
 from stacks.deployment import build_deployment
@@ -72,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         assembly = synthesize(args.config, Path(args.out))
-    except (ConfigError, TableError) as error:
+    except (ConfigError, TableError, ConsoleNotBuilt) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except RuntimeError as error:  # cdk-nag or CloudFormation validation findings, reported above

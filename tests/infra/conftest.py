@@ -55,11 +55,12 @@ def synthesize(outdir: Path, config: dict, table=None) -> Synthesized:
     import aws_cdk as cdk
 
     from cdk_app.config import parse_config
-    from stacks.deployment import build_deployment
+    from stacks.deployment import SynthOptions, build_deployment
     from stacks.synth import cdk_json_context
 
     app = cdk.App(outdir=str(outdir), context=cdk_json_context())
-    deployment = build_deployment(app, parse_config(config, "test config"), table, stub_dependencies=True)
+    options = SynthOptions(stub_dependencies=True, console_placeholder=True)
+    deployment = build_deployment(app, parse_config(config, "test config"), table, options=options)
     assembly = app.synth()
     templates = {stack.stack_name: json.loads(Path(stack.template_full_path).read_text()) for stack in assembly.stacks}
     return Synthesized(app=app, deployment=deployment, outdir=outdir, templates=templates)
