@@ -135,6 +135,12 @@ class DeploymentConfig(_Model):
     # NAT gateways give the wallet functions their way out to Apple and Google; AWS services
     # are reached through VPC endpoints either way. 0 = fully isolated subnets.
     nat_gateways: int = Field(default=1, ge=0, le=3)
+    # Interface endpoints for Secrets Manager, SQS, SES and Cognito (billed per endpoint and AZ). Without
+    # them the functions reach those APIs through the NAT gateway, which then must exist.
+    interface_endpoints: bool = True
+    # RDS Proxy between the functions and Aurora (billed for at least 8 ACUs). Without it each warm
+    # function holds its own connection to the writer: fine for a dev stage's handful of users.
+    rds_proxy: bool = True
     domain: DomainConfig | None = None
     sender: EmailAddress
     alarm_email: EmailAddress
@@ -192,6 +198,8 @@ class DeploymentConfig(_Model):
             raise ValueError(f"a domain can front only one distribution: {', '.join(repeated)}")
         if self.nat_gateways > len(self.zones):
             raise ValueError(f"nat_gateways ({self.nat_gateways}) exceeds the number of availability zones")
+        if not self.interface_endpoints and not self.nat_gateways:
+            raise ValueError("without interface_endpoints the functions need a NAT gateway (nat_gateways >= 1)")
         return self
 
     @property

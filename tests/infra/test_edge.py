@@ -318,25 +318,6 @@ def test_every_edge_sends_its_applications_origin_verify_value_to_the_api(edge):
     assert config["Comment"].endswith("(origin key 1)")  # the rotation generation (config origin_verify_generation)
 
 
-def test_raising_the_origin_key_generation_changes_the_distribution(tmp_path):
-    """A rotation: the new generation changes the distribution, so CloudFormation resolves the secret's new
-    `current` into the origin header (docs/deploying.md). One edge stack alone, with each generation."""
-    import aws_cdk as cdk
-
-    from cdk_app.config import parse_config
-    from cdk_app.naming import Naming
-    from stacks.edge import EdgeStack
-    from tests.infra.conftest import TEST_CONFIG
-
-    comments = []
-    for generation in (1, 2):
-        app = cdk.App(outdir=str(tmp_path / str(generation)))
-        config = parse_config({**TEST_CONFIG, "tenants": [], "origin_verify_generation": generation}, "test")
-        EdgeStack(app, "Probe", config=config, naming=Naming("staging"), api_domain="api.example.com", domain_name=None)
-        comments.append(_distribution(app.synth().get_stack_by_name("Probe").template)["Comment"])
-    assert comments == ["OutreachPass staging (origin key 1)", "OutreachPass staging (origin key 2)"]
-
-
 # --- the console --------------------------------------------------------------------------------------------
 
 CONSOLE_EDGES = (PLATFORM_EDGE, SILO_EDGE)

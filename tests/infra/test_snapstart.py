@@ -93,28 +93,36 @@ def test_by_default_public_routes_use_snapstart_through_the_live_alias_and_admin
     assert len(snapstarted) == len(public)
 
 
-@pytest.fixture(scope="module", params=["off", "all"])
-def switched(request, tmp_path_factory):
-    config = {**TEST_CONFIG, "tenants": [], "snapstart": request.param}  # no tenants: a quicker synth
-    return request.param, synthesize(tmp_path_factory.mktemp(f"cdk.out-{request.param}"), config)
+@pytest.fixture(scope="module")
+def all_routes(tmp_path_factory):
+    config = {**TEST_CONFIG, "tenants": [], "snapstart": "all"}  # no tenants: a quicker synth
+    return synthesize(tmp_path_factory.mktemp("cdk.out-all"), config)
 
 
-def test_the_config_switch_turns_snapstart_off_or_on_for_every_route(switched):
+def test_the_config_switch_turns_snapstart_on_for_every_route(all_routes):
     from cdk_app.nag import findings
 
-    mode, synthesized = switched
-    api = FunctionStacks(synthesized.templates, PLATFORM)
+    api = FunctionStacks(all_routes.templates, PLATFORM)
     for route in routes.ROUTES:
-        if mode == "all":
-            assert_route_uses_snapstart(api, route)
-        else:
-            assert_route_invokes_latest(api, route)
-    expected = len(routes.ROUTES) if mode == "all" else 0
-    assert _count(api, "AWS::Lambda::Version") == expected
-    assert _count(api, "AWS::Lambda::Alias") == expected
-    assert findings(synthesized.app) == []
+        assert_route_uses_snapstart(api, route)
+    assert _count(api, "AWS::Lambda::Version") == len(routes.ROUTES)
+    assert _count(api, "AWS::Lambda::Alias") == len(routes.ROUTES)
+    assert findings(all_routes.app) == []
     # "all" adds a version and an alias per route: every stack must still stay under the ceiling.
-    assert all(len(template["Resources"]) <= RESOURCE_CEILING for template in synthesized.templates.values())
+    assert all(len(template["Resources"]) <= RESOURCE_CEILING for template in all_routes.templates.values())
+
+
+def test_the_config_switch_turns_snapstart_off_for_every_route(cli_synthesized):
+    """config/dev.json has `snapstart: off` (the session's CLI synth of it; its cdk-nag ran inside the app)."""
+    from cdk_app.config import load_config_file
+
+    assert cli_synthesized.returncode == 0, cli_synthesized.stderr[-2000:]
+    assert load_config_file(cli_synthesized.project / "config" / "dev.json").snapstart == "off"
+    api = FunctionStacks(cli_synthesized.templates, "OutreachPass-dev")
+    for route in routes.ROUTES:
+        assert_route_invokes_latest(api, route)
+    assert _count(api, "AWS::Lambda::Version") == 0
+    assert _count(api, "AWS::Lambda::Alias") == 0
 
 
 def _version_id(tmp_path, code: str, layer: str) -> str:

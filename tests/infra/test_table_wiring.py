@@ -69,7 +69,13 @@ def wired(tmp_path_factory):
         upload_triggers=(*routes.UPLOAD_TRIGGERS, ARCHIVE_TRIGGER),
     )
     # No domain: the configuration of a first deploy (dev), where the edge's name is not known at synth.
-    config = {**{k: v for k, v in TEST_CONFIG.items() if k != "domain"}, "stage": "wiring", "tenants": []}
+    # The second origin key generation: a rotation (test_a_rotation_generation_changes_the_distribution).
+    config = {
+        **{k: v for k, v in TEST_CONFIG.items() if k != "domain"},
+        "stage": "wiring",
+        "tenants": [],
+        "origin_verify_generation": 2,
+    }
     return synthesize(tmp_path_factory.mktemp("wiring.out"), config, table)
 
 
@@ -231,3 +237,17 @@ def test_without_a_domain_public_links_and_images_point_at_the_distributions_own
             assert "execute-api" not in flatten(value) and "HttpApi" not in flatten(value)
     patterns = [b["PathPattern"] for b in edge["Resources"][distribution_id]["Properties"]["DistributionConfig"]["CacheBehaviors"]]
     assert {"/avatars/*", "/logos/*"} <= set(patterns)
+
+
+def test_a_rotation_generation_changes_the_distribution(wired, synthesized):
+    """Raising origin_verify_generation (a rotation, docs/deploying.md) changes the distribution, so
+    CloudFormation resolves the secret's new `current` into the origin header; the default is 1."""
+
+    def comment(template: dict) -> str:
+        (distribution,) = resources(template, "AWS::CloudFront::Distribution").values()
+        return distribution["Properties"]["DistributionConfig"]["Comment"]
+
+    assert comment(wired.template(f"{PREFIX}-Edge")) == "OutreachPass wiring (origin key 2)"
+    assert comment(synthesized.template("OutreachPass-staging-Edge")) == (
+        "OutreachPass staging cards.outreachpass.example.com (origin key 1)"
+    )
