@@ -20,7 +20,7 @@ from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from constructs import Construct
 
-from lambdas.routes import ORIGIN_VERIFY_HEADER
+from routes import ORIGIN_VERIFY_HEADER
 
 QR_PATH_PATTERN = "/c/*/qr.*"
 # Routes whose handlers record the visitor: never cached, and forwarded with what they record.

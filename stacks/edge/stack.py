@@ -26,7 +26,7 @@ from constructs import Construct
 from cdk_app.config import DeploymentConfig
 from cdk_app.nag import suppress
 from cdk_app.naming import Naming
-from lambdas.routes import ORIGIN_VERIFY_SECRET
+from routes import ORIGIN_VERIFY_SECRET
 from stacks.base import AppStack
 from stacks.edge.api_origin import ApiOrigin
 from stacks.edge.console import ConsoleHosting
