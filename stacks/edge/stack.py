@@ -14,6 +14,7 @@ console; a pool tenant's brand edge fronts the platform's API behind the platfor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
@@ -41,7 +42,7 @@ EDGE_REGION = "us-east-1"
 class ConsoleSettings:
     """What the console of an application edge is built from (see stacks/edge/console.py)."""
 
-    source: object  # pathlib.Path of the built files
+    source: Path  # the built files (web/dist, or the tests' placeholder)
     config: dict[str, str]  # config.json (tokens resolved at deploy time)
     connect_sources: tuple[str, ...]
 
@@ -102,7 +103,7 @@ class EdgeStack(AppStack):
             behaviours |= ConsoleHosting(
                 self,
                 "Console",
-                source=console.source,  # type: ignore[arg-type]
+                source=console.source,
                 settings=console.config,
                 connect_sources=console.connect_sources,
                 logs_bucket=logs_bucket,
