@@ -24,6 +24,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from outreachpass.api.auth import authenticate, clear_principal, ensure_caller_checked
 from outreachpass.api.body import decoded_body, invalid_json, validation_details
 from outreachpass.api.envelope import JSON, error, error_body
+from outreachpass.api.origin import verify_origin
 from outreachpass.errors import AppError, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 from outreachpass.jsonutil import dumps
 from outreachpass.observability import LambdaHandler, lambda_entry, logger, set_correlation_id
@@ -68,6 +69,8 @@ def http_handler(
         log.set_correlation_id(correlation)
         clear_principal()
         try:
+            if allowed_roles is None:  # public: only through CloudFront (outreachpass.api.origin)
+                verify_origin(event)
             _check_body(event, max_body_bytes, accepted)
             if allowed_roles is not None:
                 claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
