@@ -126,7 +126,7 @@ def engagement_stage(found: dict[str, Any]) -> str:
     return reached[-1] if reached else "not_sent"
 
 
-def _with_engagement(conn: psycopg.Connection, tenant_id: UUID, attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_engagement(conn: Conn, tenant_id: UUID, attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = engagement_data.of_attendees(conn, tenant_id, attendees)
     out = []
     for attendee in attendees:

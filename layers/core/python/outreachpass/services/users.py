@@ -22,6 +22,7 @@ from uuid import UUID
 import psycopg
 
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
@@ -62,7 +63,7 @@ def invite_user(principal: Principal, request: UserInvite, *, directory: UserDir
                     raise _email_taken(request.email) from exc
                 raise
             account = _create_or_adopt(directory, principal.tenant_id, request, undo)
-            user = users_data.update(conn, principal.tenant_id, user["user_id"], {"cognito_sub": account.sub})
+            user = held(users_data.update(conn, principal.tenant_id, user["user_id"], {"cognito_sub": account.sub}))
             record_change(conn, principal, action="user.invite", entity_type="user", entity_id=user["user_id"], before=None, after=user)
     except BaseException:
         _run(undo)
@@ -94,7 +95,7 @@ def update_user(principal: Principal, user_id: UUID, request: UserUpdate, *, dir
             if "role" in changes:
                 _no_higher_than_caller(changes["role"])
             _keep_an_admin(admins, before, changes)
-            after = users_data.update(conn, principal.tenant_id, user_id, changes)
+            after = held(users_data.update(conn, principal.tenant_id, user_id, changes))
             _apply_to_pool(directory, principal.tenant_id, before, changes, undo)
             action = "user.disable" if changes.get("status") == "disabled" else "user.update"
             record_change(conn, principal, action=action, entity_type="user", entity_id=user_id, before=before, after=after)
