@@ -122,6 +122,13 @@ def test_make_dev_serves_the_seeded_demo_stops_cleanly_and_restarts_on_the_same_
     # What the banner says is what dev.json says; `python -m local.token` mints a working token.
     banner = first.stdout_path.read_text()
     assert info["api_url"] in banner and info["token"] in banner
+    # The console: its URL in the banner and dev.json, with the credentials to sign in there.
+    assert info["console_url"] == info["api_url"] + "/admin/"
+    assert f"Console        {info['console_url']}" in banner
+    assert info["admin_username"] in banner and info["admin_password"] in banner
+    status, config = first.get("/admin/config.json")
+    assert status == 200
+    assert (config["userPoolId"], config["userPoolClientId"]) == (info["user_pool_id"], info["user_pool_client_id"])
     fresh = subprocess.run(
         [sys.executable, "-m", "local.token", "--data-dir", str(data_dir)], cwd=REPO, capture_output=True, text=True, timeout=60, check=True
     ).stdout.strip()
