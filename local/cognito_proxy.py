@@ -283,7 +283,7 @@ class CognitoFrontDoor:
     # --- moto -----------------------------------------------------------------------------------
 
     def _forward(self, target: str, body: bytes) -> GatewayResponse:
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (moto's http:// endpoint on loopback)
             self.stack.aws_endpoint_url + "/",
             data=body,
             method="POST",
