@@ -2,10 +2,29 @@
 
 const FALLBACK_ZONES = ["UTC", "Europe/London", "Europe/Berlin", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Asia/Tokyo", "Australia/Sydney"];
 
+// ICU still lists some zones under their old names; people (and the API's events) use the new ones.
+const MODERN_NAMES: Record<string, string> = {
+  "Asia/Calcutta": "Asia/Kolkata",
+  "Asia/Katmandu": "Asia/Kathmandu",
+  "Asia/Saigon": "Asia/Ho_Chi_Minh",
+  "Asia/Rangoon": "Asia/Yangon",
+  "Europe/Kiev": "Europe/Kyiv",
+  "Atlantic/Faeroe": "Atlantic/Faroe",
+  "America/Godthab": "America/Nuuk",
+  "Pacific/Truk": "Pacific/Chuuk",
+  "Pacific/Ponape": "Pacific/Pohnpei",
+  "Pacific/Enderbury": "Pacific/Kanton",
+};
+
 export function timeZones(): string[] {
   const supported = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
-  const zones = supported ? supported("timeZone") : FALLBACK_ZONES;
-  return zones.includes("UTC") ? zones : ["UTC", ...zones];
+  const zones = (supported ? supported("timeZone") : FALLBACK_ZONES).map((zone) => MODERN_NAMES[zone] ?? zone);
+  return [...new Set(zones.includes("UTC") ? zones : ["UTC", ...zones])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
+}
+
+/** The list with `zone` in it (an event's zone may be a name the browser lists differently). */
+export function withZone(zones: string[], zone: string | null | undefined): string[] {
+  return zone && !zones.includes(zone) ? [zone, ...zones] : zones;
 }
 
 export function browserTimeZone(): string {

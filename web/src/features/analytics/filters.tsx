@@ -4,7 +4,7 @@
 import { useMemo } from "react";
 import { useSearchParams } from "react-router";
 import { SelectField, TextField } from "../../components/ui/Field";
-import { browserTimeZone, dayInZone, isTimeZone, timeZones } from "../../lib/time";
+import { browserTimeZone, dayInZone, isTimeZone, timeZones, withZone } from "../../lib/time";
 import { useEventPicker } from "../events/queries";
 
 export const PRESETS = [
@@ -53,8 +53,8 @@ export function useAnalyticsFilters() {
 }
 
 export function AnalyticsFilters({ filters }: { filters: ReturnType<typeof useAnalyticsFilters> }) {
-  const zones = useMemo(timeZones, []);
   const { query, eventId, events, range, tz, update } = filters;
+  const zones = useMemo(() => withZone(timeZones(), tz), [tz]);
   return (
     <form className="filters" aria-label="Report filters" onSubmit={(e) => e.preventDefault()}>
       <SelectField label="Event" value={eventId} onChange={(e) => update({ event: e.target.value, tz: null })} hint={events.isError ? "The events could not be loaded" : undefined}>

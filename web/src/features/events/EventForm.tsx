@@ -5,7 +5,7 @@ import { ApiError } from "../../api/errors";
 import { Button } from "../../components/ui/Button";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { InlineError } from "../../components/ui/States";
-import { browserTimeZone, formatOffset, fromWallTime, offsetMinutes, timeZones, toWallTime } from "../../lib/time";
+import { browserTimeZone, formatOffset, fromWallTime, offsetMinutes, timeZones, toWallTime, withZone } from "../../lib/time";
 import type { EventOut } from "./queries";
 
 export interface EventFormValues {
@@ -22,6 +22,7 @@ export function slugify(name: string): string {
   return name
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
+    .replace(/['’]/g, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
@@ -37,7 +38,7 @@ interface Props {
 }
 
 export function EventForm({ event, brands, onSubmit, onCancel }: Props) {
-  const zones = useMemo(timeZones, []);
+  const zones = useMemo(() => withZone(timeZones(), event?.timezone), [event?.timezone]);
   const [name, setName] = useState(event?.name ?? "");
   const [slug, setSlug] = useState(event?.slug ?? "");
   const [slugTouched, setSlugTouched] = useState(Boolean(event));
@@ -83,14 +84,15 @@ export function EventForm({ event, brands, onSubmit, onCancel }: Props) {
       if (brandId) values.brand_id = brandId;
       await onSubmit(values);
     } catch (error) {
-      if (error instanceof ApiError && error.details.length) {
+      // The API's messages go to their fields; the error itself (message and code) shows below.
+      if (error instanceof ApiError) {
         const fields = error.fieldErrors();
+        if (error.code === "EVENT_SLUG_TAKEN") fields.slug = error.message;
         setErrors(fields);
-        const unknown = Object.keys(fields).filter((key) => !["name", "slug", "starts_at", "ends_at", "timezone", "status", "brand_id"].includes(key));
-        if (unknown.length) setFailure(error);
-      } else {
-        setFailure(error);
+        const first = Object.keys(fields)[0];
+        if (first) document.getElementById(`event-${first}`)?.focus();
       }
+      setFailure(error);
     } finally {
       setBusy(false);
     }
