@@ -8,7 +8,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test synth bench bench-quick lint openapi clean system-deps
+.PHONY: dev test synth bench bench-quick lint openapi clean system-deps console web-test
+
+# The console (web/): npm ci when node_modules is missing or the lockfile changed; a build
+# when its sources changed. Tests (*.test.*, src/test/) are not sources of the build.
+WEB := web
+WEB_STAMP := $(WEB)/node_modules/.installed
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f ! -name '*.test.*' ! -path '*/src/test/*' 2>/dev/null) \
+	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package.json
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,10 +27,24 @@ $(STAMP): requirements.txt requirements-dev.txt
 system-deps:
 	@bash scripts/system-deps.sh
 
-dev: $(STAMP)
+$(WEB_STAMP): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+console: $(WEB)/dist/index.html
+
+# Vitest: the client glue, forms, sign-in flows, and the generated client checked against
+# docs/openapi.json (fails when `npm run generate:client` is due).
+web-test: $(WEB_STAMP)
+	cd $(WEB) && npx vitest run
+
+dev: $(STAMP) console
 	$(PY) -m local
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps console web-test
 	$(PY) -m pytest
 
 synth: $(STAMP)
@@ -45,4 +66,4 @@ openapi: $(STAMP)
 	$(PY) -m local.openapi --write
 
 clean:
-	rm -rf cdk.out .build test-artifacts
+	rm -rf cdk.out .build test-artifacts $(WEB)/dist

@@ -66,7 +66,8 @@ export function JobView({ job }: { job: JobOut }) {
         <div className="job-errors">
           <div className="panel-header">
             <h3>
-              {formatNumber(c.failed || job.errors.length)} {job.kind === "import" ? "rows" : "items"} with problems
+              {formatNumber(c.failed || job.errors.length)} {job.kind === "import" ? "row" : "item"}
+              {(c.failed || job.errors.length) === 1 ? "" : "s"} with problems
             </h3>
             <Button onClick={() => saveBlob(new Blob([errorsCsv(job)], { type: "text/csv" }), `${job.kind}-${job.job_id}-errors.csv`)}>Download the errors (CSV)</Button>
           </div>
