@@ -6,6 +6,7 @@
 - `/admin/assets/*`: the hashed build output, cached for a year (immutable).
 - any other `/admin/...` path without a file: `index.html` (routing happens in the
   browser), not cached.
+- text (HTML, JS, CSS, JSON, SVG) gzipped for clients that accept it, as CloudFront compresses;
 - every answer carries the security headers the platform's distribution adds, with the
   same Content-Security-Policy shape (scripts and styles from this origin only).
 
@@ -15,8 +16,11 @@ make one.
 
 from __future__ import annotations
 
+import functools
+import gzip
 import json
 import mimetypes
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from local.server import GatewayResponse
 PREFIX = "/admin"
 DIST_DIR = REPO_ROOT / "web" / "dist"
 IMMUTABLE = "public, max-age=31536000, immutable"
+COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json)|image/svg\+xml)")
 NO_CACHE = "no-cache"
 
 
@@ -60,6 +65,11 @@ def security_headers(csp: str) -> list[tuple[str, str]]:
     ]
 
 
+@functools.lru_cache(maxsize=256)
+def _gzipped(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
 class ConsoleSite:
     """Serves web/dist under /admin (a local handler of local.server.LocalGateway)."""
 
@@ -74,8 +84,9 @@ class ConsoleSite:
         if path == PREFIX:
             return GatewayResponse(status=301, headers=[("location", PREFIX + "/"), ("cache-control", NO_CACHE)])
         relative = path[len(PREFIX) + 1 :]
+        gzip_ok = "gzip" in headers.get("accept-encoding", "")
         if relative == "config.json":
-            return self._respond(200, json.dumps(self.config(), indent=2).encode(), "application/json", "no-store")
+            return self._respond(200, json.dumps(self.config(), indent=2).encode(), "application/json", "no-store", gzip_ok)
         index = self.dist_dir / "index.html"
         if not index.is_file():
             return self._respond(
@@ -92,10 +103,10 @@ class ConsoleSite:
             content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
             if content_type.startswith("text/") or content_type in ("application/javascript", "image/svg+xml"):
                 content_type += "; charset=utf-8"
-            return self._respond(200, file.read_bytes(), content_type, cache)
+            return self._respond(200, file.read_bytes(), content_type, cache, gzip_ok)
         if relative.startswith("assets/"):
             return self._respond(404, b"not found\n", "text/plain; charset=utf-8", NO_CACHE)
-        return self._respond(200, index.read_bytes(), "text/html; charset=utf-8", NO_CACHE)  # SPA fallback
+        return self._respond(200, index.read_bytes(), "text/html; charset=utf-8", NO_CACHE, gzip_ok)  # SPA fallback
 
     def _file(self, relative: str) -> Path | None:
         if not relative or relative.endswith("/"):
@@ -106,7 +117,12 @@ class ConsoleSite:
             return None  # no way out of web/dist (.., symlinks)
         return candidate
 
-    def _respond(self, status: int, body: bytes, content_type: str, cache: str) -> GatewayResponse:
+    def _respond(self, status: int, body: bytes, content_type: str, cache: str, gzip_ok: bool = False) -> GatewayResponse:
         headers = [("content-type", content_type), ("cache-control", cache)]
+        if COMPRESSIBLE.match(content_type):
+            headers.append(("vary", "Accept-Encoding"))
+            if gzip_ok and len(body) > 1024:
+                body = _gzipped(body)
+                headers.append(("content-encoding", "gzip"))
         headers += security_headers(content_security_policy(self.connect_sources()))
         return GatewayResponse(status=status, headers=headers, body=body)

@@ -130,6 +130,17 @@ class Browser:
 
         return self.wait(find, f"field {label!r}")
 
+    def tab(self, name: str):
+        return self.wait(lambda: next(iter(self.xpath(f"//button[@role='tab'][normalize-space(.)={xpath_literal(name)}]")), None), f"tab {name!r}")
+
+    def stat(self, label: str) -> str | None:
+        """The value of a dashboard number once it is loaded (not the "…" placeholder)."""
+        for stat in self.css(".stat"):
+            if stat.text.startswith(label):
+                value = stat.find_element("css selector", ".stat-value").text
+                return value if value.replace(",", "").isdigit() else None
+        return None
+
     def text(self) -> str:
         return self.driver.find_element("tag name", "body").text
 
@@ -286,8 +297,7 @@ def test_sign_in_as_the_demo_admin_lands_on_the_dashboard_with_a_chart_of_data(b
         "sub": session["user"]["sub"], "email": stack.info["admin_username"], "tenantId": stack.info["tenant_id"], "role": "admin",
     }
     # The demo's analytics: the overview has numbers and the chart is drawn from the series.
-    views = browser.wait(lambda: next((s for s in browser.css(".stat") if s.text.startswith("Card views")), None), "the card views number")
-    assert int(views.find_element("css selector", ".stat-value").text.replace(",", "")) > 0
+    assert int(browser.wait(lambda: browser.stat("Card views"), "the card views number").replace(",", "")) > 0
     canvas = browser.wait(lambda: browser.css("[data-testid=timeseries-chart] canvas"), "the chart")
     assert canvas[0].size["width"] > 300 and canvas[0].size["height"] > 100
     browser.css(".chart-numbers summary")[0].click()
@@ -334,7 +344,7 @@ def test_create_an_event_in_its_own_time_zone(browser, stack):
 
 
 def test_import_a_csv_by_drag_and_drop_and_see_the_bad_rows_error(browser, stack):
-    browser.xpath("//button[@role='tab'][normalize-space(.)='Import']")[0].click()
+    browser.tab("Import").click()
     zone = browser.wait(lambda: browser.css("[data-testid=dropzone]"), "the drop zone")[0]
     browser.shot("event-import")
     # A file dropped on the zone, as the browser delivers it (a drop event with its DataTransfer).
@@ -358,7 +368,7 @@ def test_import_a_csv_by_drag_and_drop_and_see_the_bad_rows_error(browser, stack
     lines = downloaded[0].read_text().splitlines()
     assert lines[0] == "row,column,reason" and lines[1].startswith("4,email,")
 
-    browser.xpath("//button[@role='tab'][normalize-space(.)='Attendees']")[0].click()
+    browser.tab("Attendees").click()
     browser.wait(lambda: len(browser.css("table tbody tr")) == 2, "the two imported attendees")
     assert "Ada Lovelace" in browser.text() and "Grace Hopper" in browser.text()
     # Search, then a card with its links.
@@ -379,7 +389,7 @@ def test_import_a_csv_by_drag_and_drop_and_see_the_bad_rows_error(browser, stack
 
 
 def test_send_the_card_emails_after_the_preview_and_see_the_job_succeed(browser, stack):
-    browser.xpath("//button[@role='tab'][normalize-space(.)='Send cards & passes']")[0].click()
+    browser.tab("Send cards & passes").click()
     browser.type("A message to add", "See you at booth 12!")
     browser.shot("event-send")
     browser.button("Preview and send…").click()
@@ -401,8 +411,7 @@ def test_send_the_card_emails_after_the_preview_and_see_the_job_succeed(browser,
     # The event's dashboard counts them.
     event_id = browser.driver.current_url.split("/events/")[1].split("?")[0]
     browser.go(f"/?event={event_id}")
-    sent_stat = browser.wait(lambda: next((s for s in browser.css(".stat") if s.text.startswith("E-mails sent")), None), "the e-mails sent number")
-    browser.wait(lambda: sent_stat.find_element("css selector", ".stat-value").text == "2", "2 e-mails sent on the dashboard")
+    browser.wait(lambda: browser.stat("E-mails sent") == "2", "2 e-mails sent on the dashboard")
     assert "Asia/Kolkata" in browser.field("Time zone").get_attribute("value")  # the event's own time zone
 
 

@@ -13,6 +13,9 @@ from local.server import LocalApiServer, LocalGateway
 from tests.integration.test_local_events import TEST_ROUTES, raw_request
 
 
+BIG_JS = b"export const words = [" + b",".join(b'"word%d"' % i for i in range(2000)) + b"];\n"
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     dist = tmp_path_factory.mktemp("dist")
@@ -20,6 +23,7 @@ def site(tmp_path_factory):
     (dist / "index.html").write_text('<!doctype html><script type="module" src="/admin/assets/index-abc123.js"></script>')
     (dist / "assets" / "index-abc123.js").write_text("console.log('app')")
     (dist / "favicon.svg").write_text("<svg/>")
+    (dist / "assets" / "big-123.js").write_bytes(BIG_JS)
     (dist.parent / "secret.txt").write_text("outside")
     gateway = LocalGateway(routes=TEST_ROUTES)
     config = {"apiBaseUrl": "", "region": "us-east-1", "userPoolId": "us-east-1_X", "userPoolClientId": "c", "stage": "local"}
@@ -128,3 +132,16 @@ def test_the_api_reference_is_swagger_ui_from_this_origin(local_stack):
     assert "SwaggerUIBundle" in local_stack.request("GET", "/docs/init.js").text
     assert local_stack.request("GET", "/docs/other.js").status == 404
     assert local_stack.request("POST", "/docs").status == 404
+
+
+def test_text_is_gzipped_for_browsers_that_accept_it(site):
+    import gzip
+
+    status, pairs, body = raw_request(site, "GET", "/admin/assets/big-123.js", headers=[("Accept-Encoding", "gzip, br")])
+    headers = headers_of(pairs)
+    assert (status, headers["content-encoding"], headers["vary"]) == (200, "gzip", "Accept-Encoding")
+    assert gzip.decompress(body) == BIG_JS
+    status, pairs, body = raw_request(site, "GET", "/admin/assets/big-123.js")
+    assert "content-encoding" not in headers_of(pairs) and body == BIG_JS
+    _, pairs, _ = raw_request(site, "GET", "/admin/assets/index-abc123.js", headers=[("Accept-Encoding", "gzip")])
+    assert "content-encoding" not in headers_of(pairs)  # under 1 KB: not worth it

@@ -1,18 +1,24 @@
-import { StrictMode } from "react";
+import { StrictMode, startTransition } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app/App";
 import { loadConfig } from "./app/config";
+import { preloadPage } from "./app/routes";
 import "./styles/app.css";
 
 const root = document.getElementById("root")!;
+const base = import.meta.env.BASE_URL.replace(/\/$/, "");
+if (localStorage.getItem("outreachpass.session")) preloadPage(window.location.pathname.slice(base.length) || "/");
 
 loadConfig().then(
   (config) => {
-    createRoot(root).render(
-      <StrictMode>
-        <App config={config} />
-      </StrictMode>,
-    );
+    // A transition lets React render the first screen in slices, so a slow phone stays responsive.
+    startTransition(() => {
+      createRoot(root).render(
+        <StrictMode>
+          <App config={config} />
+        </StrictMode>,
+      );
+    });
   },
   (error: unknown) => {
     const box = document.createElement("div");

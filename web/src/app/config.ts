@@ -41,7 +41,8 @@ export function cognitoEndpoint(config: ConsoleConfig): string {
 }
 
 export async function loadConfig(fetcher: typeof fetch = fetch): Promise<ConsoleConfig> {
-  const response = await fetcher(`${import.meta.env.BASE_URL}config.json`, { cache: "no-store" });
+  // Served with no-store; fetched like the <link rel=preload> in index.html so that one is used.
+  const response = await fetcher(`${import.meta.env.BASE_URL}config.json`, { credentials: "same-origin" });
   if (!response.ok) throw new ConfigError(`config.json could not be loaded (HTTP ${response.status})`);
   return parseConfig(await response.json());
 }

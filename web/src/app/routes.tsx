@@ -3,7 +3,6 @@ import { Navigate, useLocation, type RouteObject } from "react-router";
 import { AppShell } from "../components/layout/AppShell";
 import { EmptyState, Loading } from "../components/ui/States";
 import { useAuth } from "../features/auth/AuthProvider";
-import { SignInPage } from "../features/auth/SignInPage";
 import type { Role } from "../features/auth/session";
 import { homeFor } from "./navigation";
 
@@ -33,14 +32,44 @@ function Home() {
   return <RoleGate roles={["admin", "user"]}>{<LazyDashboard />}</RoleGate>;
 }
 
-const DashboardPage = lazy(() => import("../features/dashboard/DashboardPage"));
-const EventsPage = lazy(() => import("../features/events/EventsPage"));
-const EventPage = lazy(() => import("../features/event/EventPage"));
-const AnalyticsPage = lazy(() => import("../features/analytics/AnalyticsPage"));
-const BrandsPage = lazy(() => import("../features/brands/BrandsPage"));
-const UsersPage = lazy(() => import("../features/users/UsersPage"));
-const FlagsPage = lazy(() => import("../features/flags/FlagsPage"));
-const AuditPage = lazy(() => import("../features/audit/AuditPage"));
+// Each page is its own chunk, fetched when first shown (or at start, see preloadPage).
+const pages = {
+  dashboard: () => import("../features/dashboard/DashboardPage"),
+  events: () => import("../features/events/EventsPage"),
+  event: () => import("../features/event/EventPage"),
+  analytics: () => import("../features/analytics/AnalyticsPage"),
+  brands: () => import("../features/brands/BrandsPage"),
+  users: () => import("../features/users/UsersPage"),
+  flags: () => import("../features/flags/FlagsPage"),
+  audit: () => import("../features/audit/AuditPage"),
+};
+const SignInPage = lazy(() => import("../features/auth/SignInPage").then((m) => ({ default: m.SignInPage })));
+const DashboardPage = lazy(pages.dashboard);
+const EventsPage = lazy(pages.events);
+const EventPage = lazy(pages.event);
+const AnalyticsPage = lazy(pages.analytics);
+const BrandsPage = lazy(pages.brands);
+const UsersPage = lazy(pages.users);
+const FlagsPage = lazy(pages.flags);
+const AuditPage = lazy(pages.audit);
+
+const PRELOAD: [RegExp, keyof typeof pages][] = [
+  [/^\/$/, "dashboard"],
+  [/^\/events\/?$/, "events"],
+  [/^\/events\/[^/]+/, "event"],
+  [/^\/analytics/, "analytics"],
+  [/^\/brands/, "brands"],
+  [/^\/users/, "users"],
+  [/^\/feature-flags/, "flags"],
+  [/^\/audit-log/, "audit"],
+];
+
+/** Start fetching the chunk of the page at `path` (below the base) while the app boots, instead
+ * of after it has rendered (one round trip less on a slow network). */
+export function preloadPage(path: string): void {
+  const found = PRELOAD.find(([pattern]) => pattern.test(path));
+  if (found) void pages[found[1]]().catch(() => undefined);
+}
 
 function Page({ children }: { children: ReactNode }) {
   return <Suspense fallback={<Loading />}>{children}</Suspense>;
@@ -75,7 +104,14 @@ function gated(roles: Role[], element: ReactNode): ReactNode {
 }
 
 export const routes: RouteObject[] = [
-  { path: "/sign-in", element: <SignInPage /> },
+  {
+    path: "/sign-in",
+    element: (
+      <Page>
+        <SignInPage />
+      </Page>
+    ),
+  },
   {
     path: "/",
     element: (

@@ -16,10 +16,16 @@ const MODERN_NAMES: Record<string, string> = {
   "Pacific/Enderbury": "Pacific/Kanton",
 };
 
+let zoneList: string[] | null = null;
+
+/** Every IANA zone the browser knows, UTC first (computed once: pickers render it often). */
 export function timeZones(): string[] {
+  if (zoneList) return zoneList;
   const supported = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf;
-  const zones = (supported ? supported("timeZone") : FALLBACK_ZONES).map((zone) => MODERN_NAMES[zone] ?? zone);
-  return [...new Set(zones.includes("UTC") ? zones : ["UTC", ...zones])].sort((a, b) => (a === "UTC" ? -1 : b === "UTC" ? 1 : a.localeCompare(b)));
+  const zones = new Set((supported ? supported("timeZone") : FALLBACK_ZONES).map((zone) => MODERN_NAMES[zone] ?? zone));
+  zones.delete("UTC");
+  zoneList = ["UTC", ...[...zones].sort()];
+  return zoneList;
 }
 
 /** The list with `zone` in it (an event's zone may be a name the browser lists differently). */
@@ -44,8 +50,12 @@ export function isTimeZone(value: string): boolean {
   }
 }
 
-function parts(utcMs: number, timeZone: string): Record<string, number> {
-  const format = new Intl.DateTimeFormat("en-US", {
+const partFormats = new Map<string, Intl.DateTimeFormat>();
+
+function partFormat(timeZone: string): Intl.DateTimeFormat {
+  let format = partFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
     timeZone,
     hourCycle: "h23",
     year: "numeric",
@@ -53,10 +63,16 @@ function parts(utcMs: number, timeZone: string): Record<string, number> {
     day: "2-digit",
     hour: "2-digit",
     minute: "2-digit",
-    second: "2-digit",
-  });
+      second: "2-digit",
+    });
+    partFormats.set(timeZone, format);
+  }
+  return format;
+}
+
+function parts(utcMs: number, timeZone: string): Record<string, number> {
   const found: Record<string, number> = {};
-  for (const part of format.formatToParts(new Date(utcMs))) if (part.type !== "literal") found[part.type] = Number(part.value);
+  for (const part of partFormat(timeZone).formatToParts(new Date(utcMs))) if (part.type !== "literal") found[part.type] = Number(part.value);
   return found;
 }
 
@@ -99,14 +115,24 @@ export function fromWallTime(wall: string, timeZone: string): string {
   return `${local}${formatOffset(offset)}`;
 }
 
+const displayFormats = new Map<string, Intl.DateTimeFormat>();
+
+function displayFormat(timeZone: string, withTime: boolean): Intl.DateTimeFormat {
+  const key = `${timeZone}|${withTime}`;
+  let format = displayFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, withTime ? { dateStyle: "medium", timeStyle: "short", timeZone } : { dateStyle: "medium", timeZone });
+    displayFormats.set(key, format);
+  }
+  return format;
+}
+
 export function formatDateTime(iso: string | null | undefined, timeZone: string): string {
-  if (!iso) return "—";
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short", timeZone }).format(new Date(iso));
+  return iso ? displayFormat(timeZone, true).format(new Date(iso)) : "—";
 }
 
 export function formatDate(iso: string | null | undefined, timeZone: string): string {
-  if (!iso) return "—";
-  return new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone }).format(new Date(iso));
+  return iso ? displayFormat(timeZone, false).format(new Date(iso)) : "—";
 }
 
 /** Today's date ("YYYY-MM-DD") in the zone, moved by `days`. */
@@ -116,8 +142,10 @@ export function dayInZone(timeZone: string, days = 0, now = Date.now()): string 
   return date.toISOString().slice(0, 10);
 }
 
+const numbers = new Intl.NumberFormat();
+
 export function formatNumber(value: number | null | undefined): string {
-  return value === null || value === undefined ? "—" : new Intl.NumberFormat().format(value);
+  return value === null || value === undefined ? "—" : numbers.format(value);
 }
 
 export function formatPercent(part: number, whole: number): string {

@@ -69,6 +69,7 @@ export default function AnalyticsPage() {
       <AnalyticsFilters filters={filters} />
 
       <Section title="Over time" id="over-time">
+        <div className="chart-slot">
         {seriesError ? (
           <ErrorState error={seriesError} />
         ) : !seriesReady ? (
@@ -76,6 +77,7 @@ export default function AnalyticsPage() {
         ) : (
           <LazyTimeSeriesChart points={mergeSeries(series.map((s) => s.data!))} series={ENGAGEMENT_SERIES} timeZone={query.tz} interval={interval} title={`Engagement per ${interval}`} />
         )}
+        </div>
       </Section>
 
       <Section title="E-mail funnel" id="email" actions={<CsvButton report="email" query={query} />}>

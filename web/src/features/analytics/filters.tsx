@@ -3,8 +3,9 @@
  * event switches to the event's time zone. */
 import { useMemo } from "react";
 import { useSearchParams } from "react-router";
+import { TimeZoneOptions } from "../../components/ui/TimeZoneOptions";
 import { SelectField, TextField } from "../../components/ui/Field";
-import { browserTimeZone, dayInZone, isTimeZone, timeZones, withZone } from "../../lib/time";
+import { browserTimeZone, dayInZone, isTimeZone } from "../../lib/time";
 import { useEventPicker } from "../events/queries";
 
 export const PRESETS = [
@@ -54,7 +55,6 @@ export function useAnalyticsFilters() {
 
 export function AnalyticsFilters({ filters }: { filters: ReturnType<typeof useAnalyticsFilters> }) {
   const { query, eventId, events, range, tz, update } = filters;
-  const zones = useMemo(() => withZone(timeZones(), tz), [tz]);
   return (
     <form className="filters" aria-label="Report filters" onSubmit={(e) => e.preventDefault()}>
       <SelectField label="Event" value={eventId} onChange={(e) => update({ event: e.target.value, tz: null })} hint={events.isError ? "The events could not be loaded" : undefined}>
@@ -81,11 +81,7 @@ export function AnalyticsFilters({ filters }: { filters: ReturnType<typeof useAn
         </>
       )}
       <SelectField label="Time zone" value={tz} onChange={(e) => update({ tz: e.target.value })}>
-        {zones.map((zone) => (
-          <option key={zone} value={zone}>
-            {zone.replace(/_/g, " ")}
-          </option>
-        ))}
+        <TimeZoneOptions include={tz} />
       </SelectField>
     </form>
   );

@@ -3,7 +3,6 @@
  * authenticator code when the user turned MFA on, forgotten passwords, refresh and sign-out. */
 import { CognitoError, type CognitoCall } from "./cognito";
 import { makeSession, type Session } from "./session";
-import { SrpClient } from "./srp";
 
 export type Challenge =
   | { kind: "newPassword"; session: string; userIdForSrp: string; username: string }
@@ -31,6 +30,8 @@ export class AuthClient {
   ) {}
 
   async signIn(username: string, password: string): Promise<SignInResult> {
+    // SRP (BigInt arithmetic) is only needed to sign in: its own chunk, not every page's.
+    const { SrpClient } = await import("./srp");
     const srp = new SrpClient(this.userPoolId);
     const started = await this.call<AuthResult>("InitiateAuth", {
       ClientId: this.clientId,

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { Suspense, lazy, useState } from "react";
 import { Link, useParams, useSearchParams } from "react-router";
 import { Button } from "../../components/ui/Button";
 import { Dialog } from "../../components/ui/Dialog";
@@ -12,8 +12,10 @@ import { EventForm } from "../events/EventForm";
 import { STATUS_LABEL, STATUS_TONE } from "../events/EventsPage";
 import { useBrandOptions, useEvent, useSaveEvent } from "../events/queries";
 import { AttendeesPanel } from "./AttendeesPanel";
-import { ImportPanel } from "./ImportPanel";
-import { SendPanel } from "./SendPanel";
+
+// The attendees show first; importing and sending load when their tab is opened.
+const ImportPanel = lazy(() => import("./ImportPanel").then((m) => ({ default: m.ImportPanel })));
+const SendPanel = lazy(() => import("./SendPanel").then((m) => ({ default: m.SendPanel })));
 import { attendeeKeys } from "./queries";
 import { useQueryClient } from "@tanstack/react-query";
 
@@ -65,6 +67,7 @@ export default function EventPage() {
         }
       />
       <Tabs items={tabs} selected={tabs.some((t) => t.id === tab) ? tab : "attendees"} onSelect={goTo} label="Event sections">
+        <Suspense fallback={<Loading />}>
         {tab === "import" && canEdit ? (
           <ImportPanel eventId={e.event_id} />
         ) : tab === "send" && canEdit ? (
@@ -72,6 +75,7 @@ export default function EventPage() {
         ) : (
           <AttendeesPanel event={e} canEdit={canEdit} selected={selected} onSelect={setSelected} onGoTo={goTo} />
         )}
+        </Suspense>
       </Tabs>
       <Dialog open={editing} title="Edit the event" onClose={() => setEditing(false)}>
         {editing && (

@@ -1,11 +1,12 @@
 /** Create or edit an event: name, address (slug), dates in the event's own time zone, time
  * zone and brand pickers; the API's validation messages appear at their fields. */
-import { useMemo, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { ApiError } from "../../api/errors";
 import { Button } from "../../components/ui/Button";
+import { TimeZoneOptions } from "../../components/ui/TimeZoneOptions";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { InlineError } from "../../components/ui/States";
-import { browserTimeZone, formatOffset, fromWallTime, offsetMinutes, timeZones, toWallTime, withZone } from "../../lib/time";
+import { browserTimeZone, formatOffset, fromWallTime, offsetMinutes, toWallTime } from "../../lib/time";
 import type { EventOut } from "./queries";
 
 export interface EventFormValues {
@@ -38,7 +39,6 @@ interface Props {
 }
 
 export function EventForm({ event, brands, onSubmit, onCancel }: Props) {
-  const zones = useMemo(() => withZone(timeZones(), event?.timezone), [event?.timezone]);
   const [name, setName] = useState(event?.name ?? "");
   const [slug, setSlug] = useState(event?.slug ?? "");
   const [slugTouched, setSlugTouched] = useState(Boolean(event));
@@ -127,11 +127,7 @@ export function EventForm({ event, brands, onSubmit, onCancel }: Props) {
         }}
       />
       <SelectField id="event-timezone" label="Time zone" value={timezone} error={errors.timezone} hint="The event's dates are in this zone, and so are its analytics." onChange={(e) => setTimezone(e.target.value)}>
-        {zones.map((zone) => (
-          <option key={zone} value={zone}>
-            {zone.replace(/_/g, " ")}
-          </option>
-        ))}
+        <TimeZoneOptions include={event?.timezone} />
       </SelectField>
       <div className="form-row">
         <TextField id="event-starts_at" label="Starts" type="datetime-local" required value={starts} error={errors.starts_at} hint={offset ? `UTC${offset}` : undefined} onChange={(e) => setStarts(e.target.value)} />
