@@ -12,7 +12,6 @@ from local.console import ConsoleSite
 from local.server import LocalApiServer, LocalGateway
 from tests.integration.test_local_events import TEST_ROUTES, raw_request
 
-
 BIG_JS = b"export const words = [" + b",".join(b'"word%d"' % i for i in range(2000)) + b"];\n"
 
 
