@@ -12,22 +12,22 @@ from outreachpass.data.sql import update_returning
 
 COLUMNS = (
     "attendee_id, tenant_id, event_id, email, phone, first_name, last_name, org_name, title, linkedin_url, "
-    "card_id, flags_json, created_at, updated_at"
+    "card_id, flags_json, language, created_at, updated_at"
 )
 
 
 def insert(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     return conn.execute(
         f"""
-        INSERT INTO attendees (tenant_id, event_id, email, phone, first_name, last_name, org_name, title, linkedin_url)
+        INSERT INTO attendees (tenant_id, event_id, email, phone, first_name, last_name, org_name, title, linkedin_url, language)
         VALUES (%(tenant_id)s, %(event_id)s, %(email)s, %(phone)s, %(first_name)s, %(last_name)s, %(org_name)s,
-                %(title)s, %(linkedin_url)s)
+                %(title)s, %(linkedin_url)s, %(language)s)
         RETURNING {COLUMNS}
         """,
         {
             "tenant_id": tenant_id,
             "event_id": event_id,
-            **{key: values.get(key) for key in ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url")},
+            **{key: values.get(key) for key in ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url", "language")},
         },
     ).fetchone()
 
@@ -82,7 +82,7 @@ def list_page(
     return next_cursor(rows, limit, "attendee_id")
 
 
-UPDATABLE = ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url")
+UPDATABLE = ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url", "language")
 
 
 def update(conn: psycopg.Connection, tenant_id: UUID, attendee_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:

@@ -11,18 +11,28 @@ from psycopg.types.json import Jsonb
 from outreachpass.data.pagination import Cursor, next_cursor
 from outreachpass.data.sql import update_returning
 
-COLUMNS = "event_id, tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, created_by, created_at, updated_at"
+COLUMNS = (
+    "event_id, tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, venue_json, language, "
+    "created_by, created_at, updated_at"
+)
 
 
 def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     return conn.execute(
         f"""
-        INSERT INTO events (tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, created_by)
+        INSERT INTO events (tenant_id, brand_id, name, slug, starts_at, ends_at, timezone, status, settings_json, venue_json,
+                            language, created_by)
         VALUES (%(tenant_id)s, %(brand_id)s, %(name)s, %(slug)s, %(starts_at)s, %(ends_at)s, %(timezone)s, %(status)s,
-                %(settings_json)s, %(created_by)s)
+                %(settings_json)s, %(venue_json)s, %(language)s, %(created_by)s)
         RETURNING {COLUMNS}
         """,
-        {**values, "tenant_id": tenant_id, "settings_json": Jsonb(values.get("settings_json") or {})},
+        {
+            "language": "en",
+            **values,
+            "tenant_id": tenant_id,
+            "settings_json": Jsonb(values.get("settings_json") or {}),
+            "venue_json": Jsonb(values["venue_json"]) if values.get("venue_json") else None,
+        },
     ).fetchone()
 
 
@@ -33,7 +43,7 @@ def get(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_update
     ).fetchone()
 
 
-UPDATABLE = ("name", "slug", "starts_at", "ends_at", "timezone", "brand_id", "status", "settings_json")
+UPDATABLE = ("name", "slug", "starts_at", "ends_at", "timezone", "brand_id", "status", "settings_json", "venue_json", "language")
 
 
 def update(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +56,7 @@ def update(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, changes: d
         changes=changes,
         allowed=UPDATABLE,
         returning=COLUMNS,
-        json_columns=("settings_json",),
+        json_columns=("settings_json", "venue_json"),
     )
 
 

@@ -26,7 +26,8 @@ def update_returning(
     """UPDATE one tenant row with the allowed columns of `changes`; the row after, or None."""
     allowed_set = set(allowed)
     json_set = set(json_columns)
-    fields = {column: (Jsonb(value) if column in json_set else value) for column, value in changes.items() if column in allowed_set}
+    # None clears a JSON column to SQL NULL (not JSON null, which no object CHECK accepts).
+    fields = {column: (Jsonb(value) if column in json_set and value is not None else value) for column, value in changes.items() if column in allowed_set}
     if not fields:
         return conn.execute(
             sql.SQL("SELECT {returning} FROM {table} WHERE tenant_id = %s AND {key} = %s").format(

@@ -46,11 +46,22 @@ def _hostname(value: str) -> str:
     return value
 
 
+# What each pattern allows, in words: a validation error says this (the pattern itself goes to a
+# separate `pattern` field of the error detail, for clients; people do not read regular expressions).
+PATTERN_HINTS: dict[str, str] = {}
+
+
+def described(pattern: str, allows: str) -> str:
+    """Registers `allows` as the human wording of `pattern` and returns the pattern."""
+    PATTERN_HINTS[pattern] = allows
+    return pattern
+
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SLUG_PATTERN)]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=described(SLUG_PATTERN, "use lower-case letters, digits and hyphens, starting with a letter or digit (e.g. summit-2027)"))]
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_timezone)]
 HostName = Annotated[str, StringConstraints(min_length=3, max_length=253), AfterValidator(_hostname)]
-HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR)]
+HexColour = Annotated[str, StringConstraints(pattern=described(HEX_COLOUR, "use a hex colour such as #0f766e"))]
 
 
 def _lower(value: str) -> str:
@@ -73,3 +84,24 @@ def _staff_email(value: str) -> str:
 
 # A staff (Cognito) account's address: validated, lower-cased; `.test` addresses are accepted.
 StaffEmail = Annotated[str, StringConstraints(min_length=3, max_length=254), AfterValidator(_staff_email)]
+
+
+# A BCP 47 language tag as the product stores it: language, optional script, optional region
+# ("en", "de", "pt-BR", "zh-Hant-TW", "es-419"); written canonical whatever case it came in.
+_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$")
+
+
+def _language_tag(value: str) -> str:
+    found = _LANGUAGE_TAG.match(value.strip())
+    if not found:
+        raise ValueError("not a language tag: use a BCP 47 tag such as en, de, pt-BR or zh-Hant-TW")
+    language, script, region = found.groups()
+    parts = [language.lower()]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    return "-".join(parts)
+
+
+LanguageTag = Annotated[str, StringConstraints(min_length=2, max_length=16), AfterValidator(_language_tag)]

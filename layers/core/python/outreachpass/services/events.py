@@ -16,20 +16,20 @@ from outreachpass.data import users as users_data
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
-from outreachpass.models.events import EventCreate, EventUpdate
+from outreachpass.models.events import EventCreate, EventUpdate, Venue
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 
 SLUG_CONSTRAINT = "events_tenant_slug_key"
-REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status")
+REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status", "settings", "language")
 
 
 def create_event(principal: Principal, request: EventCreate) -> dict[str, Any]:
     _check_period(request.starts_at, request.ends_at)
     with tenant_tx(principal.tenant_id) as conn:
         brand_id = _resolve_brand(conn, principal.tenant_id, request.brand_id)
-        values = request.model_dump(exclude={"settings", "brand_id"})
-        values.update(brand_id=brand_id, settings_json=request.settings, created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
+        values = request.model_dump(exclude={"settings", "brand_id", "venue"})
+        values.update(brand_id=brand_id, settings_json=request.settings, venue_json=_venue(request.venue), created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
         with _slug_guard(request.slug):
             event = events_data.insert(conn, principal.tenant_id, values)
         record_change(conn, principal, action="event.create", entity_type="event", entity_id=event["event_id"], before=None, after=event)
@@ -54,6 +54,8 @@ def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> 
             raise ValidationFailed.field(key, "may not be null")
     if "settings" in changes:
         changes["settings_json"] = changes.pop("settings")
+    if "venue" in changes:
+        changes["venue_json"] = _venue(request.venue)
     with tenant_tx(principal.tenant_id) as conn:
         before = _existing(conn, principal.tenant_id, event_id, for_update=True)
         _check_period(changes.get("starts_at", before["starts_at"]), changes.get("ends_at", before["ends_at"]))
@@ -82,6 +84,12 @@ def _existing(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_
     if event is None:
         raise NotFound("event", event_id)
     return event
+
+
+def _venue(venue: Venue | None) -> dict[str, Any] | None:
+    """What is said of the venue (unsaid parts left out); None when nothing is said."""
+    said = venue.model_dump(exclude_none=True) if venue is not None else {}
+    return said or None
 
 
 def _check_period(starts_at: datetime, ends_at: datetime) -> None:
