@@ -408,6 +408,10 @@ def test_send_the_card_emails_after_the_preview_and_see_the_job_succeed(browser,
     assert len(sent) == 2 and recipients == ["ada@example.com", "grace@example.com"]
     assert all("See you at booth 12!" in m["raw"] for m in sent)
 
+    # Each attendee's status in the list says they were sent their card.
+    browser.tab("Attendees").click()
+    browser.wait(lambda: [r.text for r in browser.css("tbody tr") if "Sent" in r.text and "sent " in r.text].__len__() == 2, "both attendees marked sent")
+
     # The event's dashboard counts them.
     event_id = browser.driver.current_url.split("/events/")[1].split("?")[0]
     browser.go(f"/?event={event_id}")

@@ -19,7 +19,7 @@ describe("the API client", () => {
   it("turns the error envelope into an ApiError with its code, reference and field messages", async () => {
     const fake = fakeFetch(() => ({
       status: 400,
-      body: { error: { code: "VALIDATION_ERROR", message: "The request is not valid", correlation_id: "corr-1", details: [{ field: "slug", reason: "use lower-case letters" }, { field: "attendee_ids.0", reason: "not a UUID" }] } },
+      body: { error: { code: "VALIDATION_ERROR", message: "The request is not valid", correlation_id: "corr-1", details: [{ field: "slug", reason: "use lower-case letters" }, { field: "attendee_ids.0", reason: "not a UUID" }, { field: "theme.primary_color", reason: "a colour like #1f2937" }] } },
     }));
     const source = tokens();
     const api = createApi("https://api.example.com", source, fake.fetch);
@@ -27,7 +27,12 @@ describe("the API client", () => {
     expect(failure).toBeInstanceOf(ApiError);
     const error = failure as ApiError;
     expect([error.status, error.code, error.message, error.correlationId]).toEqual([400, "VALIDATION_ERROR", "The request is not valid", "corr-1"]);
-    expect(error.fieldErrors()).toEqual({ slug: "use lower-case letters", attendee_ids: "not a UUID" });
+    expect(error.fieldErrors()).toEqual({
+      slug: "use lower-case letters",
+      attendee_ids: "not a UUID",
+      "theme.primary_color": "a colour like #1f2937",
+      primary_color: "a colour like #1f2937",
+    });
     expect(source.onUnauthorized).not.toHaveBeenCalled();
   });
 

@@ -20,13 +20,15 @@ export class ApiError extends Error {
     this.details = details;
   }
 
-  /** Messages by form field: the last segment of each detail's field path ("body.slug" -> "slug"). */
+  /** Messages by form field, under the field's dotted path without list indexes
+   * ("theme.primary_color", "attendee_ids") and under its last name ("primary_color"). */
   fieldErrors(): Record<string, string> {
     const found: Record<string, string> = {};
     for (const detail of this.details) {
-      const parts = detail.field.split(".").filter((part) => part !== "body" && part !== "query" && part !== "path");
-      const key = parts.find((part) => !/^\d+$/.test(part)) ?? detail.field;
-      if (!(key in found)) found[key] = detail.reason;
+      const parts = detail.field.split(".").filter((part) => !["body", "query", "path"].includes(part) && !/^\d+$/.test(part));
+      for (const key of [parts.join("."), parts[parts.length - 1]]) {
+        if (key && !(key in found)) found[key] = detail.reason;
+      }
     }
     return found;
   }

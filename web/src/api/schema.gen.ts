@@ -574,7 +574,7 @@ export interface paths {
          * The card's signed Apple Wallet pass (.pkpass)
          * @description The signed .pkpass of the card (a generic pass with its QR code); records a wallet download.
          */
-        get: operations["wallet_apple_c__card_id__wallet_apple_get"];
+        get: operations["card_wallet_apple_c__card_id__wallet_apple_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -594,7 +594,7 @@ export interface paths {
          * 302 to the card's Google Wallet save link
          * @description Redirects (302) to https://pay.google.com/gp/v/save/<jwt> for the card's Google Wallet pass.
          */
-        get: operations["wallet_google_c__card_id__wallet_google_get"];
+        get: operations["card_wallet_google_c__card_id__wallet_google_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -699,6 +699,11 @@ export interface components {
             email?: string | null;
             /** First Name */
             first_name: string;
+            /**
+             * Language
+             * @description BCP 47 tag of the attendee's language (default: the event's)
+             */
+            language?: string | null;
             /** Last Name */
             last_name?: string | null;
             /** Linkedin Url */
@@ -726,6 +731,8 @@ export interface components {
             created_at: string;
             /** Email */
             email: string | null;
+            /** @description On reads (list and get); absent from writes */
+            engagement?: components["schemas"]["Engagement"] | null;
             /**
              * Event Id
              * Format: uuid
@@ -737,6 +744,8 @@ export interface components {
             flags: {
                 [key: string]: unknown;
             };
+            /** Language */
+            language?: string | null;
             /** Last Name */
             last_name: string | null;
             /** Linkedin Url */
@@ -762,6 +771,8 @@ export interface components {
             email?: string | null;
             /** First Name */
             first_name?: string | null;
+            /** Language */
+            language?: string | null;
             /** Last Name */
             last_name?: string | null;
             /** Linkedin Url */
@@ -998,6 +1009,37 @@ export interface components {
             /** Sent */
             sent: number;
         };
+        /**
+         * Engagement
+         * @description What the attendee did with its card so far. Machine opens and clicks (mail privacy proxies,
+         *     link scanners) and bot views do not count. `stage` is the furthest step reached, in the
+         *     order of the fields below, except that a bounce (or complaint) without any later step wins.
+         */
+        Engagement: {
+            /** Bounced */
+            bounced: boolean;
+            /** Clicked */
+            clicked: boolean;
+            /** Delivered */
+            delivered: boolean;
+            /** Exported */
+            exported: boolean;
+            /** Last Sent At */
+            last_sent_at: string | null;
+            /** Opened */
+            opened: boolean;
+            /** Sent */
+            sent: boolean;
+            /**
+             * Stage
+             * @enum {string}
+             */
+            stage: "not_sent" | "sent" | "delivered" | "opened" | "clicked" | "viewed" | "wallet_added" | "exported" | "bounced";
+            /** Viewed */
+            viewed: boolean;
+            /** Wallet Added */
+            wallet_added: boolean;
+        };
         /** Envelope[AttendeeOut] */
         Envelope_AttendeeOut_: {
             data: components["schemas"]["AttendeeOut"];
@@ -1091,7 +1133,11 @@ export interface components {
                 code: string;
                 correlation_id: string;
                 details?: {
+                    /** @description The field at fault (dotted path, e.g. theme.primary_color) */
                     field: string;
+                    /** @description The pattern the value must match, when that is the reason */
+                    pattern?: string;
+                    /** @description What is wrong, in words a person can act on */
                     reason: string;
                 }[];
                 message: string;
@@ -1106,6 +1152,12 @@ export interface components {
              * Format: date-time
              */
             ends_at: string;
+            /**
+             * Language
+             * @description BCP 47 tag the cards, e-mails and passes speak (attendees may override)
+             * @default en
+             */
+            language: string;
             /** Name */
             name: string;
             /** Settings */
@@ -1130,6 +1182,7 @@ export interface components {
              * @default UTC
              */
             timezone: string;
+            venue?: components["schemas"]["Venue"] | null;
         };
         /** EventOut */
         EventOut: {
@@ -1155,6 +1208,11 @@ export interface components {
              * Format: uuid
              */
             event_id: string;
+            /**
+             * Language
+             * @default en
+             */
+            language: string;
             /** Name */
             name: string;
             /** Settings */
@@ -1180,6 +1238,7 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            venue?: components["schemas"]["Venue"] | null;
         };
         /** EventUpdate */
         EventUpdate: {
@@ -1187,6 +1246,8 @@ export interface components {
             brand_id?: string | null;
             /** Ends At */
             ends_at?: string | null;
+            /** Language */
+            language?: string | null;
             /** Name */
             name?: string | null;
             /** Settings */
@@ -1201,6 +1262,7 @@ export interface components {
             status?: ("draft" | "active" | "archived") | null;
             /** Timezone */
             timezone?: string | null;
+            venue?: components["schemas"]["Venue"] | null;
         };
         /** ExportTypes */
         ExportTypes: {
@@ -1780,6 +1842,21 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /**
+         * Venue
+         * @description Where the event happens; every part optional. Passes use the coordinates (shown on the lock
+         *     screen near the venue); cards and e-mails the name and address.
+         */
+        Venue: {
+            /** Address */
+            address?: string | null;
+            /** Latitude */
+            latitude?: number | null;
+            /** Longitude */
+            longitude?: number | null;
+            /** Name */
+            name?: string | null;
+        };
         /** ViewsOut */
         ViewsOut: {
             /** Bots */
@@ -2144,7 +2221,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone (default UTC) */
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2171,7 +2248,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2257,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2265,7 +2342,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone of the timestamps (default UTC) */
+                /** @description IANA time zone of the timestamps (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2301,7 +2378,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2310,7 +2387,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2393,7 +2470,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone (default UTC) */
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2420,7 +2497,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2429,7 +2506,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2512,7 +2589,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone (default UTC) */
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2539,7 +2616,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2548,7 +2625,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2635,7 +2712,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone (default UTC) */
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2662,7 +2739,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2671,7 +2748,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2754,7 +2831,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone (default UTC) */
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2781,7 +2858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2790,7 +2867,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2873,7 +2950,7 @@ export interface operations {
                 from?: string | null;
                 /** @description ISO 8601 instant with offset, or a date (inclusive) */
                 to?: string | null;
-                /** @description IANA time zone (default UTC) */
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
                 tz?: string | null;
             };
             header?: never;
@@ -2900,7 +2977,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2909,7 +2986,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3012,7 +3089,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3021,7 +3098,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3124,7 +3201,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3133,7 +3210,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3240,7 +3317,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3249,7 +3326,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3356,7 +3433,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3365,7 +3442,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3469,7 +3546,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3478,7 +3555,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3583,7 +3660,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,7 +3669,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3695,7 +3772,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3704,7 +3781,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3811,7 +3888,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3820,7 +3897,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3923,7 +4000,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3932,7 +4009,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4035,7 +4112,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4044,7 +4121,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4151,7 +4228,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4160,7 +4237,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4263,7 +4340,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4272,7 +4349,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4377,7 +4454,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4386,7 +4463,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4491,7 +4568,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4500,7 +4577,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4603,7 +4680,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4612,7 +4689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4715,7 +4792,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4724,7 +4801,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4831,7 +4908,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4840,7 +4917,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4947,7 +5024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4956,7 +5033,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5063,7 +5140,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5072,7 +5149,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5179,7 +5256,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5188,7 +5265,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5291,7 +5368,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5300,7 +5377,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5407,7 +5484,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5416,7 +5493,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5517,7 +5594,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5526,7 +5603,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5631,7 +5708,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5640,7 +5717,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5743,7 +5820,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5752,7 +5829,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5858,7 +5935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5867,7 +5944,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5972,7 +6049,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -5981,7 +6058,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6088,7 +6165,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or invalid token */
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -6097,7 +6174,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The role may not do this */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6547,7 +6624,7 @@ export interface operations {
             };
         };
     };
-    wallet_apple_c__card_id__wallet_apple_get: {
+    card_wallet_apple_c__card_id__wallet_apple_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6641,7 +6718,7 @@ export interface operations {
             };
         };
     };
-    wallet_google_c__card_id__wallet_google_get: {
+    card_wallet_google_c__card_id__wallet_google_get: {
         parameters: {
             query?: never;
             header?: never;

@@ -2,6 +2,7 @@
  * card; and a selection the Send tab can e-mail. */
 import { useEffect, useMemo, useState } from "react";
 import { Button } from "../../components/ui/Button";
+import { Badge } from "../../components/ui/Page";
 import { Dialog } from "../../components/ui/Dialog";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { Pager, useCursorPages } from "../../components/ui/Pager";
@@ -13,14 +14,30 @@ import { AttendeeForm } from "./AttendeeForm";
 import { CardPreview } from "./CardPreview";
 import { useAttendees, useDeleteAttendee, useSaveAttendee, type AttendeeOut } from "./queries";
 
-type SortKey = "name" | "email" | "org_name" | "created_at";
+type SortKey = "name" | "email" | "org_name" | "created_at" | "stage";
+type Stage = NonNullable<AttendeeOut["engagement"]>["stage"];
+
+/** Where each attendee is with their card (the API's furthest stage), in the funnel's order. */
+export const STAGES: Record<Stage, { label: string; tone: "neutral" | "good" | "warn" | "bad" | "info" }> = {
+  not_sent: { label: "Not sent", tone: "neutral" },
+  sent: { label: "Sent", tone: "info" },
+  delivered: { label: "Delivered", tone: "info" },
+  opened: { label: "Opened", tone: "good" },
+  clicked: { label: "Clicked", tone: "good" },
+  viewed: { label: "Viewed card", tone: "good" },
+  wallet_added: { label: "In wallet", tone: "good" },
+  exported: { label: "Saved contact", tone: "good" },
+  bounced: { label: "Bounced", tone: "bad" },
+};
+const STAGE_ORDER = Object.keys(STAGES) as Stage[];
 
 export function fullName(a: Pick<AttendeeOut, "first_name" | "last_name">): string {
   return [a.first_name, a.last_name].filter(Boolean).join(" ") || "—";
 }
 
 export function sortAttendees(list: AttendeeOut[], key: SortKey, ascending: boolean): AttendeeOut[] {
-  const value = (a: AttendeeOut) => (key === "name" ? fullName(a) : (a[key] ?? "")).toLocaleLowerCase();
+  const value = (a: AttendeeOut) =>
+    key === "stage" ? String(STAGE_ORDER.indexOf(a.engagement?.stage ?? "not_sent")).padStart(2, "0") : (key === "name" ? fullName(a) : (a[key] ?? "")).toLocaleLowerCase();
   const sorted = [...list].sort((a, b) => value(a).localeCompare(value(b)));
   return ascending ? sorted : sorted.reverse();
 }
@@ -140,6 +157,7 @@ export function AttendeesPanel({ event, canEdit, selected, onSelect, onGoTo }: {
                 {header("name", "Name")}
                 {header("email", "E-mail")}
                 {header("org_name", "Organisation")}
+                {header("stage", "Status")}
                 {header("created_at", "Added")}
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -158,6 +176,10 @@ export function AttendeesPanel({ event, canEdit, selected, onSelect, onGoTo }: {
                   </th>
                   <td className="break">{a.email ?? "—"}</td>
                   <td>{a.org_name ?? "—"}</td>
+                  <td>
+                    <Badge tone={STAGES[a.engagement?.stage ?? "not_sent"].tone}>{STAGES[a.engagement?.stage ?? "not_sent"].label}</Badge>
+                    {a.engagement?.last_sent_at && <span className="cell-sub">sent {formatDateTime(a.engagement.last_sent_at, event.timezone)}</span>}
+                  </td>
                   <td>{formatDateTime(a.created_at, event.timezone)}</td>
                   <td className="row-actions">
                     {a.card_id && (

@@ -11,7 +11,8 @@ import { InlineError } from "../../components/ui/States";
 import { formatDate } from "../../lib/time";
 import type { EventOut } from "../events/queries";
 import { JobProgress } from "./JobProgress";
-import { useGeneratePasses, useSendEmails } from "./queries";
+import { attendeeKeys, useGeneratePasses, useSendEmails } from "./queries";
+import { useQueryClient } from "@tanstack/react-query";
 
 type Audience = "unsent" | "all" | "selected";
 
@@ -61,6 +62,9 @@ export function SendPanel({ event, selected, sampleFirstName }: { event: EventOu
   const [platforms, setPlatforms] = useState({ apple: true, google: true });
   const [force, setForce] = useState(false);
   const send = useSendEmails(event.event_id);
+  const client = useQueryClient();
+  // Each attendee's status changes when a send finishes: the list is asked again.
+  const refreshAttendees = () => void client.invalidateQueries({ queryKey: attendeeKeys.all(event.event_id) });
   const passes = useGeneratePasses(event.event_id);
   const fieldErrors = send.error instanceof ApiError ? send.error.fieldErrors() : {};
   const archived = event.status === "archived";
@@ -112,7 +116,7 @@ export function SendPanel({ event, selected, sampleFirstName }: { event: EventOu
           </Button>
         </div>
         <InlineError error={!previewing ? send.error : null} />
-        {emailJob && <JobProgress key={emailJob} jobId={emailJob} />}
+        {emailJob && <JobProgress key={emailJob} jobId={emailJob} onFinished={refreshAttendees} />}
       </Section>
 
       <Section title="Wallet passes" id="passes">

@@ -9,6 +9,7 @@ import { sortAttendees } from "./AttendeesPanel";
 import { errorsCsv, processed } from "./JobProgress";
 import type { AttendeeOut, JobOut } from "./queries";
 
+const ENGAGED = { stage: "sent" as const, sent: true, last_sent_at: null, delivered: false, opened: false, clicked: false, viewed: false, wallet_added: false, exported: false, bounced: false };
 const ATTENDEE: AttendeeOut = {
   attendee_id: "a1", event_id: "e1", email: "ada@example.com", phone: null, first_name: "Ada", last_name: "Lovelace",
   org_name: "Engines", title: null, linkedin_url: null, card_id: "c1", flags: {}, created_at: "2030-01-01T00:00:00Z", updated_at: "2030-01-01T00:00:00Z",
@@ -42,6 +43,8 @@ describe("the attendee form", () => {
     expect(sortAttendees([b, ATTENDEE], "name", true).map((a) => a.first_name)).toEqual(["Ada", "Grace"]);
     expect(sortAttendees([ATTENDEE, b], "org_name", false).map((a) => a.org_name)).toEqual(["Navy", "Engines"]);
     expect(sortAttendees([ATTENDEE, b], "created_at", true).map((a) => a.first_name)).toEqual(["Grace", "Ada"]);
+    const opened = { ...b, engagement: { ...ENGAGED, stage: "opened" as const } };
+    expect(sortAttendees([opened, ATTENDEE], "stage", true).map((a) => a.first_name)).toEqual(["Ada", "Grace"]);
   });
 });
 
