@@ -290,7 +290,7 @@ class CognitoFrontDoor:
             headers={"content-type": CONTENT_TYPE, "x-amz-target": target},
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (moto on loopback)
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  # nosec B310 (moto on loopback, http only)
                 status, payload = response.status, response.read()
         except urllib.error.HTTPError as error:
             with error:
