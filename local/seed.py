@@ -176,7 +176,8 @@ def ensure_staff_user(admin_url: str, tenant_id: Any, *, email: str, role: str, 
             """
             INSERT INTO users (tenant_id, email, role, status, cognito_sub)
             SELECT t.tenant_id, %(email)s, %(role)s, 'active', %(sub)s FROM tenants t WHERE t.tenant_id = %(tenant)s
-            ON CONFLICT (tenant_id, lower(email)) DO UPDATE SET cognito_sub = EXCLUDED.cognito_sub, role = EXCLUDED.role
+            ON CONFLICT (tenant_id, lower(email)) DO UPDATE SET cognito_sub = EXCLUDED.cognito_sub, role = EXCLUDED.role,
+                exhibitor_id = CASE WHEN EXCLUDED.role = 'exhibitor' THEN users.exhibitor_id END
             """,
             {"tenant": str(tenant_id), "email": email, "role": role, "sub": sub},
         )

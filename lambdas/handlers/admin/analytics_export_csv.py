@@ -49,4 +49,4 @@ def analytics_export_csv(
     return ok(link, status=303, headers={"location": export.download_url or "", "cache-control": "no-store"})
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -27,4 +27,4 @@ def analytics_overview(
     return ok(overview(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -51,10 +51,17 @@ def update(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, changes: d
 
 
 def list_page(
-    conn: psycopg.Connection, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None
+    conn: psycopg.Connection, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None,
+    exhibitor_id: UUID | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """The tenant's events, newest first; with `exhibitor_id`, only that exhibitor's event."""
     conditions = ["tenant_id = %(tenant_id)s"]
     params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
+    if exhibitor_id is not None:
+        conditions.append(
+            "event_id = (SELECT x.event_id FROM exhibitors x WHERE x.tenant_id = %(tenant_id)s AND x.exhibitor_id = %(exhibitor_id)s)"
+        )
+        params["exhibitor_id"] = exhibitor_id
     if status:
         conditions.append("status = %(status)s")
         params["status"] = status

@@ -10,7 +10,7 @@ import psycopg
 from outreachpass.data.pagination import Cursor, next_cursor
 from outreachpass.data.sql import update_returning
 
-COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, created_at, updated_at"
+COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, exhibitor_id, created_at, updated_at"
 EMAIL_CONSTRAINT = "users_tenant_email_key"
 
 
@@ -24,11 +24,11 @@ def user_id_for_subject(conn: psycopg.Connection, tenant_id: UUID, cognito_sub: 
 def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     return conn.execute(
         f"""
-        INSERT INTO users (tenant_id, email, full_name, role, status, cognito_sub)
-        VALUES (%(tenant_id)s, %(email)s, %(full_name)s, %(role)s, %(status)s, %(cognito_sub)s)
+        INSERT INTO users (tenant_id, email, full_name, role, status, cognito_sub, exhibitor_id)
+        VALUES (%(tenant_id)s, %(email)s, %(full_name)s, %(role)s, %(status)s, %(cognito_sub)s, %(exhibitor_id)s)
         RETURNING {COLUMNS}
         """,
-        {"cognito_sub": None, "full_name": None, "status": "invited", **values, "tenant_id": tenant_id},
+        {"cognito_sub": None, "full_name": None, "status": "invited", "exhibitor_id": None, **values, "tenant_id": tenant_id},
     ).fetchone()
 
 
@@ -64,7 +64,7 @@ def list_page(
     return next_cursor(rows, limit, "user_id")
 
 
-UPDATABLE = ("full_name", "role", "status", "cognito_sub")
+UPDATABLE = ("full_name", "role", "status", "cognito_sub", "exhibitor_id")
 
 
 def update(conn: psycopg.Connection, tenant_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
