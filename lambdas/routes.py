@@ -137,6 +137,10 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(buckets=(BucketGrant("assets", "read_write", "qr/"),), memory_mb=512)),
     Route("POST", "/api/track/events", "handlers.track.events_beacon", roles=None, summary="Card page beacon (add_to_contacts, copy_email, share)",
           needs=Needs(memory_mb=512)),
+    # "Share my details" on the card page: the visitor's details, mailed to the card's owner only (SES).
+    Route("POST", "/api/track/cards/{card_id}/contact", "handlers.track.contact_share", roles=None,
+          summary="Share my details with the card's owner (e-mailed; rate-limited; the contact_share flag)",
+          needs=Needs(send_email=True, memory_mb=512, timeout_s=15)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
     Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.card_wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",

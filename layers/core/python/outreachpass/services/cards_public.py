@@ -50,6 +50,7 @@ class CardPage:
     vcard_url: str
     apple_wallet_url: str | None
     google_wallet_url: str | None
+    contact_share: bool = False  # the "Share my details" form (services/contact_share.py)
     view: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -111,6 +112,7 @@ def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
         vcard_url=f"{base}/vcard",
         apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
         google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
+        contact_share=bool(card.get("contact_share")),
         view=view,
     )
 
