@@ -321,3 +321,18 @@ def _days_ago(days: int) -> str:
     from datetime import UTC, datetime, timedelta
 
     return (datetime.now(UTC) - timedelta(days=days)).date().isoformat()
+
+
+def test_another_tenants_leads_and_exhibitors_are_out_of_reach(call_route, show, database, tenant_factory, claims_for):
+    """An exhibitor user of tenant B with tenant A's ids: A's cards, leads and exhibitor stay A's."""
+    mine = captured(call_route, show["staff"], show["cards"][0], notes="A's note")
+    other_tenant = tenant_factory()
+    other_world = make_world(database, other_tenant, [{"email": "mallory@example.com", "first_name": "Mallory"}])
+    intruder = exhibitor_claims(claims_for, database, other_tenant, make_exhibitor(database, other_tenant, other_world.event_id))
+    for method, body in (("GET", None), ("PATCH", {"notes": "mine"}), ("DELETE", None)):
+        response = call_route(method, f"{LEADS}/{mine['lead_id']}", claims=intruder, json_body=body)
+        assert (response.status, response.json["error"]["code"]) == (404, "LEAD_NOT_FOUND"), method
+    response = scan(call_route, intruder, show["cards"][1], client_id=str(uuid.uuid4()))
+    assert (response.status, response.json["error"]["code"]) == (404, "CARD_NOT_FOUND")
+    assert call_route("GET", LEADS, claims=intruder).json["data"] == []
+    assert call_route("GET", f"{LEADS}/{mine['lead_id']}", claims=show["staff"]).json["data"] == mine

@@ -14,6 +14,7 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+
 def share_target(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     """The live card a visitor shares their details with: its owner's address (the card's, else its
     attendee's: it never leaves the server) and the names the message gives."""

@@ -17,17 +17,24 @@ COLUMNS = (
 )
 
 
-def scannable_card(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID) -> dict[str, Any] | None:
-    """The live card `card_id` when it belongs to the event of `exhibitor_id` (else None)."""
-    return conn.execute(
-        """
-        SELECT c.card_id, c.event_id, c.display_name, c.org_name, c.title, c.email, c.phone, c.links_json
-        FROM cards c
-        JOIN exhibitors x ON x.tenant_id = c.tenant_id AND x.event_id = c.event_id
-        WHERE c.tenant_id = %s AND c.card_id = %s AND c.deleted_at IS NULL AND x.exhibitor_id = %s
-        """,
-        (tenant_id, card_id, exhibitor_id),
-    ).fetchone()
+_BY_CLIENT_ID = f"SELECT {COLUMNS} FROM leads WHERE tenant_id = %s AND exhibitor_id = %s AND client_id = %s"
+_SCANNABLE_CARD = """
+SELECT c.card_id, c.event_id, c.display_name, c.org_name, c.title, c.email, c.phone, c.links_json
+FROM cards c
+JOIN exhibitors x ON x.tenant_id = c.tenant_id AND x.event_id = c.event_id
+WHERE c.tenant_id = %s AND c.card_id = %s AND c.deleted_at IS NULL AND x.exhibitor_id = %s
+"""
+
+
+def scan_context(
+    conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID, client_id: UUID | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(the lead `client_id` already made, the live card `card_id` when it belongs to the event of
+    `exhibitor_id`), each None when there is none: both queries in one round trip (pipeline)."""
+    with conn.pipeline():
+        replayed = conn.execute(_BY_CLIENT_ID, (tenant_id, exhibitor_id, client_id)) if client_id is not None else None
+        card = conn.execute(_SCANNABLE_CARD, (tenant_id, card_id, exhibitor_id))
+    return (replayed.fetchone() if replayed is not None else None), card.fetchone()
 
 
 def insert_recording_engagement(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
@@ -53,10 +60,7 @@ def insert_recording_engagement(conn: psycopg.Connection, tenant_id: UUID, value
 
 
 def by_client_id(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, client_id: UUID) -> dict[str, Any] | None:
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM leads WHERE tenant_id = %s AND exhibitor_id = %s AND client_id = %s",
-        (tenant_id, exhibitor_id, client_id),
-    ).fetchone()
+    return conn.execute(_BY_CLIENT_ID, (tenant_id, exhibitor_id, client_id)).fetchone()
 
 
 def by_card(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID) -> dict[str, Any] | None:

@@ -87,11 +87,9 @@ def capture_lead(principal: Principal, request: LeadCapture) -> tuple[dict[str, 
     card_id = card_id_from_scan(request.scan)
     with tenant_tx(principal.tenant_id) as conn:
         exhibitor_id = _caller_exhibitor_id()
-        if request.client_id is not None:
-            replayed = leads_data.by_client_id(conn, principal.tenant_id, exhibitor_id, request.client_id)
-            if replayed is not None:
-                return replayed, False
-        card = leads_data.scannable_card(conn, principal.tenant_id, exhibitor_id, card_id)
+        replayed, card = leads_data.scan_context(conn, principal.tenant_id, exhibitor_id, card_id, request.client_id)
+        if replayed is not None:
+            return replayed, False
         if card is None:
             raise NotFound("card", card_id)
         lead = leads_data.insert_recording_engagement(
