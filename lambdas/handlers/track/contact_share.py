@@ -27,6 +27,10 @@ router = new_router()
     "/api/track/cards/<card_id>/contact",
     status_code=204,
     summary="Share my details with the card's owner",
+    description="The visitor's details (with `consent: true`) are e-mailed as plain text to the card's owner only. "
+    "Answers 204 when sent (also when the hidden `website` field is filled: nothing is sent then); 400 VALIDATION_ERROR "
+    "with the field; 403 CONTACT_SHARE_DISABLED; 404 CARD_NOT_FOUND; 422 CONTACT_SHARE_UNDELIVERABLE when SES refuses "
+    "the owner's address; 429 TOO_MANY_REQUESTS over the hourly limits; 503 when SES cannot take it now.",
     responses={
         204: {"description": "Sent to the card's owner"},
         403: {"description": "CONTACT_SHARE_DISABLED: this card does not take shared details",
