@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test synth bench bench-quick lint openapi clean system-deps
+.PHONY: dev test typecheck synth bench bench-quick lint openapi clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,12 @@ system-deps:
 dev: $(STAMP)
 	$(PY) -m local
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps typecheck
 	$(PY) -m pytest
+
+# mypy, strict on the runtime library and the handlers ([tool.mypy] in pyproject.toml); make test and make lint run it.
+typecheck: $(STAMP)
+	$(PY) -m mypy
 
 synth: $(STAMP)
 	$(PY) -m cdk_app.synth
@@ -38,7 +42,7 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m bench
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(PY) -m ruff check .
 
 openapi: $(STAMP)

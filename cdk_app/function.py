@@ -26,11 +26,11 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+import routes as route_contract
 from cdk_app.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, core_layer_code, dependencies_layer_code
 from cdk_app.nag import suppress, wildcard_finding
 from cdk_app.naming import Naming
 from cdk_app.table import FunctionSpec
-from lambdas import routes as route_contract
 
 _T = TypeVar("_T")
 

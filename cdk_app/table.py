@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
 
+import routes as route_module
 from cdk_app.naming import pascal, short_hash
-from lambdas import routes as route_module
-from lambdas.routes import Needs, Queue, Route, Schedule, TopicConsumer, UploadTrigger, Worker
+from routes import Needs, Queue, Route, Schedule, TopicConsumer, UploadTrigger, Worker
 
 FunctionKind = Literal["route", "worker", "schedule", "topic_consumer", "deploy_job"]
 # Lambda's maximum; API Gateway itself gives up on an integration after 30 s.

@@ -39,7 +39,7 @@ from cdk_app.function import (
 from cdk_app.nag import suppress
 from cdk_app.naming import Naming
 from cdk_app.table import FunctionSpec, RouteTable
-from lambdas.routes import Route, Schedule, TopicConsumer, Worker
+from routes import Route, Schedule, TopicConsumer, Worker
 from stacks.auth import AuthStack
 from stacks.base import AppStack
 

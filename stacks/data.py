@@ -34,7 +34,7 @@ from cdk_app.function import (
 from cdk_app.nag import suppress, wildcard_finding
 from cdk_app.naming import Naming, pascal
 from cdk_app.table import FunctionSpec, RouteTable
-from lambdas.routes import Needs
+from routes import Needs
 from stacks.base import AppStack
 
 VPC_CIDR = "10.40.0.0/16"

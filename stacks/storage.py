@@ -29,7 +29,7 @@ from cdk_app.config import DeploymentConfig
 from cdk_app.nag import suppress
 from cdk_app.naming import Naming, pascal
 from cdk_app.table import RouteTable, bucket_names
-from lambdas.routes import UploadTrigger
+from routes import UploadTrigger
 from stacks.base import AppStack
 
 NONCURRENT_VERSION_DAYS = 30

@@ -103,7 +103,6 @@ def claims_for(database):
     `with_user=False` gives claims of a subject the database does not know."""
     import uuid
 
-    import psycopg
 
     def make(tenant_id, role: str = "admin", sub: str | None = None, *, with_user: bool = True) -> dict:
         sub = sub or str(uuid.uuid4())

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+import routes
 from cdk_app.naming import pascal
 from cdk_app.table import RouteTable
-from lambdas import routes
 from tests.infra.templates import (
     DATA_SERVICES,
     as_list,

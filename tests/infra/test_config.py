@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+import routes
 from cdk_app.config import REPO_ROOT, ConfigError, load_config_file, parse_config
 from cdk_app.table import RouteTable, TableError
-from lambdas import routes
-from lambdas.routes import Needs, Route, TopicConsumer, UploadTrigger, Worker
+from routes import Needs, Route, TopicConsumer, UploadTrigger, Worker
 from tests.infra.conftest import TEST_CONFIG
 
 

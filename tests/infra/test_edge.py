@@ -8,7 +8,7 @@ from fnmatch import fnmatchcase
 
 import pytest
 
-from lambdas import routes
+import routes
 from stacks.storage import PUBLIC_ASSET_PREFIXES
 from tests.infra.templates import flatten, ref_id, resources
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import routes
 from cdk_app.bundling import migrations_digest
 from cdk_app.naming import pascal
 from cdk_app.table import bucket_names
-from lambdas import routes
 from tests.infra.templates import bucket_notifications, flatten, ref_id, resources, service_grants
 
 PREFIX = "OutreachPass-staging"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+import routes
 from cdk_app.config import parse_config
-from lambdas import routes
 from tests.infra.conftest import TEST_CONFIG, synthesize
 from tests.infra.templates import flatten, ref_id, resources, route_function, route_target
 

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
+import routes
 from cdk_app.naming import pascal
 from cdk_app.table import RouteTable
-from lambdas import routes
-from lambdas.routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, UploadTrigger, Worker
+from routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, UploadTrigger, Worker
 from tests.infra.conftest import TEST_CONFIG, synthesize
 from tests.infra.templates import (
     DATA_SERVICES,

@@ -208,10 +208,13 @@ def test_an_ses_failure_leaves_no_record_and_says_what_to_do(call_route, card, d
     from outreachpass.integrations.email import ses
 
     monkeypatch.setattr(ses, "sleep", lambda _s: None)
-    monkeypatch.setattr(ses, "_client", FakeSes(client_error("Throttling", 400), client_error("Throttling", 400)))
+    busy_ses = FakeSes(client_error("Throttling", 400), client_error("Throttling", 400))
+    monkeypatch.setattr(ses, "ses_client", lambda: busy_ses)
     busy = share(call_route, card["card_id"], body())
     assert (busy.status, busy.json["error"]["code"]) == (503, "SERVICE_UNAVAILABLE")
-    monkeypatch.setattr(ses, "_client", FakeSes(client_error("MessageRejected", 400)))
+    assert len(busy_ses.calls) == 2  # one retry at most: a visitor is waiting
+    refusing_ses = FakeSes(client_error("MessageRejected", 400))
+    monkeypatch.setattr(ses, "ses_client", lambda: refusing_ses)
     rejected = share(call_route, card["card_id"], body())
     assert (rejected.status, rejected.json["error"]["code"]) == (422, "CONTACT_SHARE_UNDELIVERABLE")
     assert shared_events(database, card["card_id"]) == []

@@ -272,8 +272,9 @@ def show(tenant, claims_for, database):
 
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         graph = seed_tenant_graph(conn, tenant["id"])
-        conn.execute("UPDATE events SET settings_json = %s WHERE event_id = %s",
-                     (psycopg.types.json.Jsonb({"venue": "Hall 4, Messe Berlin", "internal": "budget 12k"}), tenant["event_id"]))
+        conn.execute("UPDATE events SET settings_json = %s, venue_json = %s WHERE event_id = %s",
+                     (psycopg.types.json.Jsonb({"internal": "budget 12k"}),
+                      psycopg.types.json.Jsonb({"name": "Messe Berlin", "address": "Messedamm 22, Berlin"}), tenant["event_id"]))
     exhibitor = make_exhibitor(database, tenant["id"], tenant["event_id"])
     return {**tenant, "graph": graph, "exhibitor_id": exhibitor, "staff": exhibitor_claims(claims_for, database, tenant["id"], exhibitor)}
 
@@ -283,8 +284,9 @@ def test_an_exhibitor_user_lists_and_reads_its_exhibitors_event_only(call_route,
     assert listed.status == 200
     (event,) = listed.json["data"]
     assert event["event_id"] == str(show["event_id"])
-    assert (event["name"], event["timezone"], event["settings"], event["created_by"]) == (
-        "Expo", "Europe/Berlin", {"venue": "Hall 4, Messe Berlin"}, None)  # not the organisers' settings
+    assert (event["name"], event["timezone"], event["venue"], event["settings"], event["created_by"]) == (
+        "Expo", "Europe/Berlin", {"name": "Messe Berlin", "address": "Messedamm 22, Berlin", "latitude": None, "longitude": None},
+        {}, None)  # the venue, not the organisers' settings
     assert call_route("GET", f"{ADMIN}/events?status=draft", claims=show["staff"]).json["data"] == []
     read = call_route("GET", f"{ADMIN}/events/{show['event_id']}", claims=show["staff"])
     assert read.status == 200 and read.json["data"] == event

@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.analytics import LeadsOut
 from outreachpass.models.envelope import Envelope
-from outreachpass.services.analytics import leads, resolve_scope
+from outreachpass.services.analytics.reports import exhibitor_leads
+from outreachpass.services.analytics.scope import resolve_scope
 
 router = new_router()
 
@@ -24,7 +25,7 @@ def analytics_leads(
     tz: Annotated[str | None, Query(max_length=64, description="IANA time zone (default: the event's time zone with event_id, else UTC)")] = None,
 ) -> Response[Envelope[LeadsOut]]:
     scope = resolve_scope(current_principal(), event_id=event_id, start=from_, end=to, tz=tz)
-    return ok(leads(scope))
+    return ok(exhibitor_leads(scope))
 
 
 handler = http_handler(router, roles=("admin", "user"))

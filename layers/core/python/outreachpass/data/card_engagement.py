@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn, one
 
-def share_target(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+
+def share_target(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     """The live card a visitor shares their details with: its owner's address (the card's, else its
     attendee's: it never leaves the server) and the names the message gives."""
     return conn.execute(
@@ -34,15 +35,15 @@ def share_target(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> di
     ).fetchone()
 
 
-def lock_card_shares(conn: psycopg.Connection, card_id: UUID) -> None:
+def lock_card_shares(conn: Conn, card_id: UUID) -> None:
     """Serialises the contact shares of one card until the transaction ends, so its rate limit
     counts exactly (two concurrent shares cannot both see room for one more)."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended('contact_share:' || %s::text, 0))", (card_id,))
 
 
-def recent_shares(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, ip_address: str | None, since: datetime) -> dict[str, int]:
+def recent_shares(conn: Conn, tenant_id: UUID, card_id: UUID, ip_address: str | None, since: datetime) -> dict[str, Any]:
     """Contact shares since `since`: with this card, and from this IP address (to any card of the tenant)."""
-    return conn.execute(
+    return one(conn.execute(
         """
         SELECT (SELECT count(*) FROM card_engagement_events
                  WHERE card_id = %(card)s AND event_type = 'contact_shared' AND occurred_at >= %(since)s
@@ -52,11 +53,11 @@ def recent_shares(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, ip_a
                    AND occurred_at >= %(since)s) AS ip
         """,
         {"tenant": tenant_id, "card": card_id, "ip": ip_address, "since": since},
-    ).fetchone()
+    ))
 
 
-def record(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> int:
-    row = conn.execute(
+def record(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> int:
+    row = one(conn.execute(
         """
         INSERT INTO card_engagement_events (tenant_id, event_id, card_id, event_type, ip_address, user_agent, device_type,
                                             metadata_json)
@@ -66,5 +67,5 @@ def record(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) ->
         """,
         {"ip_address": None, "user_agent": None, "device_type": "unknown", **values, "tenant_id": tenant_id,
          "metadata": Jsonb(values.get("metadata") or {})},
-    ).fetchone()
-    return row["engagement_event_id"]
+    ))
+    return int(row["engagement_event_id"])

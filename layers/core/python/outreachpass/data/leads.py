@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.sql import update_returning
 
 COLUMNS = (
@@ -27,7 +26,7 @@ WHERE c.tenant_id = %s AND c.card_id = %s AND c.deleted_at IS NULL AND x.exhibit
 
 
 def scan_context(
-    conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID, client_id: UUID | None
+    conn: Conn, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID, client_id: UUID | None
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(the lead `client_id` already made, the live card `card_id` when it belongs to the event of
     `exhibitor_id`), each None when there is none: both queries in one round trip (pipeline)."""
@@ -37,7 +36,7 @@ def scan_context(
     return (replayed.fetchone() if replayed is not None else None), card.fetchone()
 
 
-def insert_recording_engagement(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
+def insert_recording_engagement(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
     """The new lead, and its card's `lead_captured` engagement event, in one statement; None
     (and no event) when the exhibitor already has a lead of this card or of this client_id."""
     return conn.execute(
@@ -59,18 +58,18 @@ def insert_recording_engagement(conn: psycopg.Connection, tenant_id: UUID, value
     ).fetchone()
 
 
-def by_client_id(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, client_id: UUID) -> dict[str, Any] | None:
+def by_client_id(conn: Conn, tenant_id: UUID, exhibitor_id: UUID, client_id: UUID) -> dict[str, Any] | None:
     return conn.execute(_BY_CLIENT_ID, (tenant_id, exhibitor_id, client_id)).fetchone()
 
 
-def by_card(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+def by_card(conn: Conn, tenant_id: UUID, exhibitor_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         f"SELECT {COLUMNS} FROM leads WHERE tenant_id = %s AND exhibitor_id = %s AND card_id = %s",
         (tenant_id, exhibitor_id, card_id),
     ).fetchone()
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, lead_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, exhibitor_id: UUID, lead_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
         f"SELECT {COLUMNS} FROM leads WHERE tenant_id = %s AND exhibitor_id = %s AND lead_id = %s{lock}",
@@ -83,7 +82,7 @@ _SEARCH_TEXT = "lower(concat_ws(' ', name, org_name, title, email, phone, notes,
 
 
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     exhibitor_id: UUID,
     *,
@@ -107,7 +106,7 @@ def list_page(
     ).fetchall()
 
 
-def stream_all(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID) -> Iterator[dict[str, Any]]:
+def stream_all(conn: Conn, tenant_id: UUID, exhibitor_id: UUID) -> Iterator[dict[str, Any]]:
     """Every lead of the exhibitor, oldest first (the export), read in batches."""
     with conn.cursor(name="leads_export") as cursor:
         cursor.itersize = 1000
@@ -121,19 +120,19 @@ def stream_all(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID) ->
 UPDATABLE = ("notes", "rating", "tags")
 
 
-def update(conn: psycopg.Connection, tenant_id: UUID, lead_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, tenant_id: UUID, lead_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     return update_returning(
         conn, table="leads", key_column="lead_id", tenant_id=tenant_id, key=lead_id, changes=changes, allowed=UPDATABLE, returning=COLUMNS
     )
 
 
-def delete(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, lead_id: UUID) -> bool:
+def delete(conn: Conn, tenant_id: UUID, exhibitor_id: UUID, lead_id: UUID) -> bool:
     cur = conn.execute("DELETE FROM leads WHERE tenant_id = %s AND exhibitor_id = %s AND lead_id = %s", (tenant_id, exhibitor_id, lead_id))
     return cur.rowcount == 1
 
 
-def counts(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID) -> dict[str, int]:
-    return conn.execute(
+def counts(conn: Conn, tenant_id: UUID, exhibitor_id: UUID) -> dict[str, Any]:
+    return one(conn.execute(
         """
         SELECT count(*) AS total,
                count(*) FILTER (WHERE rating = 'hot') AS hot,
@@ -143,10 +142,10 @@ def counts(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID) -> dic
         FROM leads WHERE tenant_id = %s AND exhibitor_id = %s
         """,
         (tenant_id, exhibitor_id),
-    ).fetchone()
+    ))
 
 
-def per_exhibitor(conn: psycopg.Connection, tenant_id: UUID, *, event_id: UUID | None, start: Any, end: Any) -> list[dict[str, Any]]:
+def per_exhibitor(conn: Conn, tenant_id: UUID, *, event_id: UUID | None, start: Any, end: Any) -> list[dict[str, Any]]:
     """Every exhibitor of the tenant (or of one event) with its leads captured in [start, end), by rating."""
     return conn.execute(
         """
@@ -166,14 +165,14 @@ def per_exhibitor(conn: psycopg.Connection, tenant_id: UUID, *, event_id: UUID |
     ).fetchall()
 
 
-def count_in_range(conn: psycopg.Connection, tenant_id: UUID, *, event_id: UUID | None, start: Any, end: Any) -> int:
+def count_in_range(conn: Conn, tenant_id: UUID, *, event_id: UUID | None, start: Any, end: Any) -> int:
     """Leads captured in [start, end) in the tenant or one event (the analytics overview)."""
-    row = conn.execute(
+    row = one(conn.execute(
         """
         SELECT count(*) AS n FROM leads
         WHERE tenant_id = %(tenant)s AND (%(event)s::uuid IS NULL OR event_id = %(event)s::uuid)
           AND captured_at >= %(start)s AND captured_at < %(end)s
         """,
         {"tenant": tenant_id, "event": event_id, "start": start, "end": end},
-    ).fetchone()
-    return row["n"]
+    ))
+    return int(row["n"])

@@ -8,6 +8,7 @@ from uuid import UUID
 import psycopg
 
 from outreachpass.data import brands as brands_data
+from outreachpass.data.conn import held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound
@@ -65,6 +66,6 @@ def update_brand(principal: Principal, brand_id: UUID, request: BrandUpdate) -> 
         if "theme" in provided and request.theme is not None:
             # A theme update is a merge, so changing one colour keeps the logo.
             changes["theme_json"] = {**(before["theme_json"] or {}), **request.theme.model_dump(exclude_unset=True)}
-        after = brands_data.update(conn, principal.tenant_id, brand_id, changes)
+        after = held(brands_data.update(conn, principal.tenant_id, brand_id, changes))
         record_change(conn, principal, action="brand.update", entity_type="brand", entity_id=brand_id, before=before, after=after)
     return after

@@ -9,7 +9,6 @@ The IP address is stored (INET) but never logged.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations.useragent import MAX_USER_AGENT, DeviceInfo, classify
+from outreachpass.ipaddr import clean_ip
 
 # ?src= values -> card_view_events.source_type (the full names are accepted too).
 SOURCES: dict[str, str] = {
@@ -57,15 +57,6 @@ class Visitor:
     user_agent: str | None = None
     referrer: str | None = None
     session_id: str | None = None  # from the op_sid cookie, when it was valid
-
-
-def clean_ip(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def clean_session(value: str | None) -> str | None:
@@ -144,4 +135,4 @@ def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
         row = cards_data.record_for_card(conn, card_id, lambda c: tracking_data.queue_contact_export(c, card_id, values))
     if row is None:
         raise NotFound("card", card_id)
-    return row["export_event_id"]
+    return int(row["export_event_id"])

@@ -22,19 +22,22 @@ import re
 import unicodedata
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.data import card_engagement as engagement_data
-from outreachpass.data import email as email_data
+from outreachpass.data import email_sends as email_data
 from outreachpass.data.cards_public import bind_card_tenant
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import Forbidden, NotFound, ServiceUnavailable, TooManyRequests, Unprocessable
 from outreachpass.integrations.useragent import MAX_USER_AGENT, classify
+from outreachpass.ipaddr import clean_ip
 from outreachpass.models.contact_share import ContactShareIn
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import parse_card_id
-from outreachpass.services.card_tracking import Visitor, clean_ip
+from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.email.compose import SenderIdentity, resolve_sender
 from outreachpass.services.email.suppressions import suppressed_addresses
 from outreachpass.services.feature_flags import is_enabled
@@ -96,8 +99,8 @@ def share_details(raw_card_id: str, request: ContactShareIn, visitor: Visitor) -
     log.info("contact details shared", extra={"card_id": str(card_id), "message_id": message_id})
 
 
-def _can_receive(conn, tenant_id: UUID, owner_email: str | None) -> bool:
-    return bool(owner_email) and not suppressed_addresses(conn, tenant_id, [owner_email])
+def _can_receive(conn: Conn, tenant_id: UUID, owner_email: str | None) -> bool:
+    return owner_email is not None and not suppressed_addresses(conn, tenant_id, [owner_email])
 
 
 def _disabled() -> Forbidden:
@@ -126,7 +129,7 @@ def plain(text: str | None, *, multiline: bool = False, limit: int = 1000) -> st
     return kept[:limit]
 
 
-def compose(message_id: str, target: dict, request: ContactShareIn, sender: SenderIdentity) -> bytes:
+def compose(message_id: str, target: dict[str, Any], request: ContactShareIn, sender: SenderIdentity) -> bytes:
     """The plain-text message to the card's owner; replying writes to the visitor."""
     from outreachpass.integrations.email.mime import build_message
 

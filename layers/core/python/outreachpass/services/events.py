@@ -2,8 +2,8 @@
 
 An exhibitor user reads the event of its exhibitor and no other (by its users row, read at the
 start of the request): the list holds that one event, a read of another is 404, and what it
-sees of it is the name, dates, time zone, status and venue (settings.venue when set), not the
-organisers' settings or who created it.
+sees of it is the name, dates, time zone, status, venue and language, not the organisers'
+settings or who created it.
 """
 
 from __future__ import annotations
@@ -20,23 +20,24 @@ from outreachpass.data import brands as brands_data
 from outreachpass.data import events as events_data
 from outreachpass.data import exhibitors as exhibitors_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
-from outreachpass.models.events import EventCreate, EventUpdate
+from outreachpass.models.events import EventCreate, EventUpdate, Venue
 from outreachpass.principal import Principal, caller_exhibitor
 from outreachpass.services.audit import record_change
 
 SLUG_CONSTRAINT = "events_tenant_slug_key"
-REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status")
+REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status", "settings", "language")
 
 
 def create_event(principal: Principal, request: EventCreate) -> dict[str, Any]:
     _check_period(request.starts_at, request.ends_at)
     with tenant_tx(principal.tenant_id) as conn:
         brand_id = _resolve_brand(conn, principal.tenant_id, request.brand_id)
-        values = request.model_dump(exclude={"settings", "brand_id"})
-        values.update(brand_id=brand_id, settings_json=request.settings, created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
+        values = request.model_dump(exclude={"settings", "brand_id", "venue"})
+        values.update(brand_id=brand_id, settings_json=request.settings, venue_json=_venue(request.venue), created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
         with _slug_guard(request.slug):
             event = events_data.insert(conn, principal.tenant_id, values)
         record_change(conn, principal, action="event.create", entity_type="event", entity_id=event["event_id"], before=None, after=event)
@@ -68,9 +69,8 @@ def list_events(principal: Principal, *, status: str | None, limit: int, cursor:
 
 
 def exhibitor_view(event: dict[str, Any]) -> dict[str, Any]:
-    """What an exhibitor sees of its event: no organiser settings but the venue, no creator."""
-    venue = (event.get("settings_json") or {}).get("venue")
-    return {**event, "settings_json": {"venue": venue} if venue else {}, "created_by": None}
+    """What an exhibitor sees of its event: not the organisers' settings, not who created it."""
+    return {**event, "settings_json": {}, "created_by": None}
 
 
 def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> dict[str, Any]:
@@ -80,13 +80,15 @@ def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> 
             raise ValidationFailed.field(key, "may not be null")
     if "settings" in changes:
         changes["settings_json"] = changes.pop("settings")
+    if "venue" in changes:
+        changes["venue_json"] = _venue(request.venue)
     with tenant_tx(principal.tenant_id) as conn:
         before = _existing(conn, principal.tenant_id, event_id, for_update=True)
         _check_period(changes.get("starts_at", before["starts_at"]), changes.get("ends_at", before["ends_at"]))
         if "brand_id" in changes:
             changes["brand_id"] = _resolve_brand(conn, principal.tenant_id, changes["brand_id"])
         with _slug_guard(changes.get("slug", before["slug"])):
-            after = events_data.update(conn, principal.tenant_id, event_id, changes)
+            after = held(events_data.update(conn, principal.tenant_id, event_id, changes))
         record_change(conn, principal, action="event.update", entity_type="event", entity_id=event_id, before=before, after=after)
     return after
 
@@ -98,16 +100,22 @@ def archive_event(principal: Principal, event_id: UUID) -> dict[str, Any]:
         before = _existing(conn, principal.tenant_id, event_id, for_update=True)
         if before["status"] == "archived":
             return before
-        after = events_data.update(conn, principal.tenant_id, event_id, {"status": "archived"})
+        after = held(events_data.update(conn, principal.tenant_id, event_id, {"status": "archived"}))
         record_change(conn, principal, action="event.archive", entity_type="event", entity_id=event_id, before=before, after=after)
     return after
 
 
-def _existing(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
+def _existing(conn: Conn, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
     event = events_data.get(conn, tenant_id, event_id, for_update=for_update)
     if event is None:
         raise NotFound("event", event_id)
     return event
+
+
+def _venue(venue: Venue | None) -> dict[str, Any] | None:
+    """What is said of the venue (unsaid parts left out); None when nothing is said."""
+    said = venue.model_dump(exclude_none=True) if venue is not None else {}
+    return said or None
 
 
 def _check_period(starts_at: datetime, ends_at: datetime) -> None:
@@ -115,7 +123,7 @@ def _check_period(starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationFailed.field("ends_at", "must be after starts_at")
 
 
-def _resolve_brand(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID | None) -> UUID:
+def _resolve_brand(conn: Conn, tenant_id: UUID, brand_id: UUID | None) -> UUID:
     if brand_id is None:
         default = brands_data.default_brand_id(conn, tenant_id)
         if default is None:

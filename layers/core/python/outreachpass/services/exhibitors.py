@@ -12,11 +12,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import events as events_data
 from outreachpass.data import exhibitors as exhibitors_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
@@ -66,7 +65,7 @@ def update_exhibitor(principal: Principal, exhibitor_id: UUID, request: Exhibito
         changes = {key: value for key, value in changes.items() if before[key] != value}
         if not changes:
             return before
-        after = exhibitors_data.update(conn, principal.tenant_id, exhibitor_id, changes)
+        after = held(exhibitors_data.update(conn, principal.tenant_id, exhibitor_id, changes))
         record_change(conn, principal, action="exhibitor.update", entity_type="exhibitor", entity_id=exhibitor_id,
                       before=before, after=after)
     return after
@@ -81,7 +80,7 @@ def delete_exhibitor(principal: Principal, exhibitor_id: UUID) -> None:
                       before={**before, "leads_deleted": taken["leads"], "users_detached": taken["users"]}, after=None)
 
 
-def existing(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
+def existing(conn: Conn, tenant_id: UUID, exhibitor_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
     exhibitor = exhibitors_data.get(conn, tenant_id, exhibitor_id, for_update=for_update)
     if exhibitor is None:
         raise NotFound("exhibitor", exhibitor_id)

@@ -30,11 +30,10 @@ from urllib.parse import urlsplit
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import psycopg
-
 from outreachpass.data import events as events_data
 from outreachpass.data import exhibitors as exhibitors_data
 from outreachpass.data import leads as leads_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Forbidden, NotFound, ValidationFailed
@@ -162,7 +161,7 @@ def update_lead(principal: Principal, lead_id: UUID, request: LeadUpdate) -> dic
         changes = {key: value for key, value in changes.items() if before[key] != value}
         if not changes:
             return before
-        return leads_data.update(conn, principal.tenant_id, lead_id, changes)
+        return held(leads_data.update(conn, principal.tenant_id, lead_id, changes))
 
 
 def delete_lead(principal: Principal, lead_id: UUID) -> None:
@@ -213,7 +212,7 @@ def _export_values(lead: dict[str, Any]) -> Iterator[Any]:
         yield "; ".join(value) if column == "tags" else value
 
 
-def _event_zone(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> ZoneInfo:
+def _event_zone(conn: Conn, tenant_id: UUID, event_id: UUID) -> ZoneInfo:
     event = events_data.get(conn, tenant_id, event_id)
     try:
         return ZoneInfo((event or {}).get("timezone") or "UTC")
@@ -236,7 +235,7 @@ def _no_exhibitor() -> Forbidden:
     return Forbidden("This user works for no exhibitor; ask the organiser to invite you to one", code="EXHIBITOR_REQUIRED")
 
 
-def _existing(conn: psycopg.Connection, tenant_id: UUID, exhibitor_id: UUID, lead_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
+def _existing(conn: Conn, tenant_id: UUID, exhibitor_id: UUID, lead_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
     lead = leads_data.get(conn, tenant_id, exhibitor_id, lead_id, for_update=for_update)
     if lead is None:
         raise NotFound("lead", lead_id)

@@ -19,10 +19,12 @@ with a line break raises instead of smuggling headers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import cast
 
 MESSAGE_ID_HEADER = "X-OutreachPass-Message-Id"
 
@@ -52,10 +54,8 @@ def build_message(
     html: str | None,
     reply_to: str | None = None,
     inline_images: tuple[InlineImage, ...] = (),
-    date=None,
+    date: datetime | None = None,
 ) -> bytes:
-    from datetime import UTC, datetime
-
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
     message["From"] = formataddr((sender_name, sender)) if sender_name else sender
@@ -70,7 +70,7 @@ def build_message(
         return message.as_bytes(policy=SMTP)
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     if inline_images:
-        html_part = message.get_payload()[1]
+        html_part = cast(EmailMessage, message.get_payload(1))  # the html alternative, after the text one
         for image in inline_images:
             html_part.add_related(
                 image.data, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>", filename=image.filename,

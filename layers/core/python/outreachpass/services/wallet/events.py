@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
-from outreachpass.services.card_tracking import Visitor, clean_ip
+from outreachpass.data.conn import Conn
+from outreachpass.ipaddr import clean_ip
+from outreachpass.services.card_tracking import Visitor
 
 
 def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
@@ -23,7 +23,7 @@ def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
 
 
 def record_event(
-    conn: psycopg.Connection,
+    conn: Conn,
     card: dict[str, Any],
     platform: str,
     event_type: str,
