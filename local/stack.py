@@ -356,6 +356,7 @@ class LocalStack:
             "tenant_id": demo.tenant_id if demo else None,
             "brand_id": demo.brand_id if demo else None,
             "event_id": demo.event_id if demo else None,
+            "exhibitor_id": demo.exhibitor_id if demo else None,  # invite exhibitor users to it (role exhibitor)
             "card_urls": demo.card_urls if demo else [],
             "mail_url": f"{self.api_url}/_local/mail",
             "console_url": f"{self.api_url}/admin/",

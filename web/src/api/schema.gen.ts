@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/track/cards/{card_id}/contact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Share my details with the card's owner (e-mailed; rate-limited; the contact_share flag)
+         * @description The visitor's details (with `consent: true`) are e-mailed as plain text to the card's owner only. Answers 204 when sent (also when the hidden `website` field is filled: nothing is sent then); 400 VALIDATION_ERROR with the field; 403 CONTACT_SHARE_DISABLED; 404 CARD_NOT_FOUND; 422 CONTACT_SHARE_UNDELIVERABLE when SES refuses the owner's address; 429 TOO_MANY_REQUESTS over the hourly limits; 503 when SES cannot take it now.
+         */
+        post: operations["contact_share_api_track_cards__card_id__contact_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/track/email/click/{message_id}": {
         parameters: {
             query?: never;
@@ -101,6 +121,23 @@ export interface paths {
         };
         /** Contact exports by type */
         get: operations["analytics_exports_api_v1_admin_analytics_exports_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/analytics/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leads captured per exhibitor, by rating */
+        get: operations["analytics_leads_api_v1_admin_analytics_leads_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -379,6 +416,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/events/{event_id}/exhibitors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an event's exhibitors */
+        get: operations["exhibitors_list_api_v1_admin_events__event_id__exhibitors_get"];
+        put?: never;
+        /** Add an exhibitor (a sponsor or booth) to an event */
+        post: operations["exhibitors_create_api_v1_admin_events__event_id__exhibitors_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/events/{event_id}/imports": {
         parameters: {
             query?: never;
@@ -417,6 +472,25 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/exhibitors/{exhibitor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read an exhibitor */
+        get: operations["exhibitors_get_api_v1_admin_exhibitors__exhibitor_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete an exhibitor and its leads (its users lose their exhibitor) */
+        delete: operations["exhibitors_delete_api_v1_admin_exhibitors__exhibitor_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update an exhibitor */
+        patch: operations["exhibitors_update_api_v1_admin_exhibitors__exhibitor_id__patch"];
         trace?: never;
     };
     "/api/v1/admin/feature-flags": {
@@ -464,7 +538,7 @@ export interface paths {
         /** List users */
         get: operations["users_list_api_v1_admin_users_get"];
         put?: never;
-        /** Invite a user */
+        /** Invite a user (a user-role caller: exhibitor users only) */
         post: operations["users_invite_api_v1_admin_users_post"];
         delete?: never;
         options?: never;
@@ -487,6 +561,80 @@ export interface paths {
         head?: never;
         /** Change a user's role, disable or enable */
         patch: operations["users_update_api_v1_admin_users__user_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exhibitor's leads (search with q) */
+        get: operations["leads_list_api_v1_leads_get"];
+        put?: never;
+        /**
+         * Capture a lead: scan an attendee's card
+         * @description Idempotent per card and per `client_id`: a repeated scan or replay answers 200 with the lead as it is.
+         */
+        post: operations["leads_capture_api_v1_leads_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/export.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exhibitor's leads as CSV (formula-safe, UTF-8 with BOM) */
+        get: operations["leads_export_csv_api_v1_leads_export_csv_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The exhibitor and its lead counts */
+        get: operations["leads_summary_api_v1_leads_summary_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leads/{lead_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a lead */
+        get: operations["leads_get_api_v1_leads__lead_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete a lead */
+        delete: operations["leads_delete_api_v1_leads__lead_id__delete"];
+        options?: never;
+        head?: never;
+        /** Notes, rating and tags of a lead */
+        patch: operations["leads_update_api_v1_leads__lead_id__patch"];
         trace?: never;
     };
     "/c/{card_id}": {
@@ -948,6 +1096,32 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ContactShareIn */
+        ContactShareIn: {
+            /** Company */
+            company?: string | null;
+            /**
+             * Consent
+             * @description Must be true: the visitor agrees that the card's owner receives these details
+             */
+            consent: boolean;
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /** Name */
+            name: string;
+            /** Note */
+            note?: string | null;
+            /** Phone */
+            phone?: string | null;
+            /**
+             * Website
+             * @description Leave empty (a field people do not see)
+             */
+            website?: string | null;
+        };
         /**
          * DeviceLogs
          * @description POST /wallet/v1/log: {"logs": ["..."]}.
@@ -1065,6 +1239,11 @@ export interface components {
             data: components["schemas"]["EventOut"];
             meta: components["schemas"]["Meta"];
         };
+        /** Envelope[ExhibitorOut] */
+        Envelope_ExhibitorOut_: {
+            data: components["schemas"]["ExhibitorOut"];
+            meta: components["schemas"]["Meta"];
+        };
         /** Envelope[ExportsOut] */
         Envelope_ExportsOut_: {
             data: components["schemas"]["ExportsOut"];
@@ -1088,6 +1267,21 @@ export interface components {
         /** Envelope[JobOut] */
         Envelope_JobOut_: {
             data: components["schemas"]["JobOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[LeadOut] */
+        Envelope_LeadOut_: {
+            data: components["schemas"]["LeadOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[LeadsOut] */
+        Envelope_LeadsOut_: {
+            data: components["schemas"]["LeadsOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[LeadsSummaryOut] */
+        Envelope_LeadsSummaryOut_: {
+            data: components["schemas"]["LeadsSummaryOut"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[OverviewOut] */
@@ -1186,11 +1380,8 @@ export interface components {
         };
         /** EventOut */
         EventOut: {
-            /**
-             * Brand Id
-             * Format: uuid
-             */
-            brand_id: string;
+            /** Brand Id */
+            brand_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1263,6 +1454,94 @@ export interface components {
             /** Timezone */
             timezone?: string | null;
             venue?: components["schemas"]["Venue"] | null;
+        };
+        /** ExhibitorCreate */
+        ExhibitorCreate: {
+            /**
+             * Contact Email
+             * @description The sponsor's contact address (for organisers; never shown publicly)
+             */
+            contact_email?: string | null;
+            /** Name */
+            name: string;
+        };
+        /** ExhibitorLeads */
+        ExhibitorLeads: {
+            /** Cold */
+            cold: number;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Exhibitor Id
+             * Format: uuid
+             */
+            exhibitor_id: string;
+            /** Hot */
+            hot: number;
+            /**
+             * Leads
+             * @description Leads captured in the range
+             */
+            leads: number;
+            /** Name */
+            name: string;
+            /** Warm */
+            warm: number;
+        };
+        /** ExhibitorOut */
+        ExhibitorOut: {
+            /** Contact Email */
+            contact_email: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Exhibitor Id
+             * Format: uuid
+             */
+            exhibitor_id: string;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ExhibitorRef */
+        ExhibitorRef: {
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Exhibitor Id
+             * Format: uuid
+             */
+            exhibitor_id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * ExhibitorUpdate
+         * @description PATCH: only the fields sent change; null clears the contact address (the name cannot be cleared).
+         */
+        ExhibitorUpdate: {
+            /** Contact Email */
+            contact_email?: string | null;
+            /** Name */
+            name?: string | null;
         };
         /** ExportTypes */
         ExportTypes: {
@@ -1503,6 +1782,118 @@ export interface components {
              */
             updated_at: string;
         };
+        /** LeadCapture */
+        LeadCapture: {
+            /**
+             * Client Id
+             * @description The scanning device's id for this scan: sending it again (an offline replay) returns the lead it made
+             */
+            client_id?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Rating */
+            rating?: ("hot" | "warm" | "cold") | null;
+            /**
+             * Scan
+             * @description What the camera read: the card URL of a card's QR code, a card URL, or a card id
+             */
+            scan: string;
+            /** Tags */
+            tags?: string[];
+        };
+        /** LeadCounts */
+        LeadCounts: {
+            /** Cold */
+            cold: number;
+            /** Hot */
+            hot: number;
+            /** Total */
+            total: number;
+            /** Unrated */
+            unrated: number;
+            /** Warm */
+            warm: number;
+        };
+        /** LeadOut */
+        LeadOut: {
+            /**
+             * Captured At
+             * Format: date-time
+             */
+            captured_at: string;
+            /**
+             * Card Id
+             * Format: uuid
+             */
+            card_id: string;
+            /** Email */
+            email: string | null;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Exhibitor Id
+             * Format: uuid
+             */
+            exhibitor_id: string;
+            /**
+             * Lead Id
+             * Format: uuid
+             */
+            lead_id: string;
+            /** Linkedin Url */
+            linkedin_url: string | null;
+            /**
+             * Name
+             * @description As the card showed it when scanned (the contact fields are what the public card shows, no more)
+             */
+            name: string;
+            /** Notes */
+            notes: string | null;
+            /** Org Name */
+            org_name: string | null;
+            /** Phone */
+            phone: string | null;
+            /** Rating */
+            rating: ("hot" | "warm" | "cold") | null;
+            /** Tags */
+            tags: string[];
+            /** Title */
+            title: string | null;
+        };
+        /**
+         * LeadUpdate
+         * @description PATCH: only the fields sent change; null clears notes and rating, and empties the tags.
+         */
+        LeadUpdate: {
+            /** Notes */
+            notes?: string | null;
+            /** Rating */
+            rating?: ("hot" | "warm" | "cold") | null;
+            /** Tags */
+            tags?: string[] | null;
+        };
+        /** LeadsOut */
+        LeadsOut: {
+            /**
+             * By Exhibitor
+             * @description Every exhibitor of the scope, most leads first (0 when it captured none)
+             */
+            by_exhibitor: components["schemas"]["ExhibitorLeads"][];
+            scope: components["schemas"]["ScopeOut"];
+            /**
+             * Total
+             * @description Leads captured in the range by every exhibitor of the scope
+             */
+            total: number;
+        };
+        /** LeadsSummaryOut */
+        LeadsSummaryOut: {
+            exhibitor: components["schemas"]["ExhibitorRef"];
+            leads: components["schemas"]["LeadCounts"];
+        };
         /** Meta */
         Meta: {
             /** Correlation Id */
@@ -1537,6 +1928,11 @@ export interface components {
             contact_exports: number;
             /** @description E-mail events in the range (opens and clicks by machines excluded) */
             emails: components["schemas"]["EmailTotals"];
+            /**
+             * Leads
+             * @description Leads exhibitors captured in the range (their current leads)
+             */
+            leads: number;
             scope: components["schemas"]["ScopeOut"];
             /**
              * Unique Viewers
@@ -1580,6 +1976,18 @@ export interface components {
         Page_EventOut_: {
             /** Data */
             data: components["schemas"]["EventOut"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** Page[ExhibitorOut] */
+        Page_ExhibitorOut_: {
+            /** Data */
+            data: components["schemas"]["ExhibitorOut"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** Page[LeadOut] */
+        Page_LeadOut_: {
+            /** Data */
+            data: components["schemas"]["LeadOut"][];
             meta: components["schemas"]["PageMeta"];
         };
         /** Page[UserOut] */
@@ -1782,6 +2190,11 @@ export interface components {
         UserInvite: {
             /** Email */
             email: string;
+            /**
+             * Exhibitor Id
+             * @description Required with the exhibitor role (the exhibitor the user works for); refused with the others
+             */
+            exhibitor_id?: string | null;
             /** Full Name */
             full_name?: string | null;
             /**
@@ -1800,6 +2213,11 @@ export interface components {
             created_at: string;
             /** Email */
             email: string;
+            /**
+             * Exhibitor Id
+             * @description The exhibitor of an exhibitor user; null for the other roles
+             */
+            exhibitor_id?: string | null;
             /** Full Name */
             full_name: string | null;
             /**
@@ -1828,6 +2246,11 @@ export interface components {
          * @description PATCH: change the role, disable (or re-enable with "active"), or rename.
          */
         UserUpdate: {
+            /**
+             * Exhibitor Id
+             * @description Move an exhibitor user to another exhibitor (exhibitor role only)
+             */
+            exhibitor_id?: string | null;
             /** Full Name */
             full_name?: string | null;
             /** Role */
@@ -1932,6 +2355,122 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    contact_share_api_track_cards__card_id__contact_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                card_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ContactShareIn"];
+            };
+        };
+        responses: {
+            /** @description Sent to the card's owner */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests from this network (at the edge), see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     email_click_api_track_email_click__message_id__get: {
         parameters: {
             query?: never;
@@ -2302,7 +2841,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2432,7 +2971,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2551,7 +3090,126 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    analytics_leads_api_v1_admin_analytics_leads_get: {
+        parameters: {
+            query?: {
+                /** @description Only this event's exhibitors */
+                event_id?: string | null;
+                /** @description ISO 8601 instant with offset, or a date */
+                from?: string | null;
+                /** @description ISO 8601 instant with offset, or a date (inclusive) */
+                to?: string | null;
+                /** @description IANA time zone (default: the event's time zone with event_id, else UTC) */
+                tz?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LeadsOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2670,7 +3328,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2793,7 +3451,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2912,7 +3570,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3031,7 +3689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3143,7 +3801,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3255,7 +3913,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3371,7 +4029,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3487,7 +4145,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3600,7 +4258,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3714,7 +4372,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3826,7 +4484,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3942,7 +4600,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4054,7 +4712,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4166,7 +4824,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4282,7 +4940,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4394,7 +5052,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4508,7 +5166,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4622,7 +5280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4734,7 +5392,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4846,7 +5504,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4962,7 +5620,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5078,7 +5736,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5194,7 +5852,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5310,7 +5968,238 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exhibitors_list_api_v1_admin_events__event_id__exhibitors_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ExhibitorOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exhibitors_create_api_v1_admin_events__event_id__exhibitors_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExhibitorCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ExhibitorOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5422,7 +6311,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5538,7 +6427,347 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exhibitors_get_api_v1_admin_exhibitors__exhibitor_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exhibitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ExhibitorOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exhibitors_delete_api_v1_admin_exhibitors__exhibitor_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exhibitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exhibitors_update_api_v1_admin_exhibitors__exhibitor_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                exhibitor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExhibitorUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ExhibitorOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5648,7 +6877,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5762,7 +6991,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5874,7 +7103,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5989,7 +7218,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6103,7 +7332,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6219,7 +7448,804 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for */
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_list_api_v1_leads_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_LeadOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_capture_api_v1_leads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadCapture"];
+            };
+        };
+        responses: {
+            /** @description Already captured (the same card, or the same client_id): the lead as it is */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LeadOut_"];
+                };
+            };
+            /** @description Captured: the new lead */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LeadOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_export_csv_api_v1_leads_export_csv_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV (text/csv, attachment) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_summary_api_v1_leads_summary_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LeadsSummaryOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_get_api_v1_leads__lead_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LeadOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_delete_api_v1_leads__lead_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    leads_update_api_v1_leads__lead_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                lead_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_LeadOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
             403: {
                 headers: {
                     [name: string]: unknown;

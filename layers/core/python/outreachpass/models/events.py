@@ -49,7 +49,7 @@ class EventUpdate(RequestModel):
 
 class EventOut(BaseModel):
     event_id: UUID
-    brand_id: UUID
+    brand_id: UUID | None  # the API always sets one; rows made otherwise may have none
     name: str
     slug: str
     starts_at: datetime
