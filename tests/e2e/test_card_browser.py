@@ -160,14 +160,14 @@ def test_card_page_with_its_features_switched_off(local_stack, database, tenant_
 
     tenant_id = tenant_factory()
     card = make_card(database, tenant_id, first_name="Grace", last_name="Hopper")
-    flags = {key: {"enabled": False} for key in ("apple_wallet", "google_wallet", "vcard_download", "share_button")}
+    flags = {key: {"enabled": False} for key in ("apple_wallet", "google_wallet", "vcard_download", "share_button", "contact_share")}
     switched = local_stack.request("PUT", "/api/v1/admin/feature-flags", token=local_stack.token_for(tenant_id, "admin"), json=flags)
     assert switched.status == 200, switched.text
     driver = _browser(tmp_path / "downloads", tmp_path / "profile")
     try:
         driver.get(f"{local_stack.api_url}/c/{card['card_id']}")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Grace Hopper"
-        for button in ("save-contact", "apple-wallet", "google-wallet", "share"):
+        for button in ("save-contact", "apple-wallet", "google-wallet", "share", "share-details-open", "share-details-form"):
             assert driver.find_elements(By.ID, button) == [], button
         copy = driver.find_element(By.ID, "copy-email")
         assert copy.is_displayed()
@@ -177,3 +177,51 @@ def test_card_page_with_its_features_switched_off(local_stack, database, tenant_
         assert problems == [], problems  # the script did not trip over the missing buttons
     finally:
         driver.quit()
+
+
+def test_share_my_details_in_headless_chromium(local_stack, database, tenant_factory, tmp_path):
+    """The visitor opens "Share my details", fills the form, ticks the consent box and sends: the
+    card's owner gets the mail, the card records a contact_shared event, and the page's strict
+    CSP raised no violation (the form is sent by the nonce'd script, not by a form navigation)."""
+    from selenium.webdriver.common.by import By
+
+    from tests.integration.email_helpers import captured_for
+    from tests.integration.public_cards import rows
+
+    card = make_card(database, tenant_factory(), email=f"owner-{int(time.time() * 1000)}@example.com")
+    driver = _browser(tmp_path / "downloads", tmp_path / "profile")
+    try:
+        driver.get(f"{local_stack.api_url}/c/{card['card_id']}")
+        opener = driver.find_element(By.ID, "share-details-open")
+        assert opener.is_displayed() and opener.text == "Share my details"  # revealed by the script
+        form = driver.find_element(By.ID, "share-details-form")
+        assert not form.is_displayed()
+        opener.click()
+        assert form.is_displayed()
+        assert not driver.find_element(By.NAME, "website").is_displayed() or driver.execute_script(
+            "return document.querySelector('[name=website]').getBoundingClientRect().bottom < 0")  # the honeypot is out of sight
+        form.find_element(By.NAME, "name").send_keys("Grace Hopper")
+        form.find_element(By.NAME, "email").send_keys("grace@navy.example")
+        form.find_element(By.NAME, "company").send_keys("US Navy")
+        form.find_element(By.NAME, "note").send_keys("Great talk!")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        # Without the consent box the browser's own validation stops it: nothing is sent.
+        assert driver.execute_script("return document.getElementById('share-details-form').checkValidity()") is False
+        form.find_element(By.NAME, "consent").click()
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.execute_script("document.getElementById('share-details').scrollIntoView()")
+        driver.save_screenshot(str(ARTIFACTS / "card-share-details-phone.png"))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        status = driver.find_element(By.ID, "share-details-status")
+        _wait_for(lambda: status.text == "Sent. Thank you!", "the confirmation")
+        problems = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert problems == [], problems  # no CSP violation, no failed request, no script error
+    finally:
+        driver.quit()
+
+    (message,) = captured_for(local_stack, card["email"])
+    assert message["Reply-To"] == "grace@navy.example"
+    assert "  Company: US Navy" in message.get_content().splitlines()
+    shared = rows(database, "SELECT device_type FROM card_engagement_events WHERE card_id = %s AND event_type = 'contact_shared'",
+                  (card["card_id"],))
+    assert shared == [{"device_type": "mobile"}]

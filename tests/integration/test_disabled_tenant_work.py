@@ -86,7 +86,7 @@ def test_a_tenant_disabled_during_a_send_stops_before_the_next_message(
     tenant_id = tenant_factory()
     world = make_world(database, tenant_id, [{"email": unique_email(name), "first_name": name} for name in ("ada", "grace", "alan")])
     fake = DisablingSes(lambda: set_tenant_status(local_stack, database, tenant_id, "disabled"))
-    monkeypatch.setattr(ses, "_client", fake)
+    monkeypatch.setattr(ses, "ses_client", lambda: fake)
 
     response = call_route("POST", f"{ADMIN}/events/{world.event_id}/emails", claims=claims_for(tenant_id, "admin"), json_body={"audience": "all"})
     assert response.status == 202, response

@@ -1,7 +1,7 @@
 """Each feature flag switches its feature off everywhere it is served, through the real routes of
 the local stack against the real database: the card page's buttons, the public routes (404
-FEATURE_DISABLED, nothing recorded), the card emails' links and pixel, and the pass jobs. Turning
-a flag back on brings the feature back."""
+FEATURE_DISABLED, nothing recorded; "Share my details" 403 CONTACT_SHARE_DISABLED), the card
+emails' links and pixel, and the pass jobs. Turning a flag back on brings the feature back."""
 
 from __future__ import annotations
 
@@ -159,6 +159,30 @@ def test_email_open_tracking_flag(local_stack, call_route, card, database):
     local_stack.request("GET", f"/api/track/email/open/{earlier}.gif")
     with psycopg.connect(database.admin_url) as conn:
         assert conn.execute(opened, (earlier,)).fetchone()[0] == 1
+
+
+def test_contact_share_flag(local_stack, call_route, card, database):
+    """The exhibitors' "Share my details" is one of the registry's flags: set through the flags API
+    (and by a brand), it hides the form and its route refuses, sending and recording nothing."""
+    details = {"name": "Grace Hopper", "email": "grace@navy.example", "consent": True}
+
+    def share():
+        return local_stack.request("POST", f"/api/track/cards/{card.card_id}/contact", json=details)
+
+    assert 'id="share-details"' in page(local_stack, card)
+    set_flags(call_route, card, contact_share=False)
+    assert 'id="share-details"' not in page(local_stack, card)
+    assert error_code(share()) == (403, "CONTACT_SHARE_DISABLED")
+    assert count(database, "card_engagement_events", card) == 0
+    set_flags(call_route, card)  # back to its default: on
+    assert 'id="share-details"' in page(local_stack, card)
+    assert share().status == 204
+    assert count(database, "card_engagement_events", card) == 1
+    brand = call_route("PATCH", f"{ADMIN}/brands/{card.brand_id}", claims=card.admin, json_body={"features": {"contact_share": False}})
+    assert brand.status == 200, brand
+    assert 'id="share-details"' not in page(local_stack, card)
+    assert error_code(share()) == (403, "CONTACT_SHARE_DISABLED")
+    assert count(database, "card_engagement_events", card) == 1
 
 
 def test_a_brand_can_switch_a_feature_off_for_its_cards(local_stack, call_route, card):

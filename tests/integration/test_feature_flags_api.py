@@ -25,7 +25,7 @@ def enabled(data: dict) -> dict[str, bool]:
 
 
 def test_the_registry_and_both_bodies_name_the_same_flags():
-    assert set(FLAGS) >= {"apple_wallet", "google_wallet", "vcard_download", "share_button", "email_open_tracking"}
+    assert set(FLAGS) >= {"apple_wallet", "google_wallet", "vcard_download", "share_button", "email_open_tracking", "contact_share"}
     assert list(FeatureFlagsReplace.model_fields) == list(FLAGS)
     assert list(FeatureFlags.model_fields) == list(FLAGS)
 

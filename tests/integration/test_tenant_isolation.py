@@ -6,7 +6,7 @@ analytics seeded), tenant B's marked with a tag of its own. Then, over HTTP thro
 local gateway with a real id token of tenant A's admin, for every Route in
 routes.ROUTES (derived: a route added to the table is probed without touching this file):
 
-* JWT routes: B's ids in every path parameter; B's ids as list filters and analytics
+* JWT routes (with A's admin's token, or A's exhibitor user's on the exhibitor API): B's ids in every path parameter; B's ids as list filters and analytics
   filters (`event_id=`, `card_id=`, ...); writes with a body built from the route's
   OpenAPI request schema whose every `*_id`/`*_ids` field holds B's ids, sent both to B's
   objects and to A's own (A's event, B's attendees in the body). Each answer is < 500,
@@ -56,6 +56,8 @@ PATH_IDS = {
     "pass_type": "pass_type_id",
     "serial": "serial_number",
     "serial_number": "serial_number",
+    "exhibitor_id": "exhibitor_id",
+    "lead_id": "lead_id",
 }
 # Query filters tried on every GET route, each with B's value.
 FILTERS = ("event_id", "brand_id", "card_id", "attendee_id", "user_id", "job_id")
@@ -69,6 +71,10 @@ class TenantData:
     seed_tag: str  # in the seeded rows' keys and emails
     ids: dict[str, str] = field(default_factory=dict)
     token: str = ""
+    exhibitor_token: str = ""  # a user of the tenant's seeded exhibitor (the exhibitor API)
+
+    def token_for(self, route) -> str:
+        return self.token if "admin" in route.roles else self.exhibitor_token
 
     @property
     def markers(self) -> set[str]:
@@ -93,6 +99,10 @@ def make_tenant_data(stack, database, label: str) -> TenantData:
     data.ids = {key: str(value) for key, value in graph.items() if key not in ("tag", "tenant_id")}
     data.ids["pixel"] = f"{graph['message_id']}.gif"
     data.token = stack.token_for(tenant_id, "admin", f"admin-{tag}@example.test")
+    booth = f"booth-{tag}@example.test"
+    data.exhibitor_token = stack.token_for(tenant_id, "exhibitor", booth)
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute("UPDATE users SET exhibitor_id = %s WHERE tenant_id = %s AND email = %s", (graph["exhibitor_id"], tenant_id, booth))
     brand = _create(stack, data.token, "POST", f"{ADMIN}/brands", {"brand_key": f"K{tag}".upper()[:20], "display_name": f"{label} Brand {tag}"})
     event = _create(
         stack, data.token, "POST", f"{ADMIN}/events",
@@ -299,10 +309,12 @@ def test_tenant_a_gets_nothing_of_tenant_b_through_any_jwt_route(local_stack, da
     tried = 0
     for route in jwt_routes:
         for probe in probes_for(route, a, b, document):
-            response = send(local_stack, a.token, probe)
+            response = send(local_stack, a.token_for(route), probe)
             tried += 1
             if response.status >= 500:
                 problems.append(f"{probe.describe()} -> {response.status} {response.text[:200]}")
+            if response.status in (401, 403):
+                problems.append(f"{probe.describe()} -> {response.status}: the probe's caller was refused, it tested nothing")
             if probe.targets_other and response.status < 400:
                 problems.append(f"{probe.describe()} -> {response.status}: acted on tenant B's object")
             found = leaked(response, b.markers, probe)

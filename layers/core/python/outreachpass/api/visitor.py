@@ -1,5 +1,5 @@
 """The public routes' view of a request: the visitor (IP, user agent, referrer, session cookie)
-for tracking, and the session cookie itself.
+for tracking, the hit of a tracked email URL, and the session cookie itself.
 
 The client IP: behind CloudFront, API Gateway's sourceIp is the edge's address; CloudFront's
 `CloudFront-Viewer-Address` header (ip:port, forwarded by the tracked routes' origin request
@@ -13,12 +13,16 @@ is https), set by the card page and renewed on every view for SESSION_TTL_S (rol
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from outreachpass.config import settings
-from outreachpass.services.card_tracking import Visitor, clean_ip, clean_session
+from outreachpass.ipaddr import clean_ip
+from outreachpass.services.card_tracking import Visitor, clean_session
+
+if TYPE_CHECKING:
+    from outreachpass.services.email.tracking import Hit
 
 SESSION_COOKIE = "op_sid"
 SESSION_TTL_S = 30 * 60
@@ -34,6 +38,14 @@ def visitor_from(event: Any) -> Visitor:
         referrer=headers.get("referer") or None,
         session_id=session_from(event.cookies or []),
     )
+
+
+def tracking_hit(event: Any) -> Hit:
+    """A request to a tracked email URL (open pixel, click): user agent, viewer IP, method."""
+    from outreachpass.services.email.tracking import Hit  # only the tracking routes load it
+
+    http = event.request_context.http
+    return Hit(user_agent=event.headers.get("user-agent") or http.user_agent, ip=client_ip(event), method=http.method)
 
 
 def client_ip(event: Any) -> str | None:

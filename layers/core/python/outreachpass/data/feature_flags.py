@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from outreachpass.data.conn import Conn
 
 COLUMNS = "flag_key, enabled, value, created_at, updated_at"
 
@@ -17,23 +17,23 @@ TENANT_FLAGS_OF_CARD = (
 )
 
 
-def list_all(conn: psycopg.Connection, tenant_id: UUID, *, for_update: bool = False) -> list[dict[str, Any]]:
+def list_all(conn: Conn, tenant_id: UUID, *, for_update: bool = False) -> list[dict[str, Any]]:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
         f"SELECT {COLUMNS} FROM feature_flags WHERE tenant_id = %s ORDER BY flag_key{lock}", (tenant_id,)
     ).fetchall()
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, flag_key: str) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, flag_key: str) -> dict[str, Any] | None:
     return conn.execute(f"SELECT {COLUMNS} FROM feature_flags WHERE tenant_id = %s AND flag_key = %s", (tenant_id, flag_key)).fetchone()
 
 
-def delete_except(conn: psycopg.Connection, tenant_id: UUID, keep: list[str]) -> int:
+def delete_except(conn: Conn, tenant_id: UUID, keep: list[str]) -> int:
     cur = conn.execute("DELETE FROM feature_flags WHERE tenant_id = %s AND NOT (flag_key = ANY(%s))", (tenant_id, keep))
     return cur.rowcount
 
 
-def upsert(conn: psycopg.Connection, tenant_id: UUID, flags: dict[str, bool]) -> None:
+def upsert(conn: Conn, tenant_id: UUID, flags: dict[str, bool]) -> None:
     """Insert or update each flag; a flag whose setting is unchanged keeps its updated_at
     (the set_updated_at trigger fires only when the row differs)."""
     if not flags:
@@ -49,7 +49,7 @@ def upsert(conn: psycopg.Connection, tenant_id: UUID, flags: dict[str, bool]) ->
         )
 
 
-def event_features(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> dict[str, Any] | None:
+def event_features(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, Any] | None:
     """The tenant's flags and the features of the event's brand ({tenant_flags, features_json}),
     for work done per event (emails, pass jobs); None for no such event."""
     return conn.execute(

@@ -1,4 +1,4 @@
-"""Response shapes of the analytics reports (see services/analytics.py for what each number counts)."""
+"""Response shapes of the analytics reports (see services/analytics/ for what each number counts)."""
 
 from __future__ import annotations
 
@@ -48,6 +48,23 @@ class OverviewOut(BaseModel):
     unique_viewers: int = Field(description="Views counted once per visitor session and card in 30 minutes, bots excluded")
     wallet_added: WalletAdded = Field(description="Passes added to a wallet, by platform")
     contact_exports: int = Field(description="vCard downloads, add-to-contacts, copies and shares, bots excluded")
+    leads: int = Field(description="Leads exhibitors captured in the range (their current leads)")
+
+
+class ExhibitorLeads(BaseModel):
+    exhibitor_id: UUID
+    event_id: UUID
+    name: str
+    leads: int = Field(description="Leads captured in the range")
+    hot: int
+    warm: int
+    cold: int
+
+
+class LeadsOut(BaseModel):
+    scope: ScopeOut
+    total: int = Field(description="Leads captured in the range by every exhibitor of the scope")
+    by_exhibitor: list[ExhibitorLeads] = Field(description="Every exhibitor of the scope, most leads first (0 when it captured none)")
 
 
 class FunnelStage(BaseModel):

@@ -29,6 +29,9 @@ FLAGS: dict[str, str] = {
     "FEATURE_DISABLED (links shared earlier still open the card).",
     "email_open_tracking": "The open pixel of card emails. Off: emails are sent without it, and the pixel of emails sent "
     "earlier records nothing (it still answers its image).",
+    "contact_share": "The card page's \"Share my details\" form (a visitor's details e-mailed to the card's owner): "
+    "POST /api/track/cards/{card_id}/contact. Off: no form, and the route answers 403 CONTACT_SHARE_DISABLED "
+    "(nothing sent or recorded).",
 }
 
 
@@ -39,7 +42,7 @@ class FlagSetting(BaseModel):
 
 
 def _setting(key: str) -> FlagSetting | None:
-    return Field(default=None, description=FLAGS[key])  # type: ignore[no-any-return]
+    return Field(default=None, description=FLAGS[key])
 
 
 class FeatureFlagsReplace(BaseModel):
@@ -55,6 +58,7 @@ class FeatureFlagsReplace(BaseModel):
     vcard_download: FlagSetting | None = _setting("vcard_download")
     share_button: FlagSetting | None = _setting("share_button")
     email_open_tracking: FlagSetting | None = _setting("email_open_tracking")
+    contact_share: FlagSetting | None = _setting("contact_share")
 
     def unknown_keys(self) -> list[str]:
         return sorted(self.model_extra or {})
@@ -82,3 +86,4 @@ class FeatureFlags(BaseModel):
     vcard_download: FlagState = _state("vcard_download")
     share_button: FlagState = _state("share_button")
     email_open_tracking: FlagState = _state("email_open_tracking")
+    contact_share: FlagState = _state("contact_share")

@@ -9,7 +9,6 @@ The IP address is stored (INET) but never logged.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations.useragent import MAX_USER_AGENT, DeviceInfo, classify
+from outreachpass.ipaddr import clean_ip
 from outreachpass.services.feature_flags import Features
 
 # ?src= values -> card_view_events.source_type (the full names are accepted too).
@@ -61,15 +61,6 @@ class Visitor:
     user_agent: str | None = None
     referrer: str | None = None
     session_id: str | None = None  # from the op_sid cookie, when it was valid
-
-
-def clean_ip(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def clean_session(value: str | None) -> str | None:
@@ -154,4 +145,4 @@ def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
                 Features.of_row(card).require(gate)
     if row is None:
         raise NotFound("card", card_id)
-    return row["export_event_id"]
+    return int(row["export_event_id"])

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import feature_flags as flags_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import AppError, FieldError, ValidationFailed
 from outreachpass.models.feature_flags import FLAGS, FeatureFlagsReplace
@@ -103,13 +102,13 @@ def replace_flags(principal: Principal, request: FeatureFlagsReplace) -> dict[st
         return _states(flags_data.list_all(conn, principal.tenant_id))
 
 
-def event_features(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> Features:
+def event_features(conn: Conn, tenant_id: UUID, event_id: UUID) -> Features:
     """The features served for an event's cards (its tenant's flags and its brand's features)."""
     row = flags_data.event_features(conn, tenant_id, event_id)
     return Features.of_row(row) if row is not None else Features.of({})
 
 
-def is_enabled(conn: psycopg.Connection, tenant_id: UUID, flag_key: str) -> bool:
+def is_enabled(conn: Conn, tenant_id: UUID, flag_key: str) -> bool:
     """The tenant's setting of one flag (its default when not set), inside the caller's transaction."""
     if flag_key not in FLAGS:
         raise ValueError(f"unknown feature flag {flag_key!r}")

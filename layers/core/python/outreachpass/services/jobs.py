@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
@@ -30,10 +31,10 @@ def get_job(principal: Principal, job_id: UUID) -> dict[str, Any]:
             raise NotFound("job", job_id)
         if upload_never_came(job):
             logger().info("job failed: its upload never came", extra={"job_id": str(job_id), "kind": job["kind"]})
-            job = jobs_data.finish(
+            job = held(jobs_data.finish(
                 conn, principal.tenant_id, job_id, status="failed",
                 error="UPLOAD_EXPIRED: No file was uploaded before the upload URL expired; start again",
-            )
+            ))
     return job
 
 
@@ -61,6 +62,6 @@ def fail_for_disabled_tenant(tenant_id: UUID, job_id: UUID) -> dict[str, Any] | 
     with tenant_tx(tenant_id) as conn:
         if jobs_data.get(conn, tenant_id, job_id) is None:
             return None
-        job = jobs_data.finish(conn, tenant_id, job_id, status="failed", error=TENANT_DISABLED_ERROR)
+        job = held(jobs_data.finish(conn, tenant_id, job_id, status="failed", error=TENANT_DISABLED_ERROR))
     logger().warning("the job's organisation is disabled: its work stops", extra={"job_id": str(job_id), "kind": job["kind"]})
     return job

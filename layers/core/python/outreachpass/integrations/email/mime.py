@@ -1,10 +1,15 @@
 """The raw MIME message SES sends (SendEmail with Content.Raw), built with the stdlib.
 
+The card email:
+
     multipart/alternative
       text/plain                  (the plain-text body)
       multipart/related
         text/html                 (the HTML body, refers to cid:<qr>)
         image/png                 (the card's QR code, inline, Content-ID <qr>)
+
+A message without HTML (the contact details a card page visitor shares with the card's owner)
+is a single text/plain part.
 
 Our message id travels in the X-OutreachPass-Message-Id header (and as an SES tag, which
 the SES events carry back). Header values are checked by the email package: a subject
@@ -14,10 +19,12 @@ with a line break raises instead of smuggling headers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import cast
 
 MESSAGE_ID_HEADER = "X-OutreachPass-Message-Id"
 
@@ -44,13 +51,11 @@ def build_message(
     recipient_name: str | None,
     subject: str,
     text: str,
-    html: str,
+    html: str | None,
     reply_to: str | None = None,
     inline_images: tuple[InlineImage, ...] = (),
-    date=None,
+    date: datetime | None = None,
 ) -> bytes:
-    from datetime import UTC, datetime
-
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
     message["From"] = formataddr((sender_name, sender)) if sender_name else sender
@@ -61,9 +66,11 @@ def build_message(
     message["MIME-Version"] = "1.0"
     message[MESSAGE_ID_HEADER] = message_id
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    if html is None:
+        return message.as_bytes(policy=SMTP)
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     if inline_images:
-        html_part = message.get_payload()[1]
+        html_part = cast(EmailMessage, message.get_payload(1))  # the html alternative, after the text one
         for image in inline_images:
             html_part.add_related(
                 image.data, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>", filename=image.filename,

@@ -180,10 +180,12 @@ def verify_callback(body: bytes, *, recipient_id: str, root_keys: list[RootKey],
     expires = _millis(message.get("expTimeMillis"), "expTimeMillis")
     if expires <= now:
         raise CallbackRejected("the message has expired")
-    fields = {name: message.get(name) for name in ("classId", "objectId", "eventType", "nonce")}
-    for name, value in fields.items():
+    fields: dict[str, str] = {}
+    for name in ("classId", "objectId", "eventType", "nonce"):
+        value = message.get(name)
         if not isinstance(value, str) or not value or len(value) > 300:
             raise CallbackRejected(f"{name} is missing or malformed")
+        fields[name] = value
     return CallbackMessage(
         class_id=fields["classId"], object_id=fields["objectId"], event_type=fields["eventType"], nonce=fields["nonce"],
         expires_ms=expires, sender_id=sender_id,

@@ -33,9 +33,11 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 from uuid import UUID
 
-from outreachpass.data import email as email_data
+from outreachpass.data import email_events
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
+from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
 from outreachpass.services.email.classification import (
@@ -192,8 +194,7 @@ def reset_signing_keys() -> None:
 
 def _tenant_of(message_id: str) -> UUID | None:
     with system_tx() as conn:
-        row = conn.execute("SELECT app_message_tenant(%s) AS tenant_id", (message_id,)).fetchone()
-    return row["tenant_id"] if row else None
+        return email_events.message_tenant(conn, message_id)
 
 
 def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str, str]]:
@@ -216,8 +217,8 @@ def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str
     return verdict, found
 
 
-def _timing(conn, tenant_id: UUID, message_id: str, context: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
-    timing = email_data.message_timing(conn, tenant_id, message_id)
+def _timing(conn: Conn, tenant_id: UUID, message_id: str, context: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    timing = email_events.message_timing(conn, tenant_id, message_id)
     if timing is None:
         return context["created_at"], None
     return timing["sent_at"] or timing["claimed_at"], timing["delivered_at"]
@@ -233,21 +234,10 @@ def _event_values(context: dict[str, Any], hit: Hit, event_type: str, verdict: V
         "event_type": event_type,
         "classification": verdict.classification,
         "user_agent": hit.agent,
-        "ip_address": _ip(hit.ip),
+        "ip_address": clean_ip(hit.ip),
         "occurred_at": hit.at(),
         "metadata_json": metadata,
     }
-
-
-def _ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def record_open(message_id: str | None, hit: Hit) -> bool:
@@ -258,7 +248,7 @@ def record_open(message_id: str | None, hit: Hit) -> bool:
     if tenant_id is None:
         return False
     with tenant_tx(tenant_id) as conn:
-        context = email_data.live_context(conn, tenant_id, message_id)
+        context = email_events.live_context(conn, tenant_id, message_id)
         if context is None:  # SES's id, not ours, or expired
             return False
         if not _open_tracking_on(conn, tenant_id, context):
@@ -269,13 +259,13 @@ def record_open(message_id: str | None, hit: Hit) -> bool:
         )
         verdict, device = _device(hit.agent, verdict)
         metadata = {"source": "pixel", **verdict.metadata(), **device}
-        email_data.insert_event(conn, tenant_id, _event_values(context, hit, "opened", verdict, metadata))
+        email_events.insert_event(conn, tenant_id, _event_values(context, hit, "opened", verdict, metadata))
     logger().info("email open recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id,
                                                  "classification": verdict.classification, "reason": verdict.reason})
     return True
 
 
-def _open_tracking_on(conn, tenant_id: UUID, context: dict[str, Any]) -> bool:
+def _open_tracking_on(conn: Conn, tenant_id: UUID, context: dict[str, Any]) -> bool:
     """Opens are recorded only while the tenant (and the event's brand) keep open tracking on: a
     pixel of an email sent before it was switched off records nothing."""
     if context.get("event_id") is None:
@@ -295,7 +285,7 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
     if tenant_id is None:
         raise InvalidLink("unknown or expired message")
     with tenant_tx(tenant_id) as conn:
-        context = email_data.live_context(conn, tenant_id, message_id)
+        context = email_events.live_context(conn, tenant_id, message_id)
         if context is None:
             raise InvalidLink("unknown or expired message")
         links: dict[str, str] = context["links"] or {}
@@ -315,7 +305,7 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         at = hit.at()
         sent_at, delivered_at = _timing(conn, tenant_id, message_id, context)
         window = CLICK_BURST_WINDOW.total_seconds()
-        prior_rows = email_data.recent_clicks(conn, tenant_id, message_id, around=at, window_s=window)
+        prior_rows = email_events.recent_clicks(conn, tenant_id, message_id, around=at, window_s=window)
         prior = [PriorClick(row["link"] or row["link_url"] or "", row["occurred_at"]) for row in prior_rows]
         verdict = classify_click(
             user_agent=hit.agent, ip=hit.ip, link=link_key, method=hit.method, occurred_at=at,
@@ -325,14 +315,14 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         if burst_of(link_key, at, prior):
             # The earlier clicks of the burst were the same scanner: re-classify them too.
             burst_ids = [row["email_event_id"] for row in prior_rows if abs(at - row["occurred_at"]) <= CLICK_BURST_WINDOW]
-            email_data.reclassify_machine(conn, tenant_id, burst_ids, "click_burst")
+            email_events.reclassify_machine(conn, tenant_id, burst_ids, "click_burst")
         metadata = {"source": "redirect", **({"link": link_id} if link_id else {}), **verdict.metadata(), **device}
         values = _event_values(context, hit, "clicked", verdict, metadata)
         values["link_url"] = target
-        email_data.insert_event(conn, tenant_id, values)
+        email_events.insert_event(conn, tenant_id, values)
         # A wallet link's click also counts for the wallet (analytics: wallet email_clicked).
         record_email_click(
-            conn, context, target, user_agent=hit.agent, ip_address=_ip(hit.ip),
+            conn, context, target, user_agent=hit.agent, ip_address=clean_ip(hit.ip),
             device_type="bot" if not verdict.is_human else device.get("device_type", "unknown"),
             metadata={"message_id": message_id, **({"link": link_id} if link_id else {})},
         )
@@ -354,11 +344,11 @@ def _is_web_url(url: str) -> bool:
 FUNNEL_TYPES = ("sent", "delivered", "opened", "clicked", "bounced", "complained", "delayed", "rejected", "failed")
 
 
-def funnel(conn, tenant_id: UUID, *, event_id: UUID | None = None, since: datetime | None = None,
+def funnel(conn: Conn, tenant_id: UUID, *, event_id: UUID | None = None, since: datetime | None = None,
            until: datetime | None = None) -> dict[str, dict[str, int]]:
     """{event type: {"total", "unique", "machine_total", "machine_unique"}}: the human counts
     (total events and distinct messages) and, apart, what machines did."""
-    rows = {row["event_type"]: row for row in email_data.funnel(conn, tenant_id, event_id=event_id, since=since, until=until)}
+    rows = {row["event_type"]: row for row in email_events.funnel(conn, tenant_id, event_id=event_id, since=since, until=until)}
     result = {}
     for event_type in FUNNEL_TYPES:
         row = rows.get(event_type) or {}

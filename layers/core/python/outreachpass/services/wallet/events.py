@@ -9,10 +9,10 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
-from outreachpass.services.card_tracking import Visitor, clean_ip
+from outreachpass.data.conn import Conn
+from outreachpass.ipaddr import clean_ip
+from outreachpass.services.card_tracking import Visitor
 
 
 def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
 
 
 def record_event(
-    conn: psycopg.Connection,
+    conn: Conn,
     card: dict[str, Any],
     platform: str,
     event_type: str,
@@ -63,7 +63,7 @@ def wallet_platform_of(url: str) -> str | None:
 
 
 def record_email_click(
-    conn: psycopg.Connection, context: dict[str, Any], target: str, *, user_agent: str | None, ip_address: str | None,
+    conn: Conn, context: dict[str, Any], target: str, *, user_agent: str | None, ip_address: str | None,
     device_type: str, metadata: dict[str, Any],
 ) -> bool:
     """A click on a card email's wallet link (`target` is the card's wallet route) is also an

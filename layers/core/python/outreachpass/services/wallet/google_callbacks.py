@@ -67,7 +67,8 @@ def receive_callback(raw: bytes) -> CallbackOutcome:
     with system_tx() as conn:
         tenant_id = wallet_data.bind_pass_tenant(conn, serial)  # None for an unknown pass or a disabled tenant
         pass_row = wallet_data.get_pass_by_serial(conn, tenant_id, serial) if tenant_id else None
-        if pass_row is None or pass_row["platform"] != "google" or pass_row["google_object_id"] != message.object_id:
+        if (tenant_id is None or pass_row is None or pass_row["platform"] != "google"
+                or pass_row["google_object_id"] != message.object_id):
             return _ignored("no such Google pass", message.object_id)
         card = wallet_data.card_for_pass(conn, tenant_id, pass_row["card_id"])
         if card is None:

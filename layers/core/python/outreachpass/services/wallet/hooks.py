@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data.conn import Conn
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import PASS_THEME_KEYS
 
@@ -20,7 +19,7 @@ from outreachpass.services.card_appearance import PASS_THEME_KEYS
 EVENT_FIELDS_ON_PASSES = ("name", "starts_at", "ends_at", "timezone", "brand_id")
 
 
-def on_card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+def on_card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """In the transaction that changed the card: its passes get a new update tag, and a push
     outbox row if it has any (the relay sends it to the wallet_push queue after commit)."""
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"])
@@ -28,7 +27,7 @@ def on_card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, A
         wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
 
 
-def on_card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted: its passes are voided (Apple shows them voided, Google's object
     becomes inactive) through the same outbox."""
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"], void=True)
@@ -36,7 +35,7 @@ def on_card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, A
         wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
 
 
-def on_event_changed(conn: psycopg.Connection, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
+def on_event_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
     """An event was edited: when what its passes show changed, a refresh of every pass of its
     cards is requested (one row; the relay expands it after commit). True when requested."""
     if all(before.get(name) == after.get(name) for name in EVENT_FIELDS_ON_PASSES):
@@ -46,7 +45,7 @@ def on_event_changed(conn: psycopg.Connection, tenant_id: UUID, before: dict[str
     return True
 
 
-def on_brand_changed(conn: psycopg.Connection, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
+def on_brand_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
     """A brand was edited (name, pass colours, logo): a refresh of every pass wearing it is
     requested (one row; the relay expands it after commit). True when requested."""
     theme_before, theme_after = before.get("theme_json") or {}, after.get("theme_json") or {}
