@@ -17,9 +17,11 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
 
 from outreachpass.config import Settings, settings
 from outreachpass.errors import ServiceUnavailable
+from outreachpass.jsonutil import loads_stored
 from outreachpass.principal import TenantDisabled, request_caller
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class Database:
         config = self._config or settings()
         conninfo = self._conninfo or conninfo_from(config)
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 conninfo,
                 autocommit=True,
                 row_factory=dict_row,
@@ -73,6 +75,8 @@ class Database:
         except _UNAVAILABLE as exc:
             log.warning("database connection failed: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable, please retry shortly") from exc
+        set_json_loads(loads_stored, conn)  # a stored value Python cannot parse must not fail the query
+        return conn
 
     def _checkout(self) -> psycopg.Connection:
         with self._lock:

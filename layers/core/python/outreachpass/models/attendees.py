@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
+from outreachpass.models.bounded_json import StoredJsonObject
 from outreachpass.models.common import LowerEmail, RequestModel, described
 
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -68,7 +69,7 @@ class AttendeeOut(BaseModel):
     title: str | None
     linkedin_url: str | None
     card_id: UUID | None
-    flags: dict[str, Any] = Field(validation_alias="flags_json")
+    flags: StoredJsonObject = Field(validation_alias="flags_json")
     created_at: datetime
     updated_at: datetime
     engagement: Engagement | None = Field(default=None, description="On reads (list and get); absent from writes")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
+
+from outreachpass.models.bounded_json import SNAPSHOT_DEPTH, stored_json
+
+Snapshot = stored_json(max_depth=SNAPSHOT_DEPTH, nullable=True)
 
 
 class AuditEntryOut(BaseModel):
@@ -18,6 +21,6 @@ class AuditEntryOut(BaseModel):
     action: str
     entity_type: str
     entity_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: Snapshot
+    after: Snapshot
     correlation_id: str | None

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from outreachpass.models.bounded_json import StoredJsonObject
 from outreachpass.models.common import HexColour, HostName, RequestModel, described
 
 BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=described(r"^[A-Z0-9_]+$", "use capital letters, digits and _ only (e.g. ACME_EVENTS)"))]
@@ -44,7 +45,7 @@ class BrandOut(BaseModel):
     brand_key: str
     display_name: str | None
     domain: str | None
-    theme: dict[str, Any] = Field(validation_alias="theme_json")
-    features: dict[str, Any] = Field(validation_alias="features_json")
+    theme: StoredJsonObject = Field(validation_alias="theme_json")
+    features: StoredJsonObject = Field(validation_alias="features_json")
     created_at: datetime
     updated_at: datetime

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
 
 from outreachpass.models.attendees import Phone, ShortText
+from outreachpass.models.bounded_json import StoredJsonObject
 from outreachpass.models.common import LowerEmail, RequestModel, described
 
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -40,7 +41,7 @@ class CardOut(BaseModel):
     org_name: str | None
     title: str | None
     avatar_s3_key: str | None
-    links: dict[str, Any] = Field(validation_alias="links_json")
+    links: StoredJsonObject = Field(validation_alias="links_json")
     vcard_rev: int
     is_personal: bool
     url: str  # the public card page

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from outreachpass.models.bounded_json import JsonObject, StoredJsonObject
 from outreachpass.models.common import Name, RequestModel, Slug, TimeZoneName
 
 EventStatus = Literal["draft", "active", "archived"]
@@ -19,7 +20,7 @@ class EventCreate(RequestModel):
     timezone: TimeZoneName = "UTC"
     brand_id: UUID | None = None
     status: Literal["draft", "active"] = "draft"
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: JsonObject = Field(default_factory=dict)
 
 
 class EventUpdate(RequestModel):
@@ -30,7 +31,7 @@ class EventUpdate(RequestModel):
     timezone: TimeZoneName | None = None
     brand_id: UUID | None = None
     status: EventStatus | None = None
-    settings: dict[str, Any] | None = None
+    settings: JsonObject | None = None
 
 
 class EventOut(BaseModel):
@@ -42,7 +43,7 @@ class EventOut(BaseModel):
     ends_at: datetime
     timezone: str
     status: EventStatus
-    settings: dict[str, Any] = Field(validation_alias="settings_json")
+    settings: StoredJsonObject = Field(validation_alias="settings_json")
     created_by: UUID | None
     created_at: datetime
     updated_at: datetime

@@ -4,15 +4,17 @@ service bodies are Apple's shapes)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from outreachpass.models.bounded_json import SNAPSHOT_DEPTH, stored_json
 from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
 MAX_IDS = 5000
+StoredSnapshot = stored_json(max_depth=SNAPSHOT_DEPTH)
 
 
 class PassesGenerate(RequestModel):
@@ -65,8 +67,8 @@ class PassJobOut(BaseModel):
     succeeded: int
     skipped: int
     failed: int
-    errors: list[dict[str, Any]]
-    input: dict[str, Any]
+    errors: list[StoredSnapshot]
+    input: StoredSnapshot
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
