@@ -59,7 +59,7 @@ def tenant(tenant_factory, call_route, claims_for):
 
 def count(database, table: str, tenant_id) -> int:
     with psycopg.connect(database.admin_url) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table} WHERE tenant_id = %s", (tenant_id,)).fetchone()[0]  # noqa: S608 (test constant)
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE tenant_id = %s", (tenant_id,)).fetchone()[0]
 
 
 def assert_refused(response, field: str, words: str) -> None:
@@ -164,15 +164,15 @@ def poison(database, tenant_id) -> dict:
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         ids = seed_tenant_graph(conn, tenant_id)
         big = "8" * 4200
-        conn.execute(f"UPDATE events SET settings_json = jsonb_build_object('deep', ({deep300})::jsonb, 'huge', {huge}::numeric, "  # noqa: S608
+        conn.execute(f"UPDATE events SET settings_json = jsonb_build_object('deep', ({deep300})::jsonb, 'huge', {huge}::numeric, "
                      f"'big', {big}::numeric, 'ok', 'kept') WHERE event_id = %s", (ids["event_id"],))
-        conn.execute(f"UPDATE brands SET features_json = jsonb_build_object('deep', ({deep})::jsonb), "  # noqa: S608
+        conn.execute(f"UPDATE brands SET features_json = jsonb_build_object('deep', ({deep})::jsonb), "
                      f"theme_json = jsonb_build_object('n', {huge}::numeric) WHERE brand_id = %s", (ids["brand_id"],))
-        conn.execute(f"UPDATE cards SET links_json = ({deep})::jsonb WHERE card_id = %s", (ids["card_id"],))  # noqa: S608
-        conn.execute(f"UPDATE attendees SET flags_json = jsonb_build_object('d', %s::jsonb, 'n', {huge}::numeric) "  # noqa: S608
+        conn.execute(f"UPDATE cards SET links_json = ({deep})::jsonb WHERE card_id = %s", (ids["card_id"],))
+        conn.execute(f"UPDATE attendees SET flags_json = jsonb_build_object('d', %s::jsonb, 'n', {huge}::numeric) "
                      "WHERE attendee_id = %s", (json.dumps(nested(300)), ids["attendee_id"]))
-        conn.execute(f"UPDATE feature_flags SET value = ({deep})::jsonb WHERE tenant_id = %s", (tenant_id,))  # noqa: S608
-        conn.execute(f"UPDATE audit_log SET after = jsonb_build_object('settings_json', ({deep})::jsonb, 'n', {huge}::numeric) "  # noqa: S608
+        conn.execute(f"UPDATE feature_flags SET value = ({deep})::jsonb WHERE tenant_id = %s", (tenant_id,))
+        conn.execute(f"UPDATE audit_log SET after = jsonb_build_object('settings_json', ({deep})::jsonb, 'n', {huge}::numeric) "
                      "WHERE tenant_id = %s", (tenant_id,))
     return ids
 
