@@ -13,7 +13,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
-from outreachpass.api.visitor import client_ip
+from outreachpass.api.visitor import client_ip, user_agent
 from outreachpass.observability import logger
 from outreachpass.services.email.tracking import TRANSPARENT_GIF, Hit, message_id_from_pixel, record_open
 from outreachpass.snapstart import before_snapshot, warm_user_agents
@@ -31,7 +31,7 @@ NO_CACHE = {
 def email_open(pixel: str):  # unannotated: a Response[bytes] would be validated as UTF-8 text
     event = router.current_event
     http = event.request_context.http
-    hit = Hit(user_agent=event.headers.get("user-agent") or http.user_agent, ip=client_ip(event), method=http.method)
+    hit = Hit(user_agent=user_agent(event), ip=client_ip(event), method=http.method)
     try:
         record_open(message_id_from_pixel(pixel), hit)
     except Exception:  # the pixel answers whatever happens; the log says what went wrong

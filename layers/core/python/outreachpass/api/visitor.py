@@ -18,7 +18,8 @@ from typing import Any
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from outreachpass.config import settings
-from outreachpass.services.card_tracking import Visitor, clean_ip, clean_session
+from outreachpass.sanitize import clean_ip
+from outreachpass.services.card_tracking import Visitor, clean_session
 
 SESSION_COOKIE = "op_sid"
 SESSION_TTL_S = 30 * 60
@@ -27,13 +28,18 @@ SESSION_TTL_S = 30 * 60
 def visitor_from(event: Any) -> Visitor:
     """A Visitor from a Powertools APIGatewayProxyEventV2 (router.current_event)."""
     headers = event.headers or {}
-    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
     return Visitor(
         ip_address=client_ip(event),
-        user_agent=headers.get("user-agent") or http.get("userAgent") or None,
+        user_agent=user_agent(event),
         referrer=headers.get("referer") or None,
         session_id=session_from(event.cookies or []),
     )
+
+
+def user_agent(event: Any) -> str | None:
+    """The User-Agent header as sent (the services clean what they record: sanitize.clean_text)."""
+    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
+    return (event.headers or {}).get("user-agent") or http.get("userAgent") or None
 
 
 def client_ip(event: Any) -> str | None:

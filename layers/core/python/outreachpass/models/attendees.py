@@ -9,11 +9,11 @@ from uuid import UUID
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
 from outreachpass.models.bounded_json import StoredJsonObject
-from outreachpass.models.common import LowerEmail, RequestModel, described
+from outreachpass.models.common import LowerEmail, RequestModel, described, one_line
 
-PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+PersonName = Annotated[str, one_line(100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, one_line(200)]
 
 
 class AttendeeCreate(RequestModel):

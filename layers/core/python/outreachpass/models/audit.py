@@ -7,9 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from outreachpass.models.bounded_json import SNAPSHOT_DEPTH, stored_json
-
-Snapshot = stored_json(max_depth=SNAPSHOT_DEPTH, nullable=True)
+from outreachpass.models.bounded_json import NullableStoredSnapshot
 
 
 class AuditEntryOut(BaseModel):
@@ -21,6 +19,6 @@ class AuditEntryOut(BaseModel):
     action: str
     entity_type: str
     entity_id: str | None
-    before: Snapshot
-    after: Snapshot
+    before: NullableStoredSnapshot
+    after: NullableStoredSnapshot
     correlation_id: str | None

@@ -1,8 +1,8 @@
 """Free-form JSON the API accepts and shows (event settings, feature flag values, audit
 snapshots, ...): bounded on the way in, clipped to the same bounds on the way out.
 
-Every free-form JSON field of a request is a `JsonObject` / `JsonValue` (or one made by
-`bounded_json`), so a value is refused at validation, with 400 VALIDATION_ERROR naming the
+Every free-form JSON field of a request is a `JsonObject` / `JsonValue` (or annotated with
+its own `Bounded(...)`), so a value is refused at validation, with 400 VALIDATION_ERROR naming the
 field, when it is:
 
 * nested deeper than MAX_DEPTH containers (the field's own object or array is level 1);
@@ -24,16 +24,16 @@ limits (app_json_clip).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic_core import PydanticCustomError, core_schema
 
 MAX_DEPTH = 8
 MAX_BYTES = 16 * 1024
 MAX_SAFE_INTEGER = 2**53 - 1
-# Stored snapshots that embed a bounded field one or two levels down (audit before/after,
-# job input) are clipped with this much room.
+# Stored snapshots that embed a bounded field a level or two down are clipped with this much room.
 SNAPSHOT_DEPTH = MAX_DEPTH + 4
 
 _PATH_SHOWN = 80  # characters of the path to the offending value a message quotes
@@ -132,44 +132,55 @@ def _at(path: str) -> str:
     return f" (at {shown})"
 
 
-def _checker(max_depth: int, max_bytes: int):
-    def check(value: Any) -> Any:
-        found = problem(value, max_depth=max_depth, max_bytes=max_bytes)
+@dataclass(frozen=True)
+class Bounded:
+    """Annotated marker of a request field of free-form JSON: refused (PydanticCustomError
+    json_bounds, naming the field) outside these bounds."""
+
+    max_depth: int = MAX_DEPTH
+    max_bytes: int = MAX_BYTES
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> dict[str, Any]:
+        found = handler(schema)
+        found.setdefault("description", f"Free-form JSON: at most {self.max_depth} levels deep and {self.max_bytes} bytes, "
+                                        f"numbers within ±{MAX_SAFE_INTEGER}, no NUL characters")
+        return found
+
+    def _check(self, value: Any) -> Any:
+        found = problem(value, max_depth=self.max_depth, max_bytes=self.max_bytes)
         if found:
             raise PydanticCustomError("json_bounds", found)
         return value
 
-    return check
 
+@dataclass(frozen=True)
+class Clipped:
+    """Annotated marker of a response field of stored free-form JSON: clipped to the bounds,
+    never failing a read. An object field shows anything else as {} (or None when `nullable`)."""
 
-def _describe(max_depth: int, max_bytes: int) -> str:
-    return (f"Free-form JSON: at most {max_depth} levels deep and {max_bytes} bytes, numbers within "
-            f"±{MAX_SAFE_INTEGER}, no NUL characters")
+    max_depth: int = MAX_DEPTH
+    object_only: bool = True
+    nullable: bool = False
 
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_before_validator_function(self._clip, handler(source))
 
-def bounded_json(*, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES, object_only: bool = True) -> Any:
-    """A request field of free-form JSON within these bounds (an object, or any JSON value)."""
-    base: Any = dict[str, Any] if object_only else Any
-    return Annotated[base, AfterValidator(_checker(max_depth, max_bytes)), Field(description=_describe(max_depth, max_bytes))]
-
-
-def stored_json(*, max_depth: int = MAX_DEPTH, object_only: bool = True, nullable: bool = False) -> Any:
-    """A response field of stored free-form JSON, clipped to the bounds (never fails a read).
-    An object field shows anything else as {} (or null, when nullable)."""
-
-    def clipped(value: Any) -> Any:
-        if value is None and nullable:
+    def _clip(self, value: Any) -> Any:
+        if value is None and self.nullable:
             return None
-        value = clip(value, max_depth=max_depth)
-        if object_only and not isinstance(value, dict):
-            return None if nullable else {}
+        value = clip(value, max_depth=self.max_depth)
+        if self.object_only and not isinstance(value, dict):
+            return None if self.nullable else {}
         return value
 
-    base: Any = Any if not object_only else (dict[str, Any] | None if nullable else dict[str, Any])
-    return Annotated[base, BeforeValidator(clipped)]
 
-
-JsonObject = bounded_json()
-JsonValue = bounded_json(object_only=False)
-StoredJsonObject = stored_json()
-StoredJson = stored_json(object_only=False)
+JsonObject = Annotated[dict[str, Any], Bounded()]
+JsonValue = Annotated[Any, Bounded()]
+StoredJsonObject = Annotated[dict[str, Any], Clipped()]
+StoredJson = Annotated[Any, Clipped(object_only=False)]
+# Stored snapshots that embed a bounded field a level or two down (audit before/after, job input).
+StoredSnapshot = Annotated[dict[str, Any], Clipped(max_depth=SNAPSHOT_DEPTH)]
+NullableStoredSnapshot = Annotated[dict[str, Any] | None, Clipped(max_depth=SNAPSHOT_DEPTH, nullable=True)]

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraint
 
 from outreachpass.models.attendees import Phone, ShortText
 from outreachpass.models.bounded_json import StoredJsonObject
-from outreachpass.models.common import LowerEmail, RequestModel, described
+from outreachpass.models.common import LowerEmail, RequestModel, described, one_line
 
-DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+DisplayName = Annotated[str, one_line(200)]
 LinkKey = Annotated[str, StringConstraints(pattern=described(r"^[a-z][a-z0-9_]{0,31}$", "start with a lower-case letter; then lower-case letters, digits and _ (at most 32)"))]
 LinkUrl = Annotated[HttpUrl, UrlConstraints(max_length=2048)]
 MAX_LINKS = 20

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from outreachpass.models.bounded_json import StoredJson, bounded_json
+from outreachpass.models.bounded_json import Bounded, StoredJson
 from outreachpass.models.common import described
 
 # Same rule as the feature_flags.flag_key CHECK constraint.
 FlagKey = Annotated[str, StringConstraints(pattern=described(r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$", "start with a letter; then letters, digits and _ . : - (at most 100)"))]
 MAX_FLAGS = 200
 # A flag's value: any JSON within the bounds, smaller than a settings object (200 flags fit a request).
-FlagValue = bounded_json(max_bytes=1024, object_only=False)
+FlagValue = Annotated[Any, Bounded(max_bytes=1024)]
 
 
 class FlagIn(BaseModel):

@@ -9,12 +9,11 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from outreachpass.models.bounded_json import SNAPSHOT_DEPTH, stored_json
+from outreachpass.models.bounded_json import StoredSnapshot
 from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
 MAX_IDS = 5000
-StoredSnapshot = stored_json(max_depth=SNAPSHOT_DEPTH)
 
 
 class PassesGenerate(RequestModel):

@@ -38,6 +38,7 @@ from outreachpass.data import email as email_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.observability import logger
+from outreachpass.sanitize import clean_ip, clean_text
 from outreachpass.services.email.classification import classify_click, classify_open
 from outreachpass.services.email.suppressions import suppress_address
 
@@ -199,7 +200,7 @@ def _record(
     elif kind in ("Rendering Failure", "RenderingFailure"):
         base_metadata.update(reason=detail.get("errorMessage"))
     elif kind in ("Open", "Click"):
-        user_agent = (detail.get("userAgent") or None) and str(detail.get("userAgent"))[:512]
+        user_agent = clean_text(detail.get("userAgent"), 512)
         ip = detail.get("ipAddress") if isinstance(detail.get("ipAddress"), str) else None
         sent_at = send["sent_at"] if send else None
         delivered_at = send["delivered_at"] if send else None
@@ -223,7 +224,7 @@ def _record(
             conn, tenant_id,
             {"event_id": source["event_id"], "card_id": source["card_id"], "attendee_id": source["attendee_id"],
              "message_id": message_id, "recipient_email": email.lower(), "event_type": event_type,
-             "classification": classification, "link_url": link, "user_agent": user_agent, "ip_address": _ip(ip),
+             "classification": classification, "link_url": link, "user_agent": user_agent, "ip_address": clean_ip(ip),
              "dedupe_key": dedupe, "occurred_at": occurred_at, "metadata_json": metadata},
         )
         if inserted is None:
@@ -255,12 +256,3 @@ def _heal(conn: psycopg.Connection, tenant_id: UUID, send: dict[str, Any], ses_i
     logger().info("a send of unknown outcome was accepted by SES after all", extra={"message_id": healed["message_id"]})
 
 
-def _ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None

@@ -38,6 +38,7 @@ from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
+from outreachpass.sanitize import clean_ip, clean_text
 from outreachpass.services.email.classification import (
     CLICK_BURST_WINDOW,
     PriorClick,
@@ -82,7 +83,7 @@ class Hit:
 
     @property
     def agent(self) -> str | None:
-        return self.user_agent[:MAX_USER_AGENT] if self.user_agent else None
+        return clean_text(self.user_agent, MAX_USER_AGENT)
 
 
 # --- URLs -------------------------------------------------------------------------------------
@@ -231,21 +232,10 @@ def _event_values(context: dict[str, Any], hit: Hit, event_type: str, verdict: V
         "event_type": event_type,
         "classification": verdict.classification,
         "user_agent": hit.agent,
-        "ip_address": _ip(hit.ip),
+        "ip_address": clean_ip(hit.ip),
         "occurred_at": hit.at(),
         "metadata_json": metadata,
     }
-
-
-def _ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def record_open(message_id: str | None, hit: Hit) -> bool:
