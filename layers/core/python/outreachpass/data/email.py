@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 SEND_COLUMNS = (
     "send_id, tenant_id, job_id, event_id, attendee_id, card_id, message_id, provider_message_id, recipient_email, "
-    "status, reason, sender, configuration_set, claimed_at, sent_at, delivered_at, created_at, updated_at"
+    "status, reason, sender, configuration_set, claimed_at, sent_at, delivered_at, created_at, updated_at, links"
 )
 CONTEXT_COLUMNS = (
     "message_id, tenant_id, event_id, card_id, attendee_id, job_id, provider_message_id, recipient_email, links, "
@@ -156,9 +156,9 @@ def insert_send(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any
     return conn.execute(
         f"""
         INSERT INTO email_sends (tenant_id, job_id, event_id, attendee_id, card_id, message_id, recipient_email,
-                                 status, reason, sender, configuration_set)
+                                 status, reason, sender, configuration_set, links)
         VALUES (%(tenant_id)s, %(job_id)s, %(event_id)s, %(attendee_id)s, %(card_id)s, %(message_id)s,
-                %(recipient_email)s, %(status)s, %(reason)s, %(sender)s, %(configuration_set)s)
+                %(recipient_email)s, %(status)s, %(reason)s, %(sender)s, %(configuration_set)s, %(links)s)
         ON CONFLICT (tenant_id, job_id, attendee_id) DO NOTHING
         RETURNING {SEND_COLUMNS}
         """,
@@ -171,6 +171,7 @@ def insert_send(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any
             "sender": None,
             "configuration_set": None,
             **values,
+            "links": Jsonb(values["links"]) if values.get("links") is not None else None,
         },
     ).fetchone()
 
@@ -267,12 +268,34 @@ def set_context_provider_id(conn: psycopg.Connection, tenant_id: UUID, message_i
     )
 
 
+def message_tenant(conn: psycopg.Connection, message_id: str, *, live_only: bool) -> UUID | None:
+    """The tenant of one of our message ids (SECURITY DEFINER resolvers, in a transaction without
+    a tenant): while its context lives, or (live_only=False) of any message ever sent."""
+    query = "SELECT app_message_tenant(%s) AS tenant_id" if live_only else "SELECT app_sent_message_tenant(%s) AS tenant_id"
+    row = conn.execute(query, (message_id,)).fetchone()
+    return row["tenant_id"] if row else None
+
+
 def live_context(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
     """The context of OUR message id (not SES's), unless it has expired."""
     return conn.execute(
         f"""
         SELECT {CONTEXT_COLUMNS} FROM message_contexts
         WHERE tenant_id = %s AND message_id = %s AND expires_at > now()
+        """,
+        (tenant_id, message_id),
+    ).fetchone()
+
+
+def sent_message(conn: psycopg.Connection, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+    """OUR message id's send (kept for good: what a link of it needs once its context is gone),
+    with its card only while the card lives (card_id NULL otherwise)."""
+    return conn.execute(
+        """
+        SELECT s.message_id, s.event_id, c.card_id, s.attendee_id, s.recipient_email, s.links, s.created_at
+        FROM email_sends s
+        LEFT JOIN cards c ON c.tenant_id = s.tenant_id AND c.card_id = s.card_id AND c.deleted_at IS NULL
+        WHERE s.tenant_id = %s AND s.message_id = %s AND s.status IN ('sent', 'unknown')
         """,
         (tenant_id, message_id),
     ).fetchone()

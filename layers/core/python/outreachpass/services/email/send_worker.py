@@ -141,7 +141,7 @@ def _send_one(
             conn, tenant_id,
             {"job_id": job_id, "event_id": job["event_id"], "attendee_id": attendee_id, "card_id": recipient["card_id"],
              "message_id": message_id, "recipient_email": recipient["email"], "status": "claimed",
-             "sender": sender.address, "configuration_set": sender.configuration_set},
+             "sender": sender.address, "configuration_set": sender.configuration_set, "links": outbound.links},
         )
         if claimed is None:  # another delivery of this batch claimed it a moment ago
             raise RetryLater("attendee claimed concurrently")
