@@ -95,7 +95,7 @@ def test_a_signed_link_of_an_old_message_leads_only_to_the_card(call_route, old_
 
 
 def test_an_old_link_dies_with_its_card(local_stack, call_route, claims_for, old_email):
-    world, message_id, links = old_email
+    world, _, links = old_email
     admin = claims_for(world.tenant_id, "admin")
     deleted = call_route("DELETE", f"{ADMIN}/attendees/{world.attendees[0]['attendee_id']}", claims=admin)
     assert deleted.status in (200, 204), deleted
