@@ -24,7 +24,9 @@ class EmailSendRequest(RequestModel):
     - `selected`: the attendees in `attendee_ids` (giving attendee_ids implies it).
 
     Suppressed addresses (hard bounces, complaints) and attendees without an email address
-    are skipped and counted as such in the job.
+    are skipped and counted as such in the job. An attendee whose message cannot be built
+    (an address stored with a line break) fails alone, with the item error code
+    MESSAGE_NOT_BUILT; the rest of the send goes on.
     """
 
     audience: Audience | None = None
