@@ -81,9 +81,10 @@ def assert_refused(response, field: str, words: str) -> None:
         (json.dumps({"n": MAX_SAFE_INTEGER + 1}), "number outside"),
         (json.dumps({"s": "a\u0000b"}), "NUL"),
         (json.dumps({"a\u0000": 1}), "NUL"),
+        ('{"s": "\\ud800"}', "lone surrogate"),
         (json.dumps({"blob": "x" * MAX_BYTES}), "bytes as JSON"),
     ],
-    ids=["300-deep", "3000-deep", "one-level-too-deep", "5000-digits", "1e400", "2^53", "nul-value", "nul-key", "too-large"],
+    ids=["300-deep", "3000-deep", "one-level-too-deep", "5000-digits", "1e400", "2^53", "nul-value", "nul-key", "lone-surrogate", "too-large"],
 )
 def test_bad_settings_are_refused_naming_the_field_and_nothing_is_written(call_route, tenant, database, settings_text, words):
     before = count(database, "events", tenant["id"])

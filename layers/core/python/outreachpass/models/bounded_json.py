@@ -9,7 +9,7 @@ field, when it is:
 * larger than its byte limit as compact JSON (MAX_BYTES unless the field says less);
 * holding a number outside ±MAX_SAFE_INTEGER (what a JavaScript client can hold exactly),
   a number too long to parse (api.body turns those into `OversizedNumber`), or a string
-  or key with a NUL character (PostgreSQL refuses \\u0000 in jsonb).
+  or key with a NUL character or a lone surrogate (jsonb cannot store either).
 
 Such a value would otherwise be stored and then break every read of it (pydantic stops
 serializing at ~250 levels; Python refuses to parse integers of more than 4,300 digits).
@@ -24,6 +24,7 @@ limits (app_json_clip).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -36,6 +37,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # Stored snapshots that embed a bounded field a level or two down are clipped with this much room.
 SNAPSHOT_DEPTH = MAX_DEPTH + 4
 
+# What jsonb cannot hold: NUL, and lone surrogates (not encodable as UTF-8).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _PATH_SHOWN = 80  # characters of the path to the offending value a message quotes
 
 
@@ -62,15 +65,15 @@ def problem(value: Any, *, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTE
                 return f"is nested more than {max_depth} levels deep{_at(path)}"
             if isinstance(item, dict):
                 for key, child in item.items():
-                    if not isinstance(key, str) or "\x00" in key:
-                        return f"has a key with a NUL character{_at(path)}"
+                    if not isinstance(key, str) or _UNSTORABLE.search(key):
+                        return f"has a key with a NUL character or a lone surrogate{_at(path)}"
                     stack.append((child, f"{path}.{key}" if path else key, depth + 1))
             else:
                 stack.extend((child, f"{path}[{index}]", depth + 1) for index, child in enumerate(item))
         elif isinstance(item, OversizedNumber) or not _number_in_range(item):
             return f"has a number outside ±{MAX_SAFE_INTEGER}{_at(path)}"
-        elif isinstance(item, str) and "\x00" in item:
-            return f"has a NUL character in a string{_at(path)}"
+        elif isinstance(item, str) and _UNSTORABLE.search(item):
+            return f"has a NUL character or a lone surrogate in a string{_at(path)}"
         elif item is not None and not isinstance(item, (str, bool, int, float)):
             return f"has a value that is not JSON{_at(path)}"
     size = _size(value)
