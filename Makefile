@@ -7,14 +7,21 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The CDK CLI, pinned by tools/cdk/package-lock.json (what make synth, the CLI test and deploys run).
+CDK_DIR := tools/cdk
+CDK := $(CDK_DIR)/node_modules/.bin/cdk
 
-.PHONY: dev test synth bench bench-quick lint openapi clean system-deps
+.PHONY: dev test typecheck synth bench bench-quick lint openapi clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip $(PIP_QUIET)
 	$(PY) -m pip install --quiet -r requirements-dev.txt $(PIP_QUIET)
 	@touch $(STAMP)
+
+$(CDK): $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	npm ci --prefix $(CDK_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Debian packages the tests need (headless Chromium, openssl); installed only when missing.
 system-deps:
@@ -23,11 +30,17 @@ system-deps:
 dev: $(STAMP)
 	$(PY) -m local
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(CDK) system-deps typecheck
 	$(PY) -m pytest
 
-synth: $(STAMP)
-	$(PY) -m cdk_app.synth
+# mypy, strict on the runtime library and the handlers ([tool.mypy] in pyproject.toml); make test and make lint run it.
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+# A deployable synth: the real dependencies layer and the built console (it refuses to go on without it).
+synth: $(STAMP) $(CDK)
+	@if [ -f web/package.json ]; then $(MAKE) --no-print-directory console; fi
+	$(PY) -m stacks.synth
 
 # The analytics benchmark runs at the issue's scale (10M events, 50 tenants; the generated
 # database is kept in .local/bench-analytics, so only the first run pays ~12 minutes for it).
@@ -38,7 +51,7 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m bench
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(PY) -m ruff check .
 
 openapi: $(STAMP)

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from local.cognito import TokenError, bearer_token
+from local.edge import through_cloudfront
 from local.events import http_api_event, new_request_id, trace_id
 from local.invoke import HandlerLoadError, HandlerRegistry, invoke
 from routes import Route
@@ -239,6 +240,8 @@ class LocalGateway:
         self.verifier = verifier
         self.stage = stage
         self.region = region
+        # The origin-verify value CloudFront adds on the way to the API (local.edge): public routes check it.
+        self.origin_verify: str | None = None
         # Local-only pages (GET), served only where no route of the table matches.
         self.pages: dict[str, Callable[[], GatewayResponse]] = dict(pages or {})
         # Local-only handlers of a path prefix (e.g. the mail viewer, local/mail.py):
@@ -309,7 +312,7 @@ class LocalGateway:
             method=method,
             raw_path=unquote(raw_path),
             raw_query=raw_query,
-            header_pairs=header_pairs,
+            header_pairs=through_cloudfront(header_pairs, self.origin_verify),
             body=body,
             source_ip=source_ip,
             route_key=route.route_key,

@@ -167,6 +167,7 @@ class LocalStack:
         self.cognito = LocalCognito(self.aws.client("cognito-idp"), region=self.config.region, endpoint_url=self.aws.endpoint_url)
         pool = self.cognito.create_pool(self.config.resource_name("users"))
         self.server.gateway.verifier = JwtVerifier(pool).verify
+        self.server.gateway.origin_verify = self.resources.origin_verify  # as CloudFront adds it
 
     def ensure_provisioned(self) -> bool:
         """Re-create the AWS resources if moto lost them; True when it had to.

@@ -349,7 +349,7 @@ def test_distinct_series_count_messages_per_bucket(call_route, world):
 
 
 def test_every_metric_answers(call_route, world, claims_for):
-    from outreachpass.services.analytics import METRICS
+    from outreachpass.services.analytics.reports import METRICS
 
     claims = claims_for(world.tenant_id, "user")
     for metric in METRICS:
@@ -442,7 +442,7 @@ def test_csv_export_inline_is_formula_safe(call_route, claims_for, world, databa
 
 
 def test_csv_export_of_a_large_range_goes_to_s3(call_route, claims_for, world, local_stack, monkeypatch):
-    from outreachpass.services import analytics_export
+    from outreachpass.services.analytics import export as analytics_export
 
     monkeypatch.setattr(analytics_export, "INLINE_MAX_BYTES", 300)
     response = call_route("GET", f"{A}/export.csv?report=views&{MARCH}", claims=claims_for(world.tenant_id, "admin"))

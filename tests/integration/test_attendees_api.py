@@ -26,7 +26,7 @@ def tenant(tenant_factory, call_route, claims_for):
         json_body={"name": "Expo", "slug": f"expo-{uuid.uuid4().hex[:8]}", "starts_at": "2030-05-01T09:00:00Z", "ends_at": "2030-05-02T18:00:00Z"},
     )
     assert event.status == 201, event
-    return {"id": tenant_id, "admin": admin, "event_id": event.json["data"]["event_id"]}
+    return {"id": tenant_id, "admin": admin, "event_id": event.json["data"]["event_id"], "claims_for": claims_for}
 
 
 def attendee_body(**overrides):
@@ -80,11 +80,14 @@ def test_create_makes_the_attendee_and_its_card_in_one_go(call_route, tenant, da
 
     read = call_route("GET", f"{ADMIN}/attendees/{attendee['attendee_id']}", claims=claims_for_role(tenant, "exhibitor"))
     assert read.status == 200
-    assert read.json["data"] == attendee
+    engagement = read.json["data"].pop("engagement")
+    assert read.json["data"] == {key: value for key, value in attendee.items() if key != "engagement"}
+    assert engagement["stage"] == "not_sent"
 
 
 def claims_for_role(tenant, role):
-    return {**tenant["admin"], "custom:role": role}
+    """A caller of the tenant whose stored role is `role` (the database decides, not the claim)."""
+    return tenant["claims_for"](tenant["id"], role)
 
 
 def test_duplicate_email_in_an_event_conflicts_and_writes_nothing(call_route, tenant, database):
@@ -313,3 +316,14 @@ def test_search_can_use_its_indexes_as_the_application_role(tenant, database):
         ))
     for index in ("idx_attendees_event_search_email", "idx_attendees_event_search_name", "idx_attendees_event_search_last_name"):
         assert index in plan, plan
+
+
+def test_an_attendee_may_speak_another_language_than_its_event(call_route, tenant):
+    attendee = create(call_route, tenant, language="fr")
+    assert attendee["language"] == "fr"
+    path = f"{ADMIN}/attendees/{attendee['attendee_id']}"
+    assert call_route("PATCH", path, claims=tenant["admin"], json_body={"language": "AR"}).json["data"]["language"] == "ar"
+    assert call_route("PATCH", path, claims=tenant["admin"], json_body={"language": None}).json["data"]["language"] is None
+    refused = call_route("PATCH", path, claims=tenant["admin"], json_body={"language": "klingon!"})
+    assert (refused.status, [d["field"] for d in refused.json["error"]["details"]]) == (400, ["language"])
+    assert create(call_route, tenant)["language"] is None  # the event's, by default

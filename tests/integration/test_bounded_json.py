@@ -18,7 +18,8 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-from outreachpass.db.migrate import apply_migrations, default_migrations_dir, load_migrations
+from outreachpass.db.migrate.files import default_migrations_dir, load_migrations
+from outreachpass.db.migrate.runner import apply_migrations
 from outreachpass.models.bounded_json import MAX_BYTES, MAX_DEPTH, MAX_SAFE_INTEGER
 from tests.fixtures.database import seed_tenant_graph
 

@@ -97,7 +97,7 @@ def test_the_pixel_answers_even_when_recording_fails(call_route, message, monkey
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(email_tracking.email_data, "insert_event", broken)
+    monkeypatch.setattr(email_tracking.email_events, "insert_event", broken)
     assert_gif(pixel(call_route, f"{message}.gif"))
 
 

@@ -19,19 +19,11 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from outreachpass.db.migrate import (
-    APP_ROLE,
-    OWNER_ROLE,
-    ChecksumMismatchError,
-    MigrationError,
-    apply_migrations,
-    default_migrations_dir,
-    ensure_database,
-    load_migrations,
-    main,
-    pending_migrations,
-    split_statements,
-)
+from outreachpass.db.migrate import ChecksumMismatchError, MigrationError
+from outreachpass.db.migrate.cli import main
+from outreachpass.db.migrate.files import default_migrations_dir, load_migrations, split_statements
+from outreachpass.db.migrate.roles import APP_ROLE, OWNER_ROLE
+from outreachpass.db.migrate.runner import apply_migrations, ensure_database, pending_migrations
 from tests.fixtures.database import SEEDED_TABLES, make_tenant, seed_tenant_graph, with_connection_params
 
 SEED_TABLES = {

@@ -17,9 +17,9 @@ import html
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
-from outreachpass.api.visitor import client_ip, user_agent
+from outreachpass.api.visitor import tracking_hit
 from outreachpass.observability import correlation_id, logger
-from outreachpass.services.email.tracking import Hit, InvalidLink, resolve_click
+from outreachpass.services.email.tracking import InvalidLink, resolve_click
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()
@@ -28,8 +28,7 @@ router = new_router()
 @router.get("/api/track/email/click/<message_id>")
 def email_click(message_id: str) -> Response[str]:
     event = router.current_event
-    http = event.request_context.http
-    hit = Hit(user_agent=user_agent(event), ip=client_ip(event), method=http.method)
+    hit = tracking_hit(event)
     query = event.query_string_parameters or {}
     try:
         target = resolve_click(message_id, link_id=query.get("l"), url=query.get("u"), signature=query.get("s"), hit=hit)

@@ -1,5 +1,5 @@
-"""Text and addresses from outside (request headers, query strings, names), made safe to record
-and to put in a header: the one place that says what a control character is.
+"""Text from outside (request headers, query strings, names), made safe to record and to put in
+a header: the one place that says what a control character is (IP addresses: outreachpass.ipaddr).
 
 PostgreSQL refuses NUL in text and jsonb (a NUL in a User-Agent used to fail the card page
 with a 500); a CR or LF in a mail header makes the email package raise (a brand named with
@@ -17,7 +17,6 @@ paragraph separators (U+2028, U+2029) and lone surrogates (which cannot be encod
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 _CONTROL_RUN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
@@ -41,13 +40,3 @@ def clean_text(value: object, max_length: int | None = None) -> str | None:
 
 def has_control_characters(value: str) -> bool:
     return _CONTROL_RUN.search(value) is not None
-
-
-def clean_ip(value: str | None) -> str | None:
-    """An IP address in canonical form, or None for anything that is not one."""
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,10 +42,14 @@ class Cursor:
             raise ValidationFailed.field("cursor", "not a cursor this API returned") from None
 
 
-def next_cursor(rows: list[dict[str, Any]], limit: int, id_column: str) -> tuple[list[dict[str, Any]], str | None]:
-    """Rows are fetched with limit + 1: the extra row only says another page exists."""
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    return rows, Cursor(last["created_at"], last[id_column]).encode()
+def cursor_of(id_column: str) -> Callable[[dict[str, Any]], str]:
+    """The cursor after a row of a list sorted by (created_at, <id_column>) (data.sql.keyset_page)."""
+
+    def encode(row: dict[str, Any]) -> str:
+        return Cursor(row["created_at"], row[id_column]).encode()
+
+    return encode
+
+
+def position(cursor: Cursor | None) -> tuple[datetime, UUID] | None:
+    return (cursor.created_at, cursor.id) if cursor else None

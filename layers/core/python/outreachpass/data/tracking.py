@@ -21,12 +21,14 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn
+
 UNIQUE_VIEW_WINDOW = "30 minutes"
 
 _LIVE_CARD = "FROM cards c WHERE c.tenant_id = app_current_tenant() AND c.card_id = %(card_id)s AND c.deleted_at IS NULL"
 
 
-def queue_card_view(conn: psycopg.Connection, card_id: UUID, values: dict[str, Any]) -> psycopg.Cursor:
+def queue_card_view(conn: Conn, card_id: UUID, values: dict[str, Any]) -> psycopg.Cursor[Any]:
     """A card page view. values: source_type, referrer_url, user_agent, ip_address, device_type,
     browser, os, session_id, metadata. The row returned: view_event_id, is_unique."""
     return conn.execute(
@@ -52,7 +54,7 @@ def queue_card_view(conn: psycopg.Connection, card_id: UUID, values: dict[str, A
     )
 
 
-def queue_contact_export(conn: psycopg.Connection, card_id: UUID, values: dict[str, Any]) -> psycopg.Cursor:
+def queue_contact_export(conn: Conn, card_id: UUID, values: dict[str, Any]) -> psycopg.Cursor[Any]:
     """A contact export. values: export_type, user_agent, ip_address, device_type, session_id,
     metadata. The row returned: export_event_id."""
     return conn.execute(

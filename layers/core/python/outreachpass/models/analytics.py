@@ -1,4 +1,4 @@
-"""Response shapes of the analytics reports (see services/analytics.py for what each number counts)."""
+"""Response shapes of the analytics reports (see services/analytics/ for what each number counts)."""
 
 from __future__ import annotations
 

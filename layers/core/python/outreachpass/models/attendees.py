@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
 from outreachpass.models.bounded_json import StoredJsonObject
-from outreachpass.models.common import LowerEmail, RequestModel, described, one_line
+from outreachpass.models.common import LanguageTag, LowerEmail, RequestModel, described, one_line
 
 PersonName = Annotated[str, one_line(100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
@@ -24,6 +24,7 @@ class AttendeeCreate(RequestModel):
     org_name: ShortText | None = None
     title: ShortText | None = None
     linkedin_url: HttpUrl | None = None
+    language: LanguageTag | None = Field(default=None, description="BCP 47 tag of the attendee's language (default: the event's)")
 
 
 class AttendeeUpdate(RequestModel):
@@ -36,6 +37,7 @@ class AttendeeUpdate(RequestModel):
     org_name: ShortText | None = None
     title: ShortText | None = None
     linkedin_url: HttpUrl | None = None
+    language: LanguageTag | None = None
 
 
 EngagementStage = Literal["not_sent", "sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported", "bounced"]
@@ -69,6 +71,7 @@ class AttendeeOut(BaseModel):
     title: str | None
     linkedin_url: str | None
     card_id: UUID | None
+    language: str | None = None
     flags: StoredJsonObject = Field(validation_alias="flags_json")
     created_at: datetime
     updated_at: datetime

@@ -90,9 +90,12 @@ def clip(value: Any, *, max_depth: int = MAX_DEPTH) -> Any:
     return value if _number_in_range(value) and not isinstance(value, OversizedNumber) else None
 
 
-def _clip_container(value: dict | list, max_depth: int) -> dict | list:
-    root: dict | list = {} if isinstance(value, dict) else []
-    stack: list[tuple[dict | list, dict | list, int]] = [(value, root, 1)]
+_Container = dict[str, Any] | list[Any]
+
+
+def _clip_container(value: _Container, max_depth: int) -> _Container:
+    root: _Container = {} if isinstance(value, dict) else []
+    stack: list[tuple[_Container, _Container, int]] = [(value, root, 1)]
     while stack:
         source, target, depth = stack.pop()
         items = source.items() if isinstance(source, dict) else enumerate(source)

@@ -97,3 +97,24 @@ def _staff_email(value: str) -> str:
 
 # A staff (Cognito) account's address: validated, lower-cased; `.test` addresses are accepted.
 StaffEmail = Annotated[str, StringConstraints(min_length=3, max_length=254), AfterValidator(_staff_email)]
+
+
+# A BCP 47 language tag as the product stores it: language, optional script, optional region
+# ("en", "de", "pt-BR", "zh-Hant-TW", "es-419"); written canonical whatever case it came in.
+_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$")
+
+
+def _language_tag(value: str) -> str:
+    found = _LANGUAGE_TAG.match(value.strip())
+    if not found:
+        raise ValueError("not a language tag: use a BCP 47 tag such as en, de, pt-BR or zh-Hant-TW")
+    language, script, region = found.groups()
+    parts = [language.lower()]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    return "-".join(parts)
+
+
+LanguageTag = Annotated[str, StringConstraints(min_length=2, max_length=16), AfterValidator(_language_tag)]

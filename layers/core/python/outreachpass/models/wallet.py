@@ -13,6 +13,7 @@ from outreachpass.models.bounded_json import StoredSnapshot
 from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
+PLATFORMS: tuple[Platform, ...] = ("apple", "google")
 MAX_IDS = 5000
 
 
@@ -26,7 +27,7 @@ class PassesGenerate(RequestModel):
     all: bool = False
     card_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
     attendee_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
-    platforms: list[Platform] = Field(default_factory=lambda: ["apple", "google"], min_length=1, max_length=2)
+    platforms: list[Platform] = Field(default_factory=lambda: list(PLATFORMS), min_length=1, max_length=2)
     force: bool = False
 
     @field_validator("platforms")

@@ -21,7 +21,8 @@ from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations.useragent import MAX_USER_AGENT, DeviceInfo, classify
-from outreachpass.sanitize import clean_ip, clean_text
+from outreachpass.ipaddr import clean_ip
+from outreachpass.sanitize import clean_text
 
 # ?src= values -> card_view_events.source_type (the full names are accepted too).
 SOURCES: dict[str, str] = {
@@ -139,4 +140,4 @@ def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
         row = cards_data.record_for_card(conn, card_id, lambda c: tracking_data.queue_contact_export(c, card_id, values))
     if row is None:
         raise NotFound("card", card_id)
-    return row["export_event_id"]
+    return int(row["export_event_id"])

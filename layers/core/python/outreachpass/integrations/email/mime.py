@@ -17,10 +17,12 @@ that one recipient.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
+from typing import cast
 
 from outreachpass.sanitize import clean_text, has_control_characters
 
@@ -58,10 +60,8 @@ def build_message(
     html: str,
     reply_to: str | None = None,
     inline_images: tuple[InlineImage, ...] = (),
-    date=None,
+    date: datetime | None = None,
 ) -> bytes:
-    from datetime import UTC, datetime
-
     for address in (sender, recipient, reply_to or ""):
         if has_control_characters(address):
             raise HeaderInjection("an address holds a control character")
@@ -80,7 +80,7 @@ def build_message(
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     if inline_images:
-        html_part = message.get_payload()[1]
+        html_part = cast(EmailMessage, message.get_payload(1))  # the html alternative, after the text one
         for image in inline_images:
             html_part.add_related(
                 image.data, maintype="image", subtype=image.subtype, cid=f"<{image.cid}>", filename=image.filename,

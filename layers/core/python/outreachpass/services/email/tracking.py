@@ -37,12 +37,14 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 from uuid import UUID
 
-from outreachpass.data import email as email_data
+from outreachpass.data import email_events, email_sends
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
+from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
-from outreachpass.sanitize import clean_ip, clean_text
+from outreachpass.sanitize import clean_text
 from outreachpass.services.email.classification import (
     CLICK_BURST_WINDOW,
     PriorClick,
@@ -197,7 +199,9 @@ def reset_signing_keys() -> None:
 def _tenant_of(message_id: str, *, live_only: bool = True) -> UUID | None:
     """The tenant of a live message of ours, or (live_only=False) of any message of ours ever sent."""
     with system_tx() as conn:
-        return email_data.message_tenant(conn, message_id, live_only=live_only)
+        if live_only:
+            return email_events.message_tenant(conn, message_id)
+        return email_events.sent_message_tenant(conn, message_id)
 
 
 def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str, str]]:
@@ -220,8 +224,8 @@ def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str
     return verdict, found
 
 
-def _timing(conn, tenant_id: UUID, message_id: str, context: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
-    timing = email_data.message_timing(conn, tenant_id, message_id)
+def _timing(conn: Conn, tenant_id: UUID, message_id: str, context: dict[str, Any]) -> tuple[datetime | None, datetime | None]:
+    timing = email_events.message_timing(conn, tenant_id, message_id)
     if timing is None:
         return context["created_at"], None
     return timing["sent_at"] or timing["claimed_at"], timing["delivered_at"]
@@ -251,7 +255,7 @@ def record_open(message_id: str | None, hit: Hit) -> bool:
     if tenant_id is None:
         return False
     with tenant_tx(tenant_id) as conn:
-        context = email_data.live_context(conn, tenant_id, message_id)
+        context = email_events.live_context(conn, tenant_id, message_id)
         if context is None:  # SES's id, not ours, or expired
             return False
         sent_at, delivered_at = _timing(conn, tenant_id, message_id, context)
@@ -260,7 +264,7 @@ def record_open(message_id: str | None, hit: Hit) -> bool:
         )
         verdict, device = _device(hit.agent, verdict)
         metadata = {"source": "pixel", **verdict.metadata(), **device}
-        email_data.insert_event(conn, tenant_id, _event_values(context, hit, "opened", verdict, metadata))
+        email_events.insert_event(conn, tenant_id, _event_values(context, hit, "opened", verdict, metadata))
     logger().info("email open recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id,
                                                  "classification": verdict.classification, "reason": verdict.reason})
     return True
@@ -278,12 +282,12 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
     if tenant_id is None:
         raise InvalidLink("unknown message")
     with tenant_tx(tenant_id) as conn:
-        context = email_data.live_context(conn, tenant_id, message_id)
+        context = email_events.live_context(conn, tenant_id, message_id)
         if context is not None:
             target, link_id = _live_target(context, message_id, link_id, url, signature)
             lasting = False
         else:
-            context = email_data.sent_message(conn, tenant_id, message_id)
+            context = email_sends.sent_message(conn, tenant_id, message_id)
             if context is None or context["card_id"] is None:
                 raise InvalidLink("expired message of no live card")
             target, link_id = _lasting_target(context, message_id, link_id, url, signature)
@@ -294,7 +298,7 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         at = hit.at()
         sent_at, delivered_at = _timing(conn, tenant_id, message_id, context)
         window = CLICK_BURST_WINDOW.total_seconds()
-        prior_rows = email_data.recent_clicks(conn, tenant_id, message_id, around=at, window_s=window)
+        prior_rows = email_events.recent_clicks(conn, tenant_id, message_id, around=at, window_s=window)
         prior = [PriorClick(row["link"] or row["link_url"] or "", row["occurred_at"]) for row in prior_rows]
         verdict = classify_click(
             user_agent=hit.agent, ip=hit.ip, link=link_key, method=hit.method, occurred_at=at,
@@ -304,12 +308,12 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         if burst_of(link_key, at, prior):
             # The earlier clicks of the burst were the same scanner: re-classify them too.
             burst_ids = [row["email_event_id"] for row in prior_rows if abs(at - row["occurred_at"]) <= CLICK_BURST_WINDOW]
-            email_data.reclassify_machine(conn, tenant_id, burst_ids, "click_burst")
+            email_events.reclassify_machine(conn, tenant_id, burst_ids, "click_burst")
         metadata = {"source": "redirect", **({"link": link_id} if link_id else {}), **({"context": "expired"} if lasting else {}),
                     **verdict.metadata(), **device}
         values = _event_values(context, hit, "clicked", verdict, metadata)
         values["link_url"] = target
-        email_data.insert_event(conn, tenant_id, values)
+        email_events.insert_event(conn, tenant_id, values)
     logger().info("email click recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id, "link": link_id,
                                                   "classification": verdict.classification, "reason": verdict.reason})
     return target
@@ -340,6 +344,7 @@ def _lasting_target(sent: dict[str, Any], message_id: str, link_id: str | None, 
             raise InvalidLink("link id not in this message")
     else:
         _check_signature(message_id, url, signature)
+        assert url is not None
         stored = url
         link_id = next((key for key, value in (links or {}).items() if value == url), None)
     if not _is_web_url(stored):  # refused, as it was while the context lived
@@ -365,11 +370,11 @@ def _is_web_url(url: str) -> bool:
 FUNNEL_TYPES = ("sent", "delivered", "opened", "clicked", "bounced", "complained", "delayed", "rejected", "failed")
 
 
-def funnel(conn, tenant_id: UUID, *, event_id: UUID | None = None, since: datetime | None = None,
+def funnel(conn: Conn, tenant_id: UUID, *, event_id: UUID | None = None, since: datetime | None = None,
            until: datetime | None = None) -> dict[str, dict[str, int]]:
     """{event type: {"total", "unique", "machine_total", "machine_unique"}}: the human counts
     (total events and distinct messages) and, apart, what machines did."""
-    rows = {row["event_type"]: row for row in email_data.funnel(conn, tenant_id, event_id=event_id, since=since, until=until)}
+    rows = {row["event_type"]: row for row in email_events.funnel(conn, tenant_id, event_id=event_id, since=since, until=until)}
     result = {}
     for event_type in FUNNEL_TYPES:
         row = rows.get(event_type) or {}

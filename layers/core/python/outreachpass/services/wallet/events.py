@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data.conn import Conn
 from outreachpass.services.card_tracking import Visitor, visitor_columns
 
 
@@ -21,7 +20,7 @@ def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
 
 
 def record_event(
-    conn: psycopg.Connection,
+    conn: Conn,
     card: dict[str, Any],
     platform: str,
     event_type: str,

@@ -14,7 +14,6 @@ import gzip
 import io
 import os
 import tempfile
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,10 +23,11 @@ from outreachpass.config import settings
 from outreachpass.data import analytics as analytics_data
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Unprocessable
-from outreachpass.integrations.aws import client
+from outreachpass.integrations.aws import client, presigner
 from outreachpass.integrations.csv_writer import CsvLines
 from outreachpass.observability import logger
-from outreachpass.services.analytics import Scope, check_event
+from outreachpass.services.analytics.reports import check_event
+from outreachpass.services.analytics.scope import Scope
 
 REPORT_SOURCES = {
     "email": "email_events",
@@ -132,26 +132,8 @@ def _upload(scope: Scope, report: str, filename: str, rows: int, spill: _GzipSpi
         },
     )
     expires_at = (datetime.now(UTC) + LINK_EXPIRES).replace(microsecond=0)
-    url = _presigner().generate_presigned_url(
+    url = presigner().generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=int(LINK_EXPIRES.total_seconds())
     )
     logger().info("analytics export uploaded", extra={"report": report, "rows": rows, "key": key})
     return CsvExport(filename=filename, rows=rows, key=key, download_url=url, expires_at=expires_at)
-
-
-_presigners: dict[tuple[str | None, str], Any] = {}
-_lock = threading.Lock()
-
-
-def _presigner() -> Any:
-    """An S3 client that signs with SigV4, per endpoint (tests and the local stack switch them)."""
-    cache_key = (os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"), settings().region)
-    with _lock:
-        found = _presigners.get(cache_key)
-        if found is None:
-            import boto3
-            from botocore.config import Config
-
-            found = boto3.session.Session().client("s3", region_name=cache_key[1], config=Config(signature_version="s3v4"))
-            _presigners[cache_key] = found
-        return found
