@@ -5708,6 +5708,8 @@ export interface operations {
                 q?: string | null;
                 limit?: number;
                 cursor?: string | null;
+                /** @description Order of the list: a key, descending with a leading '-' (default: newest first) */
+                sort?: "-created_at" | "created_at" | "last_name" | "-last_name" | "email" | "-email";
             };
             header?: never;
             path: {

@@ -40,6 +40,7 @@ class AttendeeUpdate(RequestModel):
     language: LanguageTag | None = None
 
 
+AttendeeSort = Literal["-created_at", "created_at", "last_name", "-last_name", "email", "-email"]
 EngagementStage = Literal["not_sent", "sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported", "bounced"]
 
 
