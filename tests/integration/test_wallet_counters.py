@@ -157,6 +157,34 @@ def test_the_sender_id_of_newer_google_docs_is_accepted(local_stack, google_pass
     assert (response.status, response.text) == (200, "recorded")
 
 
+def test_a_callback_that_did_not_come_through_cloudfront_is_refused_before_it_is_read(local_stack, google_pass, database):
+    """Google is given the distribution's URL, so its callbacks carry the origin-verify header CloudFront
+    adds; the same signed body posted straight to the function (the execute-api bypass) is refused."""
+    import importlib
+
+    import routes
+    from local.edge import current_value
+    from local.events import LambdaContext, function_name, http_api_event
+
+    route = routes.find_route("POST", CALLBACK)
+    module = importlib.import_module(route.handler)
+    secret = local_stack.boto("secretsmanager").get_secret_value(SecretId=local_stack.resources.secrets[routes.ORIGIN_VERIFY_SECRET])
+    body = callback(local_stack, google_pass, "save", nonce=f"nonce-{uuid.uuid4()}")
+    before = wallet_events(database, google_pass["card"].card_id)
+
+    def invoke(headers: list[tuple[str, str]]) -> dict:
+        event = http_api_event(method="POST", raw_path=CALLBACK, route_key=route.route_key, body=body,
+                               header_pairs=[("content-type", "application/json"), *headers])
+        return module.handler(event, LambdaContext(function_name=function_name("test", route.handler)))
+
+    refused = invoke([])
+    assert refused["statusCode"] == 403 and json.loads(refused["body"])["error"]["code"] == "ORIGIN_NOT_VERIFIED"
+    assert wallet_events(database, google_pass["card"].card_id) == before
+    accepted = invoke([(routes.ORIGIN_VERIFY_HEADER, current_value(secret["SecretString"]))])
+    assert (accepted["statusCode"], accepted["body"]) == (200, "recorded")
+    assert wallet_events(database, google_pass["card"].card_id) == [*before, ("google", "added")]
+
+
 def test_length_value_is_little_endian_lengths_then_utf8():
     assert length_value("ab", "é") == b"\x02\x00\x00\x00ab\x02\x00\x00\x00\xc3\xa9"
 

@@ -8,20 +8,18 @@ from __future__ import annotations
 import re
 from typing import Any
 from urllib.parse import urlsplit
+from uuid import UUID
 
 from outreachpass.data import wallet as wallet_data
 from outreachpass.data.conn import Conn
-from outreachpass.ipaddr import clean_ip
-from outreachpass.services.card_tracking import Visitor
+from outreachpass.services.card_tracking import Visitor, visitor_columns
 
 
 def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
     if visitor is None:
         return {}
-    from outreachpass.integrations.useragent import MAX_USER_AGENT, classify
-
-    user_agent = (visitor.user_agent or "")[:MAX_USER_AGENT] or None
-    return {"user_agent": user_agent, "ip_address": clean_ip(visitor.ip_address), "device_type": classify(user_agent).device_type}
+    columns, _ = visitor_columns(visitor)
+    return {key: columns[key] for key in ("user_agent", "ip_address", "device_type")}
 
 
 def record_event(
@@ -63,7 +61,7 @@ def wallet_platform_of(url: str) -> str | None:
 
 
 def record_email_click(
-    conn: Conn, context: dict[str, Any], target: str, *, user_agent: str | None, ip_address: str | None,
+    conn: Conn, tenant_id: UUID, context: dict[str, Any], target: str, *, user_agent: str | None, ip_address: str | None,
     device_type: str, metadata: dict[str, Any],
 ) -> bool:
     """A click on a card email's wallet link (`target` is the card's wallet route) is also an
@@ -75,7 +73,7 @@ def record_email_click(
     wallet_data.insert_event(
         conn,
         {
-            "tenant_id": context["tenant_id"],
+            "tenant_id": tenant_id,
             "event_id": context.get("event_id"),
             "card_id": context["card_id"],
             "platform": platform,
