@@ -126,5 +126,5 @@ def test_pyodide_writes_bytecode_that_passes_the_check(tree):
 def test_a_module_the_runtime_cannot_compile_stops_the_bundle(tree):
     (tree / "pkg" / "bad.py").write_text("def broken(:\n")
     compiler = bytecode.Compiler("pyodide", VERSION, "node")
-    with pytest.raises(bundling.BundlingError, match="pkg/bad.py: SyntaxError"):
+    with pytest.raises(bundling.BundlingError, match=r"pkg/bad\.py: SyntaxError"):
         bundling.compile_in_place([bytecode.Tree(tree, "/var/task")], compiler)
