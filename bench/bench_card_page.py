@@ -124,8 +124,8 @@ def _round_trips_per_view(card_id: str) -> tuple[int, int]:
     import psycopg
 
     from outreachpass.api.visitor import new_session_id
+    from outreachpass.services.card_tracking import Visitor
     from outreachpass.services.cards_public import open_card_page
-    from outreachpass.services.tracking import Visitor
 
     statements = 0
     pipelines = 0

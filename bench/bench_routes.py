@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench import ROOT, Result, add_code_paths, percentile, time_calls
+from bench import ROOT, Result, add_code_paths, percentile, staff_claims, time_calls
 
 ITERATIONS = int(os.environ.get("BENCH_ROUTES_ITERATIONS", "200"))
 BUDGET_S = float(os.environ.get("BENCH_ROUTES_BUDGET_S", "2"))  # per route: slow routes get fewer calls
@@ -119,13 +119,7 @@ def run() -> list[Result]:
 
     stack = shared_stack()
     ids = demo_ids(stack)
-    claims = {
-        "sub": str(uuid.uuid4()),
-        "custom:tenant_id": ids["tenant_id"],
-        "custom:role": "admin",
-        "cognito:username": "bench-admin@example.test",
-        "token_use": "id",
-    }
+    claims = staff_claims(stack.db_urls.admin_url, ids["tenant_id"])
     try:
         from local.stack import openapi_document
 

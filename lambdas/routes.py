@@ -136,9 +136,9 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(memory_mb=512)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
-    Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",
+    Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.card_wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",
           needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
-    Route("GET", "/c/{card_id}/wallet/google", "handlers.public.wallet_google", roles=None, summary="302 to the card's Google Wallet save link",
+    Route("GET", "/c/{card_id}/wallet/google", "handlers.public.card_wallet_google", roles=None, summary="302 to the card's Google Wallet save link",
           needs=Needs(secrets=("google_wallet",), memory_mb=512, timeout_s=20)),
     Route("POST", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}/{serial}", "handlers.wallet.device_register", roles=None,
           summary="Apple Wallet: register a device for a pass's updates"),

@@ -37,7 +37,11 @@ ERROR_SCHEMA = {
                     "items": {
                         "type": "object",
                         "required": ["field", "reason"],
-                        "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+                        "properties": {
+                            "field": {"type": "string", "description": "The field at fault (dotted path, e.g. theme.primary_color)"},
+                            "reason": {"type": "string", "description": "What is wrong, in words a person can act on"},
+                            "pattern": {"type": "string", "description": "The pattern the value must match, when that is the reason"},
+                        },
                     },
                 },
             },
@@ -54,7 +58,12 @@ ERROR_STATUSES = {
     "500": "Internal error (no details; quote the correlation id)",
     "503": "The database is unavailable",
 }
-AUTH_STATUSES = {"401": "Missing or invalid token", "403": "The role may not do this"}
+AUTH_STATUSES = {
+    "401": "UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; "
+    "USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says)",
+    "403": "FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); "
+    "TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for",
+}
 
 
 def build_document() -> dict[str, Any]:

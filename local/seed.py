@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 
@@ -163,3 +164,19 @@ def _as_owner(conn: psycopg.Connection) -> None:
         conn.rollback()
         log.info("admin connection cannot SET ROLE outreachpass_owner; seeding as itself")
 
+
+
+def ensure_staff_user(admin_url: str, tenant_id: Any, *, email: str, role: str, sub: str) -> None:
+    """The users row of a local Cognito account (made by LocalStack.token_for): created when
+    missing, its sub and role brought to the account's; its status is left alone (a disabled
+    user stays disabled). No-op for a tenant that does not exist."""
+    with psycopg.connect(admin_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("UPDATE users SET cognito_sub = NULL WHERE cognito_sub = %s AND tenant_id <> %s", (sub, str(tenant_id)))
+        conn.execute(
+            """
+            INSERT INTO users (tenant_id, email, role, status, cognito_sub)
+            SELECT t.tenant_id, %(email)s, %(role)s, 'active', %(sub)s FROM tenants t WHERE t.tenant_id = %(tenant)s
+            ON CONFLICT (tenant_id, lower(email)) DO UPDATE SET cognito_sub = EXCLUDED.cognito_sub, role = EXCLUDED.role
+            """,
+            {"tenant": str(tenant_id), "email": email, "role": role, "sub": sub},
+        )

@@ -29,9 +29,10 @@ from local.database import DatabaseUrls, LocalDatabase, redact
 from local.invoke import HandlerRegistry
 from local.mail import MailViewer  # also gives the local tracking_hmac secret a generated key
 from local.poller import Binding, PollReport, SqsPoller
-from local.seed import DEMO_TENANT_ID, DemoData, seed_demo
+from local.seed import DEMO_TENANT_ID, DemoData, ensure_staff_user, seed_demo
 from local.server import LocalApiServer, LocalGateway, docs_page, index_page, json_page
 from local.state import LocalState, generate_password
+from local.token import jwt_subject
 
 log = logging.getLogger("local.stack")
 
@@ -369,9 +370,15 @@ class LocalStack:
 
     def token_for(self, tenant_id: Any, role: str = "admin", username: str | None = None) -> str:
         """A real Cognito id token for a user of `tenant_id` with `role` (user created if needed)."""
-        if self.cognito is None:
+        if self.cognito is None or self.db_urls is None:
             raise RuntimeError("the local stack is not started")
-        return self.cognito.token_for(str(tenant_id), role, username)
+        username = username or self.cognito.default_username(str(tenant_id), role)
+        token = self.cognito.token_for(str(tenant_id), role, username)
+        # The API authorizes from the users row (its stored role and status), as in AWS, where
+        # every account is made by an invite or by ops.tenants together with its row.
+        sub = jwt_subject(token)
+        ensure_staff_user(self.db_urls.admin_url, tenant_id, email=username, role=role, sub=sub)
+        return token
 
     def request(
         self,

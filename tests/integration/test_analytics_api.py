@@ -256,8 +256,12 @@ def blank(database, tenant_factory):
 
 
 def series(call_route, world, query):
-    data = get(call_route, {"sub": "s", "custom:tenant_id": str(world.tenant_id), "custom:role": "admin"},
-               f"{A}/timeseries?{query}")
+    from tests.conftest import ensure_user
+
+    sub = f"series-admin-{world.tenant_id}"
+    ensure_user(world.database.admin_url, world.tenant_id, sub, "admin")
+    claims = {"sub": sub, "custom:tenant_id": str(world.tenant_id), "custom:role": "admin"}
+    data = get(call_route, claims, f"{A}/timeseries?{query}")
     return [(p["start"], p["value"]) for p in data["points"]], data
 
 
@@ -344,10 +348,10 @@ def test_distinct_series_count_messages_per_bucket(call_route, world):
     assert data["total"] is None
 
 
-def test_every_metric_answers(call_route, world):
+def test_every_metric_answers(call_route, world, claims_for):
     from outreachpass.services.analytics import METRICS
 
-    claims = {"sub": "s", "custom:tenant_id": str(world.tenant_id), "custom:role": "user"}
+    claims = claims_for(world.tenant_id, "user")
     for metric in METRICS:
         response = call_route("GET", f"{A}/timeseries?metric={metric}&{MARCH}", claims=claims)
         assert response.status == 200, (metric, response)
@@ -464,3 +468,30 @@ def test_csv_export_of_another_tenant_has_none_of_its_rows(call_route, claims_fo
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == 15  # every stored e-mail event, machine and SES-reported ones included
     assert not any(r["message_id"].startswith("x") for r in rows)
+
+
+def test_an_events_reports_default_to_its_time_zone(call_route, blank):
+    """Asked about an event without a `tz`, the reports read its days as they were lived there;
+    a `tz` given still wins, and without an event the default stays UTC."""
+    with blank.connect() as conn:
+        conn.execute("UPDATE events SET timezone = 'Asia/Kolkata' WHERE event_id = %s", (blank.events[0],))
+    for at in ("2025-03-01T18:29:59Z", "2025-03-01T18:30:00Z"):  # 23:59:59 and 00:00 in Kolkata
+        blank.view(at)
+    event = blank.events[0]
+    points, data = series(call_route, blank, f"metric=card_views&interval=day&event_id={event}&from=2025-03-01&to=2025-03-02")
+    assert data["scope"]["tz"] == "Asia/Kolkata"
+    assert points == [("2025-03-01T00:00:00+05:30", 1), ("2025-03-02T00:00:00+05:30", 1)]
+    assert data["scope"]["from"] == "2025-03-01T00:00:00+05:30"
+
+    points, data = series(call_route, blank, f"metric=card_views&interval=day&event_id={event}&tz=UTC&from=2025-03-01&to=2025-03-02")
+    assert data["scope"]["tz"] == "UTC" and points == [("2025-03-01T00:00:00Z", 2), ("2025-03-02T00:00:00Z", 0)]
+    _, data = series(call_route, blank, "metric=card_views&interval=day&from=2025-03-01&to=2025-03-02")
+    assert data["scope"]["tz"] == "UTC"
+
+    from tests.conftest import ensure_user
+
+    ensure_user(blank.database.admin_url, blank.tenant_id, f"tz-admin-{blank.tenant_id}", "admin")
+    claims = {"sub": f"tz-admin-{blank.tenant_id}", "custom:tenant_id": str(blank.tenant_id), "custom:role": "admin"}
+    overview = call_route("GET", f"{A}/overview?event_id={event}&from=2025-03-01&to=2025-03-01", claims=claims)
+    assert overview.status == 200 and overview.json["data"]["scope"]["tz"] == "Asia/Kolkata"
+    assert overview.json["data"]["card_views"] == 1  # only the view before Kolkata's midnight

@@ -37,7 +37,7 @@ def message(world, database):
 
 @pytest.fixture
 def signing_key(monkeypatch):
-    from outreachpass.services import email_tracking
+    from outreachpass.services.email import tracking as email_tracking
 
     monkeypatch.setattr(email_tracking, "signing_keys", lambda: [TEST_KEY])
     return TEST_KEY
@@ -92,7 +92,7 @@ def test_an_expired_message_records_nothing(call_route, database, world):
 
 
 def test_the_pixel_answers_even_when_recording_fails(call_route, message, monkeypatch):
-    from outreachpass.services import email_tracking
+    from outreachpass.services.email import tracking as email_tracking
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
@@ -121,7 +121,7 @@ def test_a_link_id_redirects_to_that_link_and_records_the_click(call_route, mess
 
 
 def test_a_signed_url_of_that_message_redirects(call_route, message, signing_key, database):
-    from outreachpass.services.email_tracking import signed_click_url
+    from outreachpass.services.email.tracking import signed_click_url
 
     url = signed_click_url("", message, "https://example.org/agenda?day=1", key=signing_key)
     response = call_route("GET", url, headers={"user-agent": IPHONE})
@@ -132,7 +132,7 @@ def test_a_signed_url_of_that_message_redirects(call_route, message, signing_key
 
 
 def open_redirect_attempts(message: str, other_message: str, key: bytes) -> list[tuple[str, dict]]:
-    from outreachpass.services.email_tracking import sign
+    from outreachpass.services.email.tracking import sign
 
     evil = "https://evil.example/phish"
     return [
@@ -197,7 +197,7 @@ def test_a_stored_link_that_is_not_http_is_refused(call_route, database, world):
 
 def funnel(database, world):
     from outreachpass.db.connection import tenant_tx
-    from outreachpass.services.email_tracking import funnel as funnel_of
+    from outreachpass.services.email.tracking import funnel as funnel_of
 
     with tenant_tx(world.tenant_id) as conn:
         return funnel_of(conn, world.tenant_id, event_id=world.event_id)

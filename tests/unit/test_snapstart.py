@@ -97,7 +97,7 @@ def test_the_card_page_registers_its_warm_up_which_builds_templates_and_the_reso
 
 
 def test_the_apple_wallet_routes_warm_cryptography_and_signing_without_secrets_or_connections():
-    for module in ("handlers.public.wallet_apple", "handlers.wallet.pass_latest"):
+    for module in ("handlers.public.card_wallet_apple", "handlers.wallet.pass_latest"):
         report = run(module, fake_runtime=True)
         assert report["before"] == ["warm_apple_wallet"], module
         assert report["after"] == ["reseed_random"], module

@@ -21,7 +21,7 @@ def analytics_email(
     event_id: Annotated[UUID | None, Query(description="Only this event")] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=64, description="ISO 8601 instant with offset, or a date")] = None,
     to: Annotated[str | None, Query(max_length=64, description="ISO 8601 instant with offset, or a date (inclusive)")] = None,
-    tz: Annotated[str | None, Query(max_length=64, description="IANA time zone (default UTC)")] = None,
+    tz: Annotated[str | None, Query(max_length=64, description="IANA time zone (default: the event's time zone with event_id, else UTC)")] = None,
 ) -> Response[Envelope[EmailFunnelOut]]:
     scope = resolve_scope(current_principal(), event_id=event_id, start=from_, end=to, tz=tz)
     return ok(email_funnel(scope))

@@ -16,10 +16,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import ValidationError
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
-from outreachpass.api.app import decoded_body, validation_details
+from outreachpass.api.body import decoded_body, parse_json
 from outreachpass.errors import ValidationFailed
 from outreachpass.models.envelope import Envelope
 from outreachpass.models.imports import ImportCreate, ImportStarted
@@ -46,13 +45,7 @@ def imports_create(event_id: UUID) -> Response[Envelope[ImportStarted]]:
     if media_type in CSV_MEDIA_TYPES:
         csv_body = body
     elif body.strip():
-        try:
-            request = ImportCreate.model_validate_json(body)
-        except ValidationError as exc:
-            if any(err.get("type") == "json_invalid" for err in exc.errors()):
-                raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
-            raise ValidationFailed("The request is invalid", details=validation_details(exc.errors())) from None
-        filename = request.filename or filename
+        filename = parse_json(body, ImportCreate).filename or filename
     if filename is not None and len(filename) > 255:
         raise ValidationFailed.field("filename", "at most 255 characters")
     started = start_import(current_principal(), event_id, csv_body=csv_body, filename=filename)

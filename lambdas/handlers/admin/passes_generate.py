@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.envelope import Envelope
 from outreachpass.models.wallet import PassesGenerate, PassJobOut
-from outreachpass.services.wallet_jobs import start_pass_job
+from outreachpass.services.wallet.pass_jobs import start_pass_job
 
 router = new_router()
 

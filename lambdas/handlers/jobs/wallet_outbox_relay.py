@@ -1,5 +1,5 @@
 """Scheduled (every minute): send the committed wallet refreshes of the push outbox to the
-wallet_push queue (services/wallet_push.dispatch_outbox; see migrations/V0300).
+wallet_push queue (services/wallet/push.dispatch_outbox; see migrations/V0300).
 
 Failures raise: the asynchronous invocation is retried and the rows stay pending, so the next
 run sends them; nothing is lost.
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from outreachpass.observability import logger, set_correlation_id
-from outreachpass.services.wallet_push import dispatch_outbox
+from outreachpass.services.wallet.push import dispatch_outbox
 
 _instrumented: Any = None
 

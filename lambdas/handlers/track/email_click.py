@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import client_ip
 from outreachpass.observability import correlation_id, logger
-from outreachpass.services.email_tracking import Hit, InvalidLink, resolve_click
+from outreachpass.services.email.tracking import Hit, InvalidLink, resolve_click
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()

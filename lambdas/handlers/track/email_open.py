@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import client_ip
 from outreachpass.observability import logger
-from outreachpass.services.email_tracking import TRANSPARENT_GIF, Hit, message_id_from_pixel, record_open
+from outreachpass.services.email.tracking import TRANSPARENT_GIF, Hit, message_id_from_pixel, record_open
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()

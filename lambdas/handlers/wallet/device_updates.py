@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.apple_wallet import empty
-from outreachpass.services.wallet import updated_serials
+from outreachpass.services.wallet.web_service import updated_serials
 
 router = new_router()
 

@@ -15,7 +15,8 @@ from outreachpass.api.apple_wallet import empty, refused
 from outreachpass.api.visitor import visitor_from
 from outreachpass.errors import Unauthorized
 from outreachpass.integrations.wallet.apple_pass import MEDIA_TYPE
-from outreachpass.services.wallet import http_date, latest_pass
+from outreachpass.services.wallet.apple import http_date
+from outreachpass.services.wallet.web_service import latest_pass
 from outreachpass.snapstart import before_snapshot, warm_apple_wallet
 
 router = new_router()

@@ -28,7 +28,7 @@ def sqs_handler(process: RecordProcessor) -> Callable[[dict[str, Any], Any], dic
         def one(record: Any) -> None:
             attributes = record.message_attributes or {}
             # Powertools wraps a value in an SQSMessageAttribute only through [] (.get gives the raw dict)
-            correlation = attributes["correlation_id"] if "correlation_id" in attributes else None
+            correlation = attributes["correlation_id"] if "correlation_id" in attributes else None  # noqa: RUF019 (see above)
             correlation_value = correlation.string_value if correlation else record.message_id
             set_correlation_id(correlation_value)
             log = logger()

@@ -13,8 +13,6 @@ The routers are also what the OpenAPI document is generated from (local/openapi.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,16 +21,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from outreachpass.api.auth import authenticate, clear_principal
+from outreachpass.api.auth import authenticate, clear_principal, ensure_caller_checked
+from outreachpass.api.body import decoded_body, invalid_json, validation_details
 from outreachpass.api.envelope import JSON, error, error_body
-from outreachpass.errors import (
-    AppError,
-    FieldError,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from outreachpass.errors import AppError, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 from outreachpass.jsonutil import dumps
 from outreachpass.observability import logger, set_correlation_id
 
@@ -84,9 +76,13 @@ def http_handler(
                 principal = authenticate(claims, allowed_roles)
                 log.append_keys(tenant_id=str(principal.tenant_id), role=principal.role)
             response = resolver.resolve(event, context)
+            if allowed_roles is not None:
+                ensure_caller_checked()
         except AppError as exc:
             log.info("request refused", extra={"status": exc.status, "code": exc.code})
             response = _lambda_error(exc)
+        finally:
+            clear_principal()  # a warm container's next invocation starts with no caller
         response.setdefault("headers", {})["x-correlation-id"] = correlation
         return response
 
@@ -119,18 +115,7 @@ def _check_body(event: dict[str, Any], max_body_bytes: int, accepted: tuple[str,
         try:
             decoded_body(event).decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
-
-
-def decoded_body(event: dict[str, Any]) -> bytes:
-    """The raw request body as bytes, whichever way API Gateway encoded it."""
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            return base64.b64decode(body, validate=True)
-        except binascii.Error:
-            raise ValidationFailed.field("body", "not valid base64") from None
-    return body.encode("utf-8")
+            raise invalid_json() from None
 
 
 def _lambda_error(exc: AppError) -> dict[str, Any]:
@@ -140,17 +125,6 @@ def _lambda_error(exc: AppError) -> dict[str, Any]:
         "body": error_body(exc.code, exc.message, exc.details),
         "isBase64Encoded": False,
     }
-
-
-def _field_name(location: Iterable[Any]) -> str:
-    parts = [str(part) for part in location]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        parts = parts[1:] or parts
-    return ".".join(parts)
-
-
-def validation_details(errors: Iterable[dict[str, Any]]) -> list[FieldError]:
-    return [FieldError(_field_name(err.get("loc", ())), err.get("msg") or err.get("type", "invalid")) for err in errors]
 
 
 def _register_error_handlers(app: APIGatewayHttpResolver) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from outreachpass.config import settings
-from outreachpass.services.tracking import Visitor, clean_ip, clean_session
+from outreachpass.services.card_tracking import Visitor, clean_ip, clean_session
 
 SESSION_COOKIE = "op_sid"
 SESSION_TTL_S = 30 * 60

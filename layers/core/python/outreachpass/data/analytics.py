@@ -220,10 +220,10 @@ def scope_totals(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID | Non
     ).fetchone()
 
 
-def event_exists(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> bool:
-    return conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE tenant_id = %s AND event_id = %s) AS found", (tenant_id, event_id)
-    ).fetchone()["found"]
+def event_time_zone(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> str | None:
+    """The event's IANA time zone; None when the tenant has no such event."""
+    row = conn.execute("SELECT timezone FROM events WHERE tenant_id = %s AND event_id = %s", (tenant_id, event_id)).fetchone()
+    return row["timezone"] if row else None
 
 
 def archived_before(conn: psycopg.Connection, tenant_id: UUID) -> datetime | None:

@@ -20,6 +20,7 @@ from psycopg.rows import dict_row
 
 from outreachpass.config import Settings, settings
 from outreachpass.errors import ServiceUnavailable
+from outreachpass.principal import TenantDisabled, request_caller
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,15 @@ class Database:
         conn.close()
 
     @contextmanager
-    def transaction(self, tenant_id: UUID | str | None) -> Iterator[psycopg.Connection]:
-        """A transaction with `app.tenant_id` set (or unset, for the SECURITY DEFINER resolvers)."""
+    def transaction(self, tenant_id: UUID | str | None, *, active_tenant: bool = False) -> Iterator[psycopg.Connection]:
+        """A transaction with `app.tenant_id` set (or unset, for the SECURITY DEFINER resolvers).
+        active_tenant: refuse (TenantDisabled) when the tenant is not active, checked in the
+        same round trip that sets it (for a tenant's queued work)."""
         conn = self._checkout()
         try:
             with conn.transaction():
                 if tenant_id is not None:
-                    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+                    _begin(conn, tenant_id, active_tenant=active_tenant)
                 yield conn
         except _UNAVAILABLE as exc:
             conn.close()
@@ -111,6 +114,26 @@ class Database:
             idle, self._idle = self._idle, []
         for conn in idle:
             conn.close()
+
+
+def _begin(conn: psycopg.Connection, tenant_id: UUID | str, *, active_tenant: bool) -> None:
+    """Sets the transaction's tenant. In an authenticated request of that tenant, the same
+    round trip reads the caller's current state, and a caller the database refuses (unknown,
+    disabled, disabled tenant, stored role not allowed) stops here, before any other statement.
+    For a tenant's queued work (active_tenant), the same round trip reads the tenant's status."""
+    caller = request_caller()
+    if caller is not None and str(caller.principal.tenant_id) == str(tenant_id):
+        row = conn.execute(
+            "SELECT * FROM app_begin_request(%s, %s)", (str(tenant_id), caller.principal.subject)
+        ).fetchone()
+        caller.accept(row)
+        return
+    if active_tenant:
+        row = conn.execute("SELECT app_begin_tenant_work(%s) AS status", (str(tenant_id),)).fetchone()
+        if row is None or row["status"] != "active":
+            raise TenantDisabled("The organisation is disabled; its queued work stops")
+        return
+    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
 
 
 _database: Database | None = None
@@ -134,11 +157,14 @@ def reset_database() -> None:
     _database = None
 
 
-def tenant_tx(tenant_id: UUID | str) -> AbstractContextManager[psycopg.Connection]:
-    """The usual entry point: `with tenant_tx(principal.tenant_id) as conn: ...`."""
+def tenant_tx(tenant_id: UUID | str, *, active_tenant: bool = False) -> AbstractContextManager[psycopg.Connection]:
+    """The usual entry point: `with tenant_tx(principal.tenant_id) as conn: ...`.
+
+    active_tenant=True for a tenant's queued work (email, pass and import jobs): raises
+    TenantDisabled when the tenant is disabled, so the job can end `failed` with that code."""
     if not tenant_id:
         raise ValueError("tenant_tx needs a tenant id")
-    return database().transaction(tenant_id)
+    return database().transaction(tenant_id, active_tenant=active_tenant)
 
 
 def system_tx() -> AbstractContextManager[psycopg.Connection]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
-from outreachpass.models.common import LowerEmail, RequestModel
+from outreachpass.models.common import LowerEmail, RequestModel, described
 
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()./\- ]+$")]
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
@@ -37,6 +37,26 @@ class AttendeeUpdate(RequestModel):
     linkedin_url: HttpUrl | None = None
 
 
+EngagementStage = Literal["not_sent", "sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported", "bounced"]
+
+
+class Engagement(BaseModel):
+    """What the attendee did with its card so far. Machine opens and clicks (mail privacy proxies,
+    link scanners) and bot views do not count. `stage` is the furthest step reached, in the
+    order of the fields below, except that a bounce (or complaint) without any later step wins."""
+
+    stage: EngagementStage
+    sent: bool
+    last_sent_at: datetime | None
+    delivered: bool
+    opened: bool
+    clicked: bool
+    viewed: bool
+    wallet_added: bool
+    exported: bool
+    bounced: bool
+
+
 class AttendeeOut(BaseModel):
     attendee_id: UUID
     event_id: UUID
@@ -51,3 +71,4 @@ class AttendeeOut(BaseModel):
     flags: dict[str, Any] = Field(validation_alias="flags_json")
     created_at: datetime
     updated_at: datetime
+    engagement: Engagement | None = Field(default=None, description="On reads (list and get); absent from writes")

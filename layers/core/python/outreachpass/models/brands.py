@@ -6,9 +6,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from outreachpass.models.common import HexColour, HostName, RequestModel
+from outreachpass.models.common import HexColour, HostName, RequestModel, described
 
-BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[A-Z0-9_]+$")]
+BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=described(r"^[A-Z0-9_]+$", "use capital letters, digits and _ only (e.g. ACME_EVENTS)"))]
 
 
 class Theme(BaseModel):

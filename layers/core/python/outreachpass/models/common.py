@@ -46,11 +46,22 @@ def _hostname(value: str) -> str:
     return value
 
 
+# What each pattern allows, in words: a validation error says this (the pattern itself goes to a
+# separate `pattern` field of the error detail, for clients; people do not read regular expressions).
+PATTERN_HINTS: dict[str, str] = {}
+
+
+def described(pattern: str, allows: str) -> str:
+    """Registers `allows` as the human wording of `pattern` and returns the pattern."""
+    PATTERN_HINTS[pattern] = allows
+    return pattern
+
+
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SLUG_PATTERN)]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=described(SLUG_PATTERN, "use lower-case letters, digits and hyphens, starting with a letter or digit (e.g. summit-2027)"))]
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_timezone)]
 HostName = Annotated[str, StringConstraints(min_length=3, max_length=253), AfterValidator(_hostname)]
-HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR)]
+HexColour = Annotated[str, StringConstraints(pattern=described(HEX_COLOUR, "use a hex colour such as #0f766e"))]
 
 
 def _lower(value: str) -> str:

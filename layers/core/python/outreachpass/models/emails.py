@@ -7,12 +7,12 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from outreachpass.models.common import RequestModel
+from outreachpass.models.common import RequestModel, described
 
 Audience = Literal["all", "unsent", "selected"]
 MAX_SELECTED = 5000
 
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\r\n\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=described(r"^[^\r\n\x00-\x08\x0b\x0c\x0e-\x1f]*$", "must be one line, without control characters"))]
 Message = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
+from outreachpass.models.common import described
+
 # Same rule as the feature_flags.flag_key CHECK constraint.
-FlagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$")]
+FlagKey = Annotated[str, StringConstraints(pattern=described(r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$", "start with a letter; then letters, digits and _ . : - (at most 100)"))]
 MAX_FLAGS = 200
 
 

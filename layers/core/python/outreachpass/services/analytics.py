@@ -29,8 +29,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import psycopg
 from pydantic import TypeAdapter, ValidationError
 
 from outreachpass.data import analytics as analytics_data
@@ -84,6 +85,10 @@ class Scope:
     start: datetime  # UTC, inclusive
     end: datetime  # UTC, exclusive
     tz: ZoneInfo
+    # No `tz` was asked for: with an event, its time zone applies (see check_event), and the
+    # range is resolved again in it (a date means that day in the event's zone).
+    tz_defaulted: bool = False
+    inputs: tuple[str | None, str | None, datetime | None, timedelta, str] | None = None
 
     def describe(self, archived_before: datetime | None = None) -> dict[str, Any]:
         return {
@@ -115,6 +120,14 @@ def resolve_scope(
     range over the limit."""
     zone = parse_time_zone(tz)
     now = (now or datetime.now(UTC)).astimezone(UTC)
+    return _scope(principal.tenant_id, event_id, start, end, zone, now, max_range, max_range_field,
+                  tz_defaulted=not tz)
+
+
+def _scope(
+    tenant_id: UUID, event_id: UUID | None, start: str | None, end: str | None, zone: ZoneInfo, now: datetime,
+    max_range: timedelta, max_range_field: str, *, tz_defaulted: bool,
+) -> Scope:
     given_start = parse_instant(start, "from", zone) if start else None
     end_at = parse_instant(end, "to", zone, end_of_day=True) if end else now
     start_at = given_start if given_start is not None else end_at - DEFAULT_RANGE
@@ -124,7 +137,8 @@ def resolve_scope(
         raise ValidationFailed.field(
             max_range_field, f"the range is {_days(end_at - start_at)} days; the limit is {max_range.days} days"
         )
-    return Scope(tenant_id=principal.tenant_id, event_id=event_id, start=start_at, end=end_at, tz=zone)
+    return Scope(tenant_id=tenant_id, event_id=event_id, start=start_at, end=end_at, tz=zone,
+                 tz_defaulted=tz_defaulted, inputs=(start, end, now, max_range, max_range_field))
 
 
 def parse_time_zone(value: str | None) -> ZoneInfo:
@@ -298,9 +312,24 @@ def _read(
     )
 
 
-def check_event(conn, scope: Scope) -> None:
-    if scope.event_id is not None and not analytics_data.event_exists(conn, scope.tenant_id, scope.event_id):
+def check_event(conn: psycopg.Connection, scope: Scope) -> Scope:
+    """404 for an event of the scope that does not exist; returns the scope to report on: in the
+    event's time zone when the caller named none (an organiser reads an event's days as they
+    were lived there)."""
+    if scope.event_id is None:
+        return scope
+    zone_name = analytics_data.event_time_zone(conn, scope.tenant_id, scope.event_id)
+    if zone_name is None:
         raise NotFound("event", scope.event_id)
+    if not scope.tz_defaulted or scope.inputs is None or zone_name == scope.tz.key:
+        return scope
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):  # stored before zones were validated: keep UTC
+        return scope
+    start, end, now, max_range, max_range_field = scope.inputs
+    return _scope(scope.tenant_id, scope.event_id, start, end, zone, now or datetime.now(UTC), max_range, max_range_field,
+                  tz_defaulted=False)
 
 
 def _breakdown(values: dict[str, int], fixed: Iterable[str] = ()) -> list[dict[str, Any]]:
@@ -316,7 +345,7 @@ def overview(scope: Scope) -> dict[str, Any]:
     metrics = ["emails_sent", "emails_delivered", "emails_opened", "emails_clicked", "card_views",
                "card_views_unique", "wallet_added", "contact_exports"]
     with tenant_tx(scope.tenant_id) as conn:
-        check_event(conn, scope)
+        scope = check_event(conn, scope)
         totals = analytics_data.scope_totals(conn, scope.tenant_id, scope.event_id)
         cells = _read(conn, scope, metrics, dimensions=True)
     wallet = {platform: cells.get("wallet_added", "platform", platform) for platform in WALLET_PLATFORMS}
@@ -335,7 +364,7 @@ def overview(scope: Scope) -> dict[str, Any]:
 def email_funnel(scope: Scope) -> dict[str, Any]:
     metrics = [f"emails_{stage}{suffix}" for stage in EMAIL_STAGES for suffix in ("", "_bot")]
     with tenant_tx(scope.tenant_id) as conn:
-        check_event(conn, scope)
+        scope = check_event(conn, scope)
         cells = _read(conn, scope, metrics, dimensions=False)
         distinct = analytics_data.distinct_messages(
             conn, scope.tenant_id, event_id=scope.event_id, bounds=[scope.start, scope.end], event_types=EMAIL_STAGES
@@ -367,7 +396,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 def views(scope: Scope) -> dict[str, Any]:
     with tenant_tx(scope.tenant_id) as conn:
-        check_event(conn, scope)
+        scope = check_event(conn, scope)
         cells = _read(conn, scope, ["card_views", "card_views_unique", "card_views_bot"], dimensions=True)
     total, bots = cells.get("card_views"), cells.get("card_views_bot")
     return {
@@ -386,7 +415,7 @@ def views(scope: Scope) -> dict[str, Any]:
 def wallet(scope: Scope) -> dict[str, Any]:
     metrics = [f"wallet_{t}{suffix}" for t in WALLET_EVENTS for suffix in ("", "_bot")]
     with tenant_tx(scope.tenant_id) as conn:
-        check_event(conn, scope)
+        scope = check_event(conn, scope)
         cells = _read(conn, scope, metrics, dimensions=True)
     return {
         "scope": scope.describe(),
@@ -400,7 +429,7 @@ def wallet(scope: Scope) -> dict[str, Any]:
 
 def exports(scope: Scope) -> dict[str, Any]:
     with tenant_tx(scope.tenant_id) as conn:
-        check_event(conn, scope)
+        scope = check_event(conn, scope)
         cells = _read(conn, scope, ["contact_exports", "contact_exports_bot"], dimensions=True)
     total, bots = cells.get("contact_exports"), cells.get("contact_exports_bot")
     return {
@@ -417,9 +446,9 @@ def timeseries(scope: Scope, metric: str, interval: Interval) -> dict[str, Any]:
         raise ValidationFailed.field(
             "interval", f"hourly series cover at most {MAX_HOURLY_RANGE.days} days; ask for interval=day or a shorter range"
         )
-    bounds, labels = bucket_bounds(scope.start, scope.end, interval, scope.tz)
     with tenant_tx(scope.tenant_id) as conn:
-        check_event(conn, scope)
+        scope = check_event(conn, scope)
+        bounds, labels = bucket_bounds(scope.start, scope.end, interval, scope.tz)
         archived = None
         if metric in DISTINCT_METRICS:
             rows = analytics_data.distinct_messages(

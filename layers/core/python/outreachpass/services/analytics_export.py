@@ -56,16 +56,16 @@ def export_csv(scope: Scope, report: str, *, inline_max_bytes: int | None = None
     source = REPORT_SOURCES[report]
     inline_max_bytes = inline_max_bytes or INLINE_MAX_BYTES
     max_rows = max_rows or MAX_ROWS
-    filename = f"outreachpass-{report}-{scope.start.astimezone(scope.tz):%Y%m%d}-{scope.end.astimezone(scope.tz):%Y%m%d}.csv"
-    lines = CsvLines(tz=scope.tz)
-    inline = io.StringIO()
-    inline.write(lines.header(analytics_data.export_columns(source)))
-    size = inline.tell()
     spill: Any = None
     rows = 0
     try:
         with tenant_tx(scope.tenant_id) as conn:
-            check_event(conn, scope)
+            scope = check_event(conn, scope)  # in the event's time zone unless one was asked for
+            filename = f"outreachpass-{report}-{scope.start.astimezone(scope.tz):%Y%m%d}-{scope.end.astimezone(scope.tz):%Y%m%d}.csv"
+            lines = CsvLines(tz=scope.tz)
+            inline = io.StringIO()
+            inline.write(lines.header(analytics_data.export_columns(source)))
+            size = inline.tell()
             for row in analytics_data.export_rows(
                 conn, scope.tenant_id, source, event_id=scope.event_id, start=scope.start, end=scope.end
             ):

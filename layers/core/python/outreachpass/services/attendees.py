@@ -9,6 +9,7 @@ import psycopg
 
 from outreachpass.data import attendees as attendees_data
 from outreachpass.data import cards as cards_data
+from outreachpass.data import engagement as engagement_data
 from outreachpass.data import events as events_data
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
@@ -53,9 +54,9 @@ def create_attendee_with_card(conn: psycopg.Connection, tenant_id: UUID, event_i
 def get_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
     with tenant_tx(principal.tenant_id) as conn:
         attendee = attendees_data.get(conn, principal.tenant_id, attendee_id)
-    if attendee is None:
-        raise NotFound("attendee", attendee_id)
-    return attendee
+        if attendee is None:
+            raise NotFound("attendee", attendee_id)
+        return _with_engagement(conn, principal.tenant_id, [attendee])[0]
 
 
 def list_attendees(
@@ -67,7 +68,8 @@ def list_attendees(
     with tenant_tx(principal.tenant_id) as conn:
         if events_data.get(conn, principal.tenant_id, event_id) is None:
             raise NotFound("event", event_id)
-        return attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=after)
+        rows, next_cursor = attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=after)
+        return _with_engagement(conn, principal.tenant_id, rows), next_cursor
 
 
 def update_attendee(principal: Principal, attendee_id: UUID, request: AttendeeUpdate) -> dict[str, Any]:
@@ -109,3 +111,28 @@ def delete_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
         attendees_data.delete(conn, principal.tenant_id, attendee_id)
         record_change(conn, principal, action="attendee.delete", entity_type="attendee", entity_id=attendee_id, before=attendee, after=None)
     return attendee
+
+
+# The steps of an attendee's engagement, in the order they usually happen.
+ENGAGEMENT_STEPS = ("sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported")
+
+
+def engagement_stage(found: dict[str, Any]) -> str:
+    """The furthest step reached; a bounce wins unless the card was used after all."""
+    reached = [step for step in ENGAGEMENT_STEPS if found[step]]
+    if found["bounced"] and not (set(reached) & {"opened", "clicked", "viewed", "wallet_added", "exported"}):
+        return "bounced"
+    return reached[-1] if reached else "not_sent"
+
+
+def _with_engagement(conn: psycopg.Connection, tenant_id: UUID, attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = engagement_data.of_attendees(conn, tenant_id, attendees)
+    out = []
+    for attendee in attendees:
+        row = found.get(attendee["attendee_id"])
+        if row is None:
+            out.append(attendee)
+            continue
+        facts = {**{key: bool(row[key]) for key in (*ENGAGEMENT_STEPS[1:], "bounced")}, "sent": row["last_sent_at"] is not None}
+        out.append({**attendee, "engagement": {**facts, "last_sent_at": row["last_sent_at"], "stage": engagement_stage(facts)}})
+    return out

@@ -17,6 +17,7 @@ from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
+from outreachpass.services.card_appearance import card_url
 
 if TYPE_CHECKING:  # the request model pulls in e-mail validation: only the card routes need it
     from outreachpass.models.cards import CardUpdate
@@ -54,8 +55,8 @@ def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]
     after = cards_data.bump_rev(conn, tenant_id, card["card_id"])
     if after is None:  # the caller holds the row; it cannot vanish in its own transaction
         raise NotFound("card", card["card_id"])
-    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet_push).
-    from outreachpass.services.wallet import on_card_changed
+    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet.push).
+    from outreachpass.services.wallet.hooks import on_card_changed
 
     on_card_changed(conn, tenant_id, after)
     return after
@@ -64,16 +65,9 @@ def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]
 def card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted (its attendee was deleted): its public page, vCard and QR answer
     404 from now on. Hook for what must follow (void its wallet passes); nothing else to do yet."""
-    from outreachpass.services.wallet import on_card_deleted
+    from outreachpass.services.wallet.hooks import on_card_deleted
 
     on_card_deleted(conn, tenant_id, card)  # its wallet passes are voided (pushed after commit)
-
-
-def card_url(card_id: UUID | str) -> str:
-    """The public page of a card."""
-    from outreachpass.config import settings
-
-    return f"{settings().public_base_url}/c/{card_id}"
 
 
 def with_url(card: dict[str, Any]) -> dict[str, Any]:

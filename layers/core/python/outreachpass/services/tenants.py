@@ -131,11 +131,14 @@ def set_tenant_status(
         for user in users_data.all_of_tenant(conn, tenant_id):
             if user["status"] == "disabled" or not user["cognito_sub"]:
                 continue  # a disabled user stays disabled whatever the tenant's status
+            account = directory.find_user(user["cognito_sub"])
+            if account is None:
+                continue
             try:
                 if status == "disabled":
-                    directory.disable(user["cognito_sub"])
+                    directory.disable(account.sign_in_name)
                 else:
-                    directory.enable(user["cognito_sub"])
+                    directory.enable(account.sign_in_name)
             except UserNotInPool:
                 continue
             accounts += 1

@@ -4,8 +4,12 @@ whose `custom:tenant_id` and `custom:role` become the claims of every admin requ
 The database row and the Cognito account change together: the Cognito call runs inside
 the database transaction, so a Cognito failure rolls the row back; if the commit fails
 after Cognito changed, the Cognito change is undone (best effort, logged when it cannot
-be). Roles in tokens already issued change at the next sign-in or refresh (at most an
-hour); a disabled user cannot sign in or refresh again at once.
+be).
+
+A role change or a disable takes effect on the caller's next request: every request checks the
+stored role and status (principal.RequestCaller), whatever its token says. Cognito follows too:
+a disable or a demotion signs the user out everywhere (refresh tokens revoked), so the next
+token it gets carries the new role, or it gets none. Nobody gives a role above their own.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ import psycopg
 from outreachpass.data import users as users_data
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
-from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
+from outreachpass.errors import Conflict, Forbidden, NotFound, Unprocessable, ValidationFailed
 from outreachpass.integrations.cognito import PoolUser, UserDirectory
 from outreachpass.models.users import UserInvite, UserUpdate
-from outreachpass.principal import Principal
+from outreachpass.principal import ROLE_RANK, Principal, caller_state
 from outreachpass.services.audit import record_change
 
 log = logging.getLogger(__name__)
@@ -45,6 +49,7 @@ def invite_user(principal: Principal, request: UserInvite, *, directory: UserDir
     undo: list[Callable[[], None]] = []
     try:
         with tenant_tx(principal.tenant_id) as conn:
+            _no_higher_than_caller(request.role)
             try:
                 with conn.transaction():
                     user = users_data.insert(
@@ -86,6 +91,8 @@ def update_user(principal: Principal, user_id: UUID, request: UserUpdate, *, dir
                 changes.pop("status")  # enabling an invited user leaves it invited
             if not changes:
                 return before
+            if "role" in changes:
+                _no_higher_than_caller(changes["role"])
             _keep_an_admin(admins, before, changes)
             after = users_data.update(conn, principal.tenant_id, user_id, changes)
             _apply_to_pool(directory, principal.tenant_id, before, changes, undo)
@@ -98,6 +105,13 @@ def update_user(principal: Principal, user_id: UUID, request: UserUpdate, *, dir
 
 
 # --- rules ----------------------------------------------------------------------------------------
+
+
+def _no_higher_than_caller(role: str) -> None:
+    """The stored role of the caller (not its token's) bounds the roles it may give."""
+    caller_role = caller_state().role
+    if ROLE_RANK[role] > ROLE_RANK[caller_role]:
+        raise Forbidden(f"A '{caller_role}' may not give the '{role}' role", code="ROLE_ABOVE_CALLER")
 
 
 def _keep_an_admin(admins: list[UUID], before: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -146,8 +160,13 @@ def _apply_to_pool(
         directory.set_attributes(account.sub, role=changes["role"])
         undo.append(lambda: directory.set_attributes(account.sub, role=before["role"]))
     if changes.get("status") == "disabled":
-        directory.disable(account.sub)
-        undo.append(lambda: directory.enable(account.sub))
+        directory.disable(account.sign_in_name)  # signs out everywhere too
+        undo.append(lambda: directory.enable(account.sign_in_name))
+    elif ROLE_RANK[changes.get("role", before["role"])] < ROLE_RANK[before["role"]]:
+        # A demotion: its refresh tokens would mint tokens with the old role's claim until
+        # they expire; the next sign-in gets the new one. (Not undoable; harmless if the
+        # commit fails: the user signs in again.)
+        directory.sign_out(account.sign_in_name)
     elif changes.get("status") == "active":
         directory.enable(account.sub)
         undo.append(lambda: directory.disable(account.sub))

@@ -38,8 +38,8 @@ from outreachpass.data import email as email_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.observability import logger
-from outreachpass.services.email_classification import classify_click, classify_open
-from outreachpass.services.suppressions import suppress_address
+from outreachpass.services.email.classification import classify_click, classify_open
+from outreachpass.services.email.suppressions import suppress_address
 
 TAG_MESSAGE_ID = "op_message_id"
 

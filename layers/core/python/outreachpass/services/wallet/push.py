@@ -29,7 +29,8 @@ from outreachpass.data import wallet as wallet_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.integrations import queues
 from outreachpass.observability import logger
-from outreachpass.services.wallet import ensure_google_object, record_event
+from outreachpass.services.wallet.events import record_event
+from outreachpass.services.wallet.google import ensure_google_object
 
 QUEUE = "wallet_push"
 CLAIM_LIMIT = 500

@@ -1,11 +1,6 @@
-"""Emailing attendees their card: the job the API starts, and the worker that sends.
+"""The emails queue's worker: sends one queued batch of card emails.
 
-API (`request_send`): resolves who gets the email (all, those not yet sent, or a list),
-creates an `emails` job with that total, commits, then enqueues one SQS message per
-BATCH_SIZE attendees. One email job per event runs at a time (409 otherwise), so two
-clicks on "send" do not mail everyone twice.
-
-Worker (`process_batch`), per attendee, with the send log as idempotency:
+Per attendee, with the send log as idempotency:
   1. one transaction: skip (no address, suppressed, no live card: counted skipped) or
      CLAIM the (job, attendee) row and write the message context (links, for tracking);
   2. send through SES v2 (outside any transaction);
@@ -19,246 +14,28 @@ outages release the claim and fail the SQS record, so SQS retries it later (then
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import psycopg
 
-from outreachpass.config import Settings, settings
+from outreachpass.config import settings
 from outreachpass.data import email as email_data
-from outreachpass.data import events as events_data
 from outreachpass.data import jobs as jobs_data
-from outreachpass.data import users as users_data
 from outreachpass.db.connection import tenant_tx
-from outreachpass.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
-from outreachpass.models.emails import EmailSendRequest
 from outreachpass.observability import logger
-from outreachpass.principal import Principal
-from outreachpass.services.audit import record_change
-from outreachpass.services.email_tracking import click_url, pixel_url
-from outreachpass.services.suppressions import suppressed_addresses
+from outreachpass.services.email.compose import SenderIdentity, compose, resolve_sender
+from outreachpass.services.email.suppressions import suppressed_addresses
 
-QUEUE = "emails"
-BATCH_SIZE = 50  # attendees per SQS message
-ACTIVE_JOB_STALE_S = 15 * 60  # a job without progress for this long no longer blocks a new send
 STALE_CLAIM_S = 180  # longer than the worker's timeout: an older claim's worker is gone
 DEADLINE_MARGIN_MS = 20_000  # stop starting new sends this close to the Lambda timeout
-LINK_IDS = ("card", "apple", "google", "vcard")
 
 
 class RetryLater(Exception):
     """Fail this SQS record: it will be delivered again (what was done is not redone)."""
-
-
-# --- the API side ---------------------------------------------------------------------------
-
-
-def request_send(principal: Principal, event_id: UUID, request: EmailSendRequest) -> dict[str, Any]:
-    audience = request.audience or ("selected" if request.attendee_ids else "unsent")
-    if audience == "selected" and not request.attendee_ids:
-        raise ValidationFailed.field("attendee_ids", "required when audience is 'selected'")
-    if audience != "selected" and request.attendee_ids:
-        raise ValidationFailed.field("attendee_ids", f"only allowed with audience 'selected', not '{audience}'")
-
-    with tenant_tx(principal.tenant_id) as conn:
-        # Locking the event row serialises concurrent send requests for the same event.
-        event = events_data.get(conn, principal.tenant_id, event_id, for_update=True)
-        if event is None:
-            raise NotFound("event", event_id)
-        if event["status"] == "archived":
-            raise Unprocessable("The event is archived; restore it before emailing its attendees", code="EVENT_ARCHIVED")
-        active = email_data.active_job(conn, principal.tenant_id, event_id, stale_after_s=ACTIVE_JOB_STALE_S)
-        if active is not None:
-            raise Conflict(
-                f"Cards of this event are being emailed already (job {active['job_id']}); wait for it to finish",
-                code="EMAIL_SEND_IN_PROGRESS",
-            )
-        if audience == "selected":
-            attendee_ids = list(dict.fromkeys(request.attendee_ids or []))  # de-duplicated, in the given order
-            known = email_data.existing_attendee_ids(conn, principal.tenant_id, event_id, attendee_ids)
-            unknown = [str(i) for i in attendee_ids if i not in known]
-            if unknown:
-                shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
-                raise ValidationFailed.field("attendee_ids", f"not attendees of this event: {shown}")
-        else:
-            attendee_ids = email_data.event_attendee_ids(conn, principal.tenant_id, event_id, unsent_only=audience == "unsent")
-        job_input = {
-            "audience": audience,
-            "attendees": len(attendee_ids),
-            "batch_size": BATCH_SIZE,
-            "subject": request.subject,
-            "message": request.message,
-        }
-        job = jobs_data.insert(
-            conn,
-            principal.tenant_id,
-            kind="emails",
-            event_id=event_id,
-            job_input=job_input,
-            created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject),
-            total=len(attendee_ids),
-        )
-        if not attendee_ids:
-            job = jobs_data.finish(conn, principal.tenant_id, job["job_id"], status="succeeded")
-        record_change(
-            conn, principal, action="emails.send", entity_type="job", entity_id=job["job_id"], before=None,
-            after={"event_id": event_id, **job_input},
-        )
-    if attendee_ids:
-        job = _enqueue(principal.tenant_id, event_id, job, attendee_ids)
-    logger().info("email job created", extra={"job_id": str(job["job_id"]), "event_id": str(event_id),
-                                               "audience": audience, "total": len(attendee_ids)})
-    return job
-
-
-def _enqueue(tenant_id: UUID, event_id: UUID, job: dict[str, Any], attendee_ids: Sequence[UUID]) -> dict[str, Any]:
-    from outreachpass.integrations import queues
-
-    bodies = [
-        {"job_id": job["job_id"], "tenant_id": tenant_id, "event_id": event_id, "attendee_ids": list(attendee_ids[i : i + BATCH_SIZE])}
-        for i in range(0, len(attendee_ids), BATCH_SIZE)
-    ]
-    try:
-        queues.send_batch(QUEUE, bodies)
-    except Exception as exc:
-        # Batches queued before the failure are sent; the job says the rest was not.
-        logger().exception("queueing the email batches failed", extra={"job_id": str(job["job_id"])})
-        with tenant_tx(tenant_id) as conn:
-            jobs_data.finish(
-                conn, tenant_id, job["job_id"], status="failed",
-                error="ENQUEUE_FAILED: not every batch could be queued; send again to those not yet sent",
-            )
-        raise ServiceUnavailable("The email queue is unavailable; please retry shortly") from exc
-    return job
-
-
-# --- who sends, and what --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SenderIdentity:
-    address: str
-    name: str | None
-    reply_to: str | None
-    configuration_set: str | None
-
-
-def resolve_sender(row: dict[str, Any] | None, brand_name: str | None, config: Settings) -> SenderIdentity:
-    """The tenant's sender, from tenant_email_settings, falling back to the platform's.
-
-    Address: from_email, else DEFAULT_SENDER. Configuration set: configuration_set, else
-    (a tenant with its own address and a tenant key: the set its tenant stack creates)
-    `<SES_CONFIGURATION_SET>-<tenant_key>`, else SES_CONFIGURATION_SET. Name: from_name,
-    else the brand's display name, else the tenant's name."""
-    row = row or {}
-    address = row.get("from_email") or config.default_sender
-    if not address:
-        raise RuntimeError("no sender address: set DEFAULT_SENDER (Needs.send_email) or the tenant's email settings")
-    configuration_set = row.get("configuration_set")
-    if not configuration_set and row.get("from_email") and row.get("tenant_key") and config.ses_configuration_set:
-        configuration_set = f"{config.ses_configuration_set}-{row['tenant_key']}"
-    return SenderIdentity(
-        address=address,
-        name=row.get("from_name") or brand_name or row.get("tenant_name"),
-        reply_to=row.get("reply_to"),
-        configuration_set=configuration_set or config.ses_configuration_set,
-    )
-
-
-def card_links(base_url: str, card_id: UUID, features: dict[str, Any] | None) -> dict[str, str]:
-    """The destinations of the email's links (what the message context stores)."""
-    features = features or {}
-    card = f"{base_url}/c/{card_id}"
-    links = {"card": f"{card}?src=email", "vcard": f"{card}/vcard"}
-    if features.get("apple_wallet") is not False:
-        links["apple"] = f"{card}/wallet/apple"
-    if features.get("google_wallet") is not False:
-        links["google"] = f"{card}/wallet/google"
-    return links
-
-
-def event_when(event: dict[str, Any]) -> str | None:
-    starts, ends = event.get("starts_at"), event.get("ends_at")
-    if starts is None:
-        return None
-    try:
-        zone = ZoneInfo(event.get("timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    start = starts.astimezone(zone)
-    text = f"{start:%a} {start.day} {start:%b %Y}"
-    if ends is not None:
-        end = ends.astimezone(zone)
-        if end.date() != start.date():
-            text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
-    return text
-
-
-@dataclass
-class Outbound:
-    message_id: str
-    raw: bytes
-    links: dict[str, str]
-
-
-def compose(
-    *,
-    message_id: str,
-    base_url: str,
-    recipient: dict[str, Any],
-    event: dict[str, Any],
-    sender: SenderIdentity,
-    subject: str | None,
-    custom_message: str | None,
-) -> Outbound:
-    """Render the email of one attendee (jinja2 + MIME; the QR inline)."""
-    from outreachpass.integrations.email.mime import InlineImage, build_message, new_cid
-    from outreachpass.integrations.email.render import EmailContent, render
-    from outreachpass.integrations.qr import render_png
-
-    links = card_links(base_url, recipient["card_id"], event.get("features_json"))
-    tracked = {link_id: click_url(base_url, message_id, link_id) for link_id in links}
-    qr = InlineImage(cid=new_cid(message_id), data=render_png(f"{base_url}/c/{recipient['card_id']}?src=qr"))
-    brand_name = event.get("brand_name") or sender.name or "OutreachPass"
-    first_name = (recipient.get("first_name") or "").strip()
-    display_name = recipient.get("display_name") or " ".join(
-        part for part in (recipient.get("first_name"), recipient.get("last_name")) if part
-    ) or recipient["email"]
-    content = EmailContent(
-        subject=subject or f"Your digital card for {event['name']}",
-        greeting=f"Hi {first_name}," if first_name else "Hello,",
-        display_name=display_name,
-        event_name=event["name"],
-        event_when=event_when(event),
-        brand_name=brand_name,
-        sender_name=sender.name or brand_name,
-        links=tracked,
-        pixel_url=pixel_url(base_url, message_id),
-        theme=event.get("theme_json") or {},
-        custom_message=custom_message,
-        qr_cid=qr.cid,
-    )
-    html, text = render(content)
-    raw = build_message(
-        message_id=message_id,
-        sender=sender.address,
-        sender_name=sender.name,
-        recipient=recipient["email"],
-        recipient_name=display_name if display_name != recipient["email"] else None,
-        subject=content.subject,
-        text=text,
-        html=html,
-        reply_to=sender.reply_to,
-        inline_images=(qr,),
-    )
-    return Outbound(message_id=message_id, raw=raw, links=links)
-
-
-# --- the worker side ------------------------------------------------------------------------
 
 
 @dataclass

@@ -38,7 +38,7 @@ from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
-from outreachpass.services.email_classification import (
+from outreachpass.services.email.classification import (
     CLICK_BURST_WINDOW,
     PriorClick,
     Verdict,

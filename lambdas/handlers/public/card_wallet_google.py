@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
-from outreachpass.services.wallet import google_save_link
+from outreachpass.services.wallet.google import google_save_link
 
 router = new_router()
 
@@ -27,7 +27,7 @@ router = new_router()
         503: {"description": "Google Wallet is not configured or not reachable"},
     },
 )
-def wallet_google(card_id: str) -> Response[str]:
+def card_wallet_google(card_id: str) -> Response[str]:
     url = google_save_link(card_id, visitor_from(router.current_event))
     return Response(
         status_code=302,

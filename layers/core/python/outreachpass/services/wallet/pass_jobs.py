@@ -36,15 +36,9 @@ from outreachpass.models.wallet import PassesGenerate
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
-from outreachpass.services.wallet import (
-    ASSETS_BUCKET,
-    build_apple_pass,
-    ensure_apple_pass,
-    ensure_google_object,
-    ensure_google_pass_row,
-    google_pass_current,
-    record_event,
-)
+from outreachpass.services.wallet.apple import ASSETS_BUCKET, build_apple_pass, ensure_apple_pass
+from outreachpass.services.wallet.events import record_event
+from outreachpass.services.wallet.google import ensure_google_object, ensure_google_pass_row, google_pass_current
 
 QUEUE = "passes"
 CHUNK = 20

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
 from outreachpass.integrations.wallet.apple_pass import MEDIA_TYPE
-from outreachpass.services.wallet import download_apple_pass
+from outreachpass.services.wallet.apple import download_apple_pass
 from outreachpass.snapstart import before_snapshot, warm_apple_wallet
 
 router = new_router()
@@ -30,7 +30,7 @@ router = new_router()
         503: {"description": "Apple Wallet is not configured or not reachable"},
     },
 )
-def wallet_apple(card_id: str):  # unannotated: a binary body (base64 for API Gateway)
+def card_wallet_apple(card_id: str):  # unannotated: a binary body (base64 for API Gateway)
     found = download_apple_pass(card_id, visitor_from(router.current_event))
     return Response(
         status_code=200,

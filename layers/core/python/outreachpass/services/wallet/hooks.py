@@ -1,0 +1,28 @@
+"""What a card change does to its wallet passes, in the transaction that changes the card
+(services.cards.card_changed / card_deleted call these): nothing leaves the database here; the
+outbox row is relayed after commit (services.wallet.push)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import psycopg
+
+from outreachpass.data import wallet as wallet_data
+
+
+def on_card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+    """In the transaction that changed the card: its passes get a new update tag, and a push
+    outbox row if it has any (the relay sends it to the wallet_push queue after commit)."""
+    touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"])
+    if touched:
+        wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
+
+
+def on_card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+    """The card was soft-deleted: its passes are voided (Apple shows them voided, Google's object
+    becomes inactive) through the same outbox."""
+    touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"], void=True)
+    if touched:
+        wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
