@@ -1,10 +1,8 @@
 """The bundles the cold-start benchmark runs from: the functions' code and layers as synthesized, laid
 out the way Lambda mounts them, for this machine's Python.
 
-    python -m bench.cold_bundles synth <outdir>     (a deployable synth, without cdk-nag)
-
-`synthesize()` runs a real synth of the default deployment config (the same bundling as
-`make synth`: the dependencies layer from pip for arm64 with its cpython-312 bytecode). `mirror()`
+`synthesize()` runs a real synth of the default deployment config (`app.py`, as `cdk synth` runs it:
+the same bundling as `make synth`: the dependencies layer from pip for arm64 with its cpython-312 bytecode). `mirror()`
 turns one function's assets into two local folders, each holding `task/` (the code asset, Lambda's
 /var/task) and `opt/` (the layers extracted in order, Lambda's /opt; `opt/python` is on sys.path):
 
@@ -21,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -53,12 +52,15 @@ class Mirror:
 
 
 def synthesize(outdir: Path) -> float:
-    """A deployable synth of the default config into outdir (in a subprocess: jsii stays out of the
-    benchmark process). Returns the seconds it took."""
+    """A deployable synth of the default config into outdir, the way the `cdk` CLI runs it: `app.py`
+    with cdk.json's context and CDK_OUTDIR (cdk-nag included). Returns the seconds it took."""
+    context = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    shutil.rmtree(outdir, ignore_errors=True)
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.cold_bundles", "synth", str(outdir)],
+    result = subprocess.run(  # noqa: S603 (this interpreter, the app's entry point)
+        [sys.executable, str(ROOT / "app.py")],
         cwd=ROOT,
+        env={**os.environ, "CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)},
         capture_output=True,
         text=True,
         check=False,
@@ -67,19 +69,6 @@ def synthesize(outdir: Path) -> float:
     if result.returncode != 0:
         raise RuntimeError(f"synth failed:\n{result.stderr[-3000:]}")
     return time.monotonic() - started
-
-
-def _synth_main(outdir: Path) -> None:
-    import aws_cdk as cdk
-
-    from cdk_app.app import build_deployment
-    from cdk_app.config import config_from_context
-    from cdk_app.synth import cdk_json_context
-
-    shutil.rmtree(outdir, ignore_errors=True)
-    app = cdk.App(outdir=str(outdir), context=cdk_json_context())
-    build_deployment(app, config_from_context(app.node.try_get_context("config"), None))
-    app.synth()
 
 
 # --- layers with binaries for another machine ------------------------------------------------------
@@ -225,11 +214,3 @@ def tree_fingerprint(folders: list[str]) -> tuple[int, int]:
     """(files, bytes) under the folders: unchanged after the runs means nothing was written."""
     files = [p for folder in folders for p in Path(folder).rglob("*") if p.is_file()]
     return len(files), sum(p.stat().st_size for p in files)
-
-
-if __name__ == "__main__":
-    if sys.argv[1:2] == ["synth"]:
-        sys.path[:0] = [str(ROOT)]
-        _synth_main(Path(sys.argv[2]))
-    else:
-        raise SystemExit(__doc__)
