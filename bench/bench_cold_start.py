@@ -60,6 +60,23 @@ PARALLEL = int(os.environ.get("BENCH_COLD_PARALLEL", "1"))
 WATCHED = ("boto3", "jinja2", "cryptography")
 TOP_HEAVY = 4
 KINDS = ("bytecode", "source")
+SNAPSTART = "snapstart"  # public functions only: the first call of an environment restored from a snapshot
+# The Lambda runtime's SnapStart module, which only exists there: this stand-in records the hooks, and
+# bench/cold_runner.py runs them where Lambda would (before the snapshot; after each restore).
+SNAPSHOT_RESTORE_PY = '''"""Stand-in for the Lambda runtime's snapshot_restore_py (make bench only)."""
+BEFORE_SNAPSHOT = []
+AFTER_RESTORE = []
+
+
+def register_before_snapshot(hook, *args, **kwargs):
+    BEFORE_SNAPSHOT.append((hook, args, kwargs))
+    return hook
+
+
+def register_after_restore(hook, *args, **kwargs):
+    AFTER_RESTORE.append((hook, args, kwargs))
+    return hook
+'''
 
 
 @dataclass
@@ -81,7 +98,7 @@ class Function:
 @dataclass
 class Measured:
     function: Function
-    runs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {kind: [] for kind in KINDS})
+    runs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {kind: [] for kind in (*KINDS, SNAPSTART)})
 
     def good(self, kind: str) -> list[dict[str, Any]]:
         return [run for run in self.runs[kind] if "error" not in run]
@@ -393,6 +410,12 @@ def summarize(measured: Measured, monolith_ms: float) -> Result:
         f"fresh process {measured.median('bytecode', 'total_ms'):.0f}; "
         f"no bytecode {source:.0f} (x{source / cold:.1f}); {cold / monolith_ms:.2f}x monolith"
     )
+    if measured.good(SNAPSTART):
+        note += (
+            f"; SnapStart: first call after restore {measured.median(SNAPSTART, 'invoke_ms'):.0f} "
+            f"(import and warm-ups {measured.median(SNAPSTART, 'import_ms') + measured.median(SNAPSTART, 'warmup_ms'):.0f} "
+            "done before the snapshot)"
+        )
     if loaded:
         note += f"; loads {', '.join(loaded)}"
     if "boto3" in loaded and not uses_aws(function.needs):
@@ -479,18 +502,27 @@ def run() -> list[Result]:
     env = {**base_env(), **stack.env}
     monolith_env = {**base_env(), **monolith.env, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     everything = [(f, ours[f.label], env) for f in functions] + [(monolith_function, monolith_mirror, monolith_env)]
+    runtime_dir = WORK_DIR / "snapstart-runtime"
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    (runtime_dir / "snapshot_restore_py.py").write_text(SNAPSHOT_RESTORE_PY)
     jobs, owners = [], []
     for _ in range(RUNS):  # round-robin: no function runs twice in a row; kinds interleaved
         for kind in KINDS:
             for function, bundle_mirror, job_env in everything:
                 jobs.append(function_job(function, bundle_mirror.paths(kind), job_env, stage, region))
                 owners.append((function.label, kind))
+        for function, bundle_mirror, job_env in everything[:-1]:  # ours; SnapStart is on for the public routes
+            if function.public:
+                job = function_job(function, [*bundle_mirror.paths("bytecode"), str(runtime_dir)], job_env, stage, region)
+                jobs.append({**job, "snapstart": True})
+                owners.append((function.label, SNAPSTART))
     floor_jobs = []
     for _ in range(RUNS):
         for _, statement in FLOOR:
             job = {"statement": statement, "path": next(iter(mirrors.values())).paths("bytecode"), "env": env}
             floor_jobs.append(job)
     folders = sorted({folder for m in [*mirrors.values(), monolith_mirror] for kind in KINDS for folder in m.folders(kind)})
+    folders.append(str(runtime_dir))
     read_only = can_mount_read_only()
     before = tree_fingerprint(folders)
     print(f"  cold_start: {len(jobs) + len(floor_jobs)} fresh processes, {PARALLEL} at a time ...", file=sys.stderr, flush=True)
@@ -559,6 +591,22 @@ def run() -> list[Result]:
             f"{mono.cold('source'):.0f} ms",
         ),
     ]
+    public = [item for item in ours_measured if item.good(SNAPSTART)]
+    if public:
+        restored = statistics.median(item.median(SNAPSTART, "invoke_ms") for item in public)
+        cold = statistics.median(item.cold("bytecode") for item in public)
+        moved = statistics.median(item.median(SNAPSTART, "import_ms") + item.median(SNAPSTART, "warmup_ms") for item in public)
+        out.append(
+            Result(
+                "cold_start",
+                "SnapStart, public functions: first call after restore (median)",
+                round(restored, 1),
+                "ms",
+                "",
+                f"against {cold:.0f} ms import + first call with bytecode alone ({len(public)} functions); import and "
+                f"warm-ups ({moved:.0f} ms) run before the snapshot; Lambda's restore itself is not measurable here",
+            )
+        )
     floor_results = results[len(jobs) :]
     for index, (label, _) in enumerate(FLOOR):
         samples = [r["total_ms"] for r in floor_results[index :: len(FLOOR)] if "error" not in r]

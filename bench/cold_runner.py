@@ -11,7 +11,10 @@ and the caller checks that the folders did not change.
 Each job is one fresh `python -I -S -X importtime` process: no site-packages, no PYTHON* variables,
 sys.path = the job's folders + the standard library, cwd = the first folder (Lambda's /var/task).
 It imports the handler module, then calls `handler(event, context)` once (or, for the floor
-figures, runs one statement). Prints one JSON line:
+figures, runs one statement). With `"snapstart": true` the SnapStart hooks the module registered
+(through a stand-in of the runtime's snapshot_restore_py on its path) run between the two: the
+before-snapshot warm-ups after the import, untimed as part of the call, then the after-restore
+hooks and the first call, timed as the restored environment's cold start. Prints one JSON line:
 per job, the times (spawn to import start, import, first call, total) or the error.
 """
 
@@ -54,11 +57,21 @@ if job.get("statement"):  # a measurement of the floor: one statement, no invoca
     exec(job["statement"], {})
     t1 = t2 = time.monotonic()
     c1 = c2 = time.process_time()
+    warmup = None
     sys.stderr.write("@@import-end\n"); sys.stderr.flush()
 else:
     import importlib
     module = importlib.import_module(job["module"])
     t1, c1 = time.monotonic(), time.process_time()
+    warmup = None
+    if job.get("snapstart"):  # SnapStart: warm-ups run before the snapshot; the restored process starts after
+        import snapshot_restore_py as runtime
+        for hook, args, kwargs in runtime.BEFORE_SNAPSHOT:
+            hook(*args, **kwargs)
+        warmup = time.monotonic() - t1
+        t1, c1 = time.monotonic(), time.process_time()
+        for hook, args, kwargs in runtime.AFTER_RESTORE:
+            hook(*args, **kwargs)
     sys.stderr.write("@@import-end\n"); sys.stderr.flush()
     try:
         result = module.handler(job["event"], Context(job["context"]))
@@ -72,7 +85,7 @@ outside = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.v
 outside = [f for f in outside if not f.startswith(tuple(job["path"])) and not f.startswith(sys.base_prefix)]
 sys.stdout.write("\n@@cold " + json.dumps({
     "started": _spawned, "import_start": t0, "import_end": t1, "invoke_end": t2,
-    "cpu_import": c1 - c0, "cpu_invoke": c2 - c1, "cpu_total": c2,
+    "cpu_import": c1 - c0, "cpu_invoke": c2 - c1, "cpu_total": c2, "warmup": warmup,
     "status": status, "failures": failures, "raised": raised, "outside": outside[:5],
 }) + "\n")
 sys.stdout.flush()
@@ -128,6 +141,7 @@ def run_job(job: dict, python: str, no_cache_writes: bool) -> dict:
         "cpu_import_ms": timing["cpu_import"] * 1000,
         "cpu_invoke_ms": timing["cpu_invoke"] * 1000,
         "cpu_total_ms": timing["cpu_total"] * 1000,
+        "warmup_ms": timing["warmup"] * 1000 if timing["warmup"] is not None else None,
         "status": timing["status"],
         "failures": timing["failures"],
         "raised": timing["raised"],
