@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = (
     "boto3", "botocore.session", "jinja2", "qrcode", "PIL", "ua_parser", "vobject",
     "cryptography", "httpx", "h2", "google.auth", "requests",
+    "email_validator",  # compiles its regexes at import; loaded when the first address is validated
 )
 # Powertools re-exports every resolver and every event class from its packages; handlers/__init__ makes
 # those packages lazy (outreachpass.lazy_exports), so none of these is loaded by an HTTP, SQS, SNS or

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, Field, HttpUrl, StringConstraints
 
-from outreachpass.models.common import LowerEmail, RequestModel, described
+from outreachpass.models.common import Email, LowerEmail, RequestModel, described
 
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
@@ -16,7 +16,7 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class AttendeeCreate(RequestModel):
-    email: EmailStr | None = None
+    email: Email | None = None
     first_name: PersonName
     last_name: PersonName | None = None
     phone: Phone | None = None
