@@ -30,7 +30,8 @@ the ratio to the monolith's sum. Where the target is missed, the heaviest packag
 first call (self time per top-level package from -X importtime). boto3, jinja2 and cryptography
 loaded by a function are named; boto3 in a function whose Needs name no AWS resource is flagged.
 
-    python -m bench cold_start        (BENCH_COLD_RUNS=5, BENCH_COLD_SOURCE_RUNS=3, BENCH_COLD_PARALLEL=1)
+    python -m bench cold_start        (BENCH_COLD_RUNS=5, BENCH_COLD_SOURCE_RUNS=3, BENCH_COLD_PARALLEL=1,
+                                       BENCH_COLD_ONLY='qr|wallet/google': only the functions it finds)
 
 Google's wallet API is not reachable from here and the local stack's fake of it lives in the local
 stack's own process, so `GET /c/{card_id}/wallet/google` answers 503 in these fresh processes, after
@@ -61,6 +62,8 @@ MONOLITH_RATIO_TARGET = 0.25
 RUNS = int(os.environ.get("BENCH_COLD_RUNS", "5"))
 # The no-bytecode comparison costs three times as much per run; its median comes from fewer runs.
 SOURCE_RUNS = int(os.environ.get("BENCH_COLD_SOURCE_RUNS", "3"))
+# A regular expression: measure only the functions whose label it finds (the monolith always runs).
+ONLY = os.environ.get("BENCH_COLD_ONLY", "")
 # One at a time: on a 2-CPU machine two children compete with each other, not only with the load.
 PARALLEL = int(os.environ.get("BENCH_COLD_PARALLEL", "1"))
 WATCHED = ("boto3", "jinja2", "cryptography")
@@ -479,7 +482,7 @@ def run() -> list[Result]:
     from cdk_app.bundling import function_bundles
 
     stack = shared_stack()
-    functions = functions_of_the_table(stack)
+    functions = [f for f in functions_of_the_table(stack) if not ONLY or re.search(ONLY, f.label)]
     stage, region = stack.config.stage, stack.region
 
     outdir = WORK_DIR / "cdk.out"

@@ -66,7 +66,7 @@ else:
     warmup = None
     if job.get("snapstart"):  # SnapStart: warm-ups run before the snapshot; the restored process starts after
         import snapshot_restore_py as runtime
-        for hook, args, kwargs in runtime.BEFORE_SNAPSHOT:
+        for hook, args, kwargs in reversed(runtime.BEFORE_SNAPSHOT):  # the runtime's order: last registered first
             hook(*args, **kwargs)
         warmup = time.monotonic() - t1
         t1, c1 = time.monotonic(), time.process_time()
