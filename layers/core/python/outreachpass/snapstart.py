@@ -120,7 +120,10 @@ def warm_apple_wallet() -> None:
 
 def warm_qr_codes() -> None:
     """A QR image's first request: qrcode, its SVG factory and Pillow's PNG writer, exercised on a
-    fixed URL (nothing random, nothing kept but the imported code)."""
+    fixed URL (nothing random, nothing kept but the imported code), and boto3 imported for the S3 copy
+    the first render stores (no session, no client: those are made after the restore)."""
+    import boto3  # noqa: F401
+
     from outreachpass.integrations import qr
 
     qr.render_png("https://example.invalid/c/warm-up")
