@@ -103,7 +103,7 @@ def prepare(server: Any) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
-    from outreachpass.db.migrate import apply_migrations
+    from outreachpass.db.migrate.runner import apply_migrations
 
     marker = DATA_DIR / "dataset.json"
     wanted = {"events": EVENTS, "tenants": TENANTS}

@@ -84,17 +84,21 @@ def selected_routes() -> list[tuple[Any, Callable[[], dict[str, Any]] | None]]:
 
 
 def caller(route: Any, ids: dict[str, str], claims: dict[str, str], query: str, body: Callable[[], dict[str, Any]] | None) -> tuple[Callable[[], Any], Counter[int]]:
+    from local.edge import origin_headers
     from local.events import LambdaContext, function_name, http_api_event
 
     handler = importlib.import_module(route.handler).handler
     raw_path, params = _fill(route.path, ids)
     statuses: Counter[int] = Counter()
     name = function_name("bench", route.handler)
+    cloudfront = origin_headers()
 
     def call() -> Any:
         payload = json.dumps(body()).encode() if body else b""
         headers = [("content-type", "application/json")] if payload else []
         headers.append(("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 bench"))
+        if route.is_public:
+            headers += cloudfront  # the origin-verify header CloudFront adds
         event = http_api_event(
             method=route.method,
             raw_path=raw_path,

@@ -56,6 +56,7 @@ def call_route(app_env):
     from urllib.parse import urlsplit
 
     import routes
+    from local.edge import HEADER, origin_headers, through_cloudfront
     from local.events import LambdaContext, function_name, http_api_event
 
     def call(method: str, path: str, *, claims=None, json_body=None, body: bytes | None = None,
@@ -68,6 +69,8 @@ def call_route(app_env):
         pairs = list((headers or {}).items())
         if content_type:
             pairs.append(("content-type", content_type))
+        if route.is_public:  # through CloudFront, which adds the origin-verify header (local.edge)
+            pairs = through_cloudfront(pairs, dict(origin_headers()).get(HEADER))
         event = http_api_event(
             method=method,
             raw_path=parts.path,
@@ -103,7 +106,6 @@ def claims_for(database):
     `with_user=False` gives claims of a subject the database does not know."""
     import uuid
 
-    import psycopg
 
     def make(tenant_id, role: str = "admin", sub: str | None = None, *, with_user: bool = True) -> dict:
         sub = sub or str(uuid.uuid4())

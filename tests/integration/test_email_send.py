@@ -49,7 +49,7 @@ def fake_ses(monkeypatch):
 
     def install(*script):
         fake = FakeSes(*script)
-        monkeypatch.setattr(ses, "_client", fake)
+        monkeypatch.setattr(ses, "ses_client", lambda: fake)
         fake.sleeps = sleeps
         return fake
 

@@ -56,11 +56,10 @@ def test_a_pattern_failure_is_explained_in_words_with_the_pattern_beside(call_ro
 
 def test_every_pattern_of_the_api_has_words():
     """A new patterned field without a human wording would fall back to a vague reason."""
-    import json
-    from pathlib import Path
-
     import importlib
+    import json
     import pkgutil
+    from pathlib import Path
 
     import outreachpass.models
     from outreachpass.models.common import PATTERN_HINTS

@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.analytics import EmailFunnelOut
 from outreachpass.models.envelope import Envelope
-from outreachpass.services.analytics import email_funnel, resolve_scope
+from outreachpass.services.analytics.reports import email_funnel
+from outreachpass.services.analytics.scope import resolve_scope
 
 router = new_router()
 
@@ -27,4 +28,4 @@ def analytics_email(
     return ok(email_funnel(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

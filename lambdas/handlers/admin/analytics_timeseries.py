@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.analytics import IntervalName, TimeseriesOut
 from outreachpass.models.envelope import Envelope
-from outreachpass.services.analytics import parse_metric, resolve_scope, timeseries
+from outreachpass.services.analytics.reports import parse_metric, timeseries
+from outreachpass.services.analytics.scope import resolve_scope
 
 router = new_router()
 
@@ -30,4 +31,4 @@ def analytics_timeseries(
     return ok(timeseries(scope, name, interval))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

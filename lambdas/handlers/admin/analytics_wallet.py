@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.analytics import WalletOut
 from outreachpass.models.envelope import Envelope
-from outreachpass.services.analytics import resolve_scope, wallet
+from outreachpass.services.analytics.reports import wallet
+from outreachpass.services.analytics.scope import resolve_scope
 
 router = new_router()
 
@@ -27,4 +28,4 @@ def analytics_wallet(
     return ok(wallet(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -10,17 +10,16 @@ count, as in the analytics.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 from uuid import UUID
 
-import psycopg
+from outreachpass.data.conn import Conn, Row
 
 
-def of_attendees(conn: psycopg.Connection, tenant_id: UUID, attendees: Iterable[dict[str, Any]]) -> dict[UUID, dict[str, Any]]:
+def of_attendees(conn: Conn, tenant_id: UUID, attendees: Iterable[Row]) -> dict[UUID, Row]:
     rows = list(attendees)
     if not rows:
         return {}
-    found = conn.execute(
+    found: list[Row] = conn.execute(
         """
         SELECT a.attendee_id,
                s.last_sent_at,

@@ -6,11 +6,13 @@ the same job never lose an increment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
+
+from outreachpass.data.conn import Conn, one
 
 COLUMNS = (
     "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, errors, input, "
@@ -21,7 +23,7 @@ MAX_STORED_ERRORS = 1000  # a job keeps its first thousand item errors; the coun
 
 
 def insert(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     kind: str,
@@ -30,22 +32,22 @@ def insert(
     created_by: UUID | None,
     total: int = 0,
 ) -> dict[str, Any]:
-    return conn.execute(
+    return one(conn.execute(
         f"""
         INSERT INTO jobs (tenant_id, event_id, kind, input, created_by, total)
         VALUES (%s, %s, %s, %s, %s, %s)
         RETURNING {COLUMNS}
         """,
         (tenant_id, event_id, kind, Jsonb(job_input), created_by, total),
-    ).fetchone()
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s{lock}", (tenant_id, job_id)).fetchone()
 
 
-def mark_running(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+def mark_running(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
     """queued -> running (a redelivered message finds it running already: same row back)."""
     return conn.execute(
         f"""
@@ -58,13 +60,13 @@ def mark_running(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dic
 
 
 def add_progress(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     job_id: UUID,
     *,
-    errors: list[dict[str, Any]] = (),
+    errors: Sequence[dict[str, Any]] = (),
     **increments: int,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     unknown = set(increments) - set(COUNTERS)
     if unknown:
         raise ValueError(f"unknown job counters: {sorted(unknown)}")
@@ -81,11 +83,11 @@ def add_progress(
     ).fetchone()
 
 
-def set_total(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, total: int) -> None:
+def set_total(conn: Conn, tenant_id: UUID, job_id: UUID, total: int) -> None:
     conn.execute("UPDATE jobs SET total = %s WHERE tenant_id = %s AND job_id = %s", (total, tenant_id, job_id))
 
 
-def finish(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, status: str, error: str | None = None) -> dict[str, Any]:
+def finish(conn: Conn, tenant_id: UUID, job_id: UUID, *, status: str, error: str | None = None) -> dict[str, Any] | None:
     """running -> succeeded|failed, with the time; a job already finished keeps its outcome."""
     if status not in ("succeeded", "failed"):
         raise ValueError(f"a job finishes as succeeded or failed, not {status}")

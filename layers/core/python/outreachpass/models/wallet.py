@@ -4,14 +4,16 @@ service bodies are Apple's shapes)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from outreachpass.models.bounded_json import StoredSnapshot
 from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
+PLATFORMS: tuple[Platform, ...] = ("apple", "google")
 MAX_IDS = 5000
 
 
@@ -25,7 +27,7 @@ class PassesGenerate(RequestModel):
     all: bool = False
     card_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
     attendee_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
-    platforms: list[Platform] = Field(default_factory=lambda: ["apple", "google"], min_length=1, max_length=2)
+    platforms: list[Platform] = Field(default_factory=lambda: list(PLATFORMS), min_length=1, max_length=2)
     force: bool = False
 
     @field_validator("platforms")
@@ -65,8 +67,8 @@ class PassJobOut(BaseModel):
     succeeded: int
     skipped: int
     failed: int
-    errors: list[dict[str, Any]]
-    input: dict[str, Any]
+    errors: list[StoredSnapshot]
+    input: StoredSnapshot
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

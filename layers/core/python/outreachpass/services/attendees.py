@@ -11,7 +11,7 @@ from outreachpass.data import attendees as attendees_data
 from outreachpass.data import cards as cards_data
 from outreachpass.data import engagement as engagement_data
 from outreachpass.data import events as events_data
-from outreachpass.data.pagination import Cursor
+from outreachpass.data.conn import Conn, held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, ValidationFailed
 from outreachpass.models.attendees import AttendeeCreate, AttendeeUpdate
@@ -34,7 +34,7 @@ def create_attendee(principal: Principal, event_id: UUID, request: AttendeeCreat
     return attendee
 
 
-def create_attendee_with_card(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+def create_attendee_with_card(conn: Conn, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     """Insert the attendee and its card in the caller's transaction; returns the attendee with card_id set."""
     try:
         with conn.transaction():  # a savepoint, so a duplicate leaves the caller's transaction usable
@@ -48,7 +48,7 @@ def create_attendee_with_card(conn: psycopg.Connection, tenant_id: UUID, event_i
         tenant_id,
         {"event_id": event_id, "owner_attendee_id": attendee["attendee_id"], **card_fields_from_attendee(attendee)},
     )
-    return attendees_data.attach_card(conn, tenant_id, attendee["attendee_id"], card["card_id"])
+    return held(attendees_data.attach_card(conn, tenant_id, attendee["attendee_id"], card["card_id"]))
 
 
 def get_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
@@ -60,15 +60,15 @@ def get_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
 
 
 def list_attendees(
-    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None
+    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None, sort: str = attendees_data.DEFAULT_SORT
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """An event's attendees, newest first; `q` matches the start of the name or e-mail, any case."""
-    after = Cursor.decode(cursor)
+    """An event's attendees in `sort` order (newest first by default); `q` matches the start of the
+    name or e-mail, any case."""
     search = " ".join((q or "").split()) or None  # "  Ada   LOV " -> "Ada LOV" (lower-cased by the database)
     with tenant_tx(principal.tenant_id) as conn:
         if events_data.get(conn, principal.tenant_id, event_id) is None:
             raise NotFound("event", event_id)
-        rows, next_cursor = attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=after)
+        rows, next_cursor = attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=cursor, sort=sort)
         return _with_engagement(conn, principal.tenant_id, rows), next_cursor
 
 
@@ -85,7 +85,7 @@ def update_attendee(principal: Principal, attendee_id: UUID, request: AttendeeUp
         if not changes:
             return before
         try:
-            after = attendees_data.update(conn, principal.tenant_id, attendee_id, changes)
+            after = held(attendees_data.update(conn, principal.tenant_id, attendee_id, changes))
         except psycopg.errors.UniqueViolation as exc:
             if exc.diag.constraint_name == EMAIL_CONSTRAINT:
                 raise Conflict(f"An attendee with email {changes.get('email')} already exists in this event", code="ATTENDEE_EMAIL_TAKEN") from exc
@@ -105,7 +105,7 @@ def delete_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
         if attendee["card_id"] is not None:
             card = cards_data.get(conn, principal.tenant_id, attendee["card_id"], for_update=True)
             if card is not None:
-                deleted = cards_data.soft_delete(conn, principal.tenant_id, card["card_id"])
+                deleted = held(cards_data.soft_delete(conn, principal.tenant_id, card["card_id"]))
                 card_deleted(conn, principal.tenant_id, deleted)
                 record_change(conn, principal, action="card.delete", entity_type="card", entity_id=card["card_id"], before=card, after=deleted)
         attendees_data.delete(conn, principal.tenant_id, attendee_id)
@@ -125,7 +125,7 @@ def engagement_stage(found: dict[str, Any]) -> str:
     return reached[-1] if reached else "not_sent"
 
 
-def _with_engagement(conn: psycopg.Connection, tenant_id: UUID, attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_engagement(conn: Conn, tenant_id: UUID, attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = engagement_data.of_attendees(conn, tenant_id, attendees)
     out = []
     for attendee in attendees:

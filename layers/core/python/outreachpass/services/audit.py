@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from outreachpass.data import audit as audit_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import correlation_id
 from outreachpass.principal import Principal
 
 
 def record_change(
-    conn: psycopg.Connection,
+    conn: Conn,
     principal: Principal,
     *,
     action: str,

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import cards as cards_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
 from outreachpass.principal import Principal
@@ -43,7 +42,7 @@ def card_fields_from_attendee(attendee: dict[str, Any]) -> dict[str, Any]:
 # --- hooks: call them in the transaction that changes the card --------------------------------
 
 
-def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> dict[str, Any]:
+def card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> dict[str, Any]:
     """What `card` shows has changed (attendee update, card update, new avatar): call this once per
     change, in the same transaction, after writing the new content. It bumps vcard_rev (the only
     place that does) and returns the card row after the bump.
@@ -62,7 +61,7 @@ def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]
     return after
 
 
-def card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+def card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted (its attendee was deleted): its public page, vCard and QR answer
     404 from now on. Hook for what must follow (void its wallet passes); nothing else to do yet."""
     from outreachpass.services.wallet.hooks import on_card_deleted
@@ -106,7 +105,7 @@ def update_card(principal: Principal, card_id: UUID, request: CardUpdate) -> dic
 
 
 def follow_attendee(
-    conn: psycopg.Connection, principal: Principal, before: dict[str, Any], after: dict[str, Any]
+    conn: Conn, principal: Principal, before: dict[str, Any], after: dict[str, Any]
 ) -> dict[str, Any] | None:
     """After an attendee update, in its transaction: the card fields derived from attendee fields
     that changed follow them (a new name gives a new display name, a new LinkedIn URL replaces the

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
@@ -29,10 +30,10 @@ def get_job(principal: Principal, job_id: UUID) -> dict[str, Any]:
             raise NotFound("job", job_id)
         if upload_never_came(job):
             logger().info("job failed: its upload never came", extra={"job_id": str(job_id), "kind": job["kind"]})
-            job = jobs_data.finish(
+            job = held(jobs_data.finish(
                 conn, principal.tenant_id, job_id, status="failed",
                 error="UPLOAD_EXPIRED: No file was uploaded before the upload URL expired; start again",
-            )
+            ))
     return job
 
 

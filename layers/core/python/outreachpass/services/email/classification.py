@@ -37,7 +37,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 Classification = Literal["human", "machine"]
 Kind = Literal["open", "click"]
@@ -61,7 +61,7 @@ class Signature:
         return kind in self.applies_to and bool(self.pattern.search(user_agent))
 
 
-def _sig(name: str, pattern: str, applies_to: Iterable[str] = ("open", "click"), **kwargs) -> Signature:
+def _sig(name: str, pattern: str, applies_to: Iterable[str] = ("open", "click"), **kwargs: Any) -> Signature:
     return Signature(name, re.compile(pattern, re.IGNORECASE), frozenset(applies_to), **kwargs)
 
 

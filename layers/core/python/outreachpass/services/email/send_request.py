@@ -12,10 +12,11 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from outreachpass.data import email as email_data
+from outreachpass.data import email_sends
 from outreachpass.data import events as events_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable, ValidationFailed
 from outreachpass.models.emails import EmailSendRequest
@@ -42,7 +43,7 @@ def request_send(principal: Principal, event_id: UUID, request: EmailSendRequest
             raise NotFound("event", event_id)
         if event["status"] == "archived":
             raise Unprocessable("The event is archived; restore it before emailing its attendees", code="EVENT_ARCHIVED")
-        active = email_data.active_job(conn, principal.tenant_id, event_id, stale_after_s=ACTIVE_JOB_STALE_S)
+        active = email_sends.active_job(conn, principal.tenant_id, event_id, stale_after_s=ACTIVE_JOB_STALE_S)
         if active is not None:
             raise Conflict(
                 f"Cards of this event are being emailed already (job {active['job_id']}); wait for it to finish",
@@ -50,13 +51,13 @@ def request_send(principal: Principal, event_id: UUID, request: EmailSendRequest
             )
         if audience == "selected":
             attendee_ids = list(dict.fromkeys(request.attendee_ids or []))  # de-duplicated, in the given order
-            known = email_data.existing_attendee_ids(conn, principal.tenant_id, event_id, attendee_ids)
+            known = email_sends.existing_attendee_ids(conn, principal.tenant_id, event_id, attendee_ids)
             unknown = [str(i) for i in attendee_ids if i not in known]
             if unknown:
                 shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
                 raise ValidationFailed.field("attendee_ids", f"not attendees of this event: {shown}")
         else:
-            attendee_ids = email_data.event_attendee_ids(conn, principal.tenant_id, event_id, unsent_only=audience == "unsent")
+            attendee_ids = email_sends.event_attendee_ids(conn, principal.tenant_id, event_id, unsent_only=audience == "unsent")
         job_input = {
             "audience": audience,
             "attendees": len(attendee_ids),
@@ -74,7 +75,7 @@ def request_send(principal: Principal, event_id: UUID, request: EmailSendRequest
             total=len(attendee_ids),
         )
         if not attendee_ids:
-            job = jobs_data.finish(conn, principal.tenant_id, job["job_id"], status="succeeded")
+            job = held(jobs_data.finish(conn, principal.tenant_id, job["job_id"], status="succeeded"))
         record_change(
             conn, principal, action="emails.send", entity_type="job", entity_id=job["job_id"], before=None,
             after={"event_id": event_id, **job_input},

@@ -20,11 +20,10 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.config import settings
-from outreachpass.data import email as email_data
+from outreachpass.data import email_events, email_sends
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
 from outreachpass.services.email.compose import SenderIdentity, compose, resolve_sender
@@ -70,12 +69,12 @@ def process_batch(body: dict[str, Any], *, remaining_ms: Callable[[], int] | Non
             log.warning("email batch for a job that does not exist (purged?): dropped")
             return BatchReport()
         jobs_data.mark_running(conn, tenant_id, job_id)
-        event = email_data.event_with_brand(conn, tenant_id, job["event_id"])
+        event = email_sends.event_with_brand(conn, tenant_id, job["event_id"])
         if event is None:
             log.error("email batch for an event that does not exist: dropped")
             return BatchReport()
-        sender = resolve_sender(email_data.sender_settings(conn, tenant_id), event.get("brand_name"), config)
-        recipients = email_data.recipients(conn, tenant_id, job["event_id"], attendee_ids)
+        sender = resolve_sender(email_sends.sender_settings(conn, tenant_id), event.get("brand_name"), config)
+        recipients = email_sends.recipients(conn, tenant_id, job["event_id"], attendee_ids)
         suppressed = suppressed_addresses(conn, tenant_id, [r["email"] for r in recipients.values() if r["email"]])
     job_input = job["input"] or {}
     report = BatchReport()
@@ -111,13 +110,13 @@ def _send_one(
     job_id = job["job_id"]
     log = logger()
     with tenant_tx(tenant_id) as conn:
-        existing = email_data.get_send(conn, tenant_id, job_id, attendee_id)
+        existing = email_sends.get_send(conn, tenant_id, job_id, attendee_id)
         if existing is not None:
             _existing_claim(conn, tenant_id, job_id, existing, report)
             return
         reason = _skip_reason(recipient, suppressed)
         if reason is not None:
-            row = email_data.insert_send(
+            row = email_sends.insert_send(
                 conn, tenant_id,
                 {"job_id": job_id, "event_id": job["event_id"], "attendee_id": attendee_id,
                  "card_id": recipient.get("card_id") if recipient else None,
@@ -129,19 +128,23 @@ def _send_one(
             return
         assert recipient is not None
         message_id = str(uuid.uuid4())
-        outbound = compose(
-            message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender,
-            subject=subject, custom_message=custom_message,
-        )
-        claimed = email_data.insert_send(
+        try:
+            outbound = compose(
+                message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender,
+                subject=subject, custom_message=custom_message,
+            )
+        except Exception as exc:  # this recipient's data cannot become a message: it fails alone, never the batch
+            _fail_unsendable(conn, tenant_id, job, attendee_id, recipient, exc, report)
+            return
+        claimed = email_sends.insert_send(
             conn, tenant_id,
             {"job_id": job_id, "event_id": job["event_id"], "attendee_id": attendee_id, "card_id": recipient["card_id"],
              "message_id": message_id, "recipient_email": recipient["email"], "status": "claimed",
-             "sender": sender.address, "configuration_set": sender.configuration_set},
+             "sender": sender.address, "configuration_set": sender.configuration_set, "links": outbound.links},
         )
         if claimed is None:  # another delivery of this batch claimed it a moment ago
             raise RetryLater("attendee claimed concurrently")
-        email_data.insert_context(
+        email_events.insert_context(
             conn, tenant_id,
             {"message_id": message_id, "event_id": job["event_id"], "card_id": recipient["card_id"],
              "attendee_id": attendee_id, "job_id": job_id, "recipient_email": recipient["email"], "links": outbound.links},
@@ -155,7 +158,7 @@ def _send_one(
         )
     except ses.SendRetryLater as exc:
         with tenant_tx(tenant_id) as conn:
-            email_data.release_claim(conn, tenant_id, message_id)
+            email_sends.release_claim(conn, tenant_id, message_id)
         log.warning("SES did not take the message; the batch is retried later", extra={"message_id": message_id, "code": exc.code})
         raise RetryLater(exc.reason) from exc
     except ses.SendRejected as exc:
@@ -175,9 +178,9 @@ def _send_one(
         raise
 
     with tenant_tx(tenant_id) as conn:
-        row = email_data.finish_send(conn, tenant_id, message_id, status="sent", provider_message_id=sent.provider_message_id)
-        email_data.set_context_provider_id(conn, tenant_id, message_id, sent.provider_message_id)
-        email_data.insert_event(
+        row = email_sends.finish_send(conn, tenant_id, message_id, status="sent", provider_message_id=sent.provider_message_id)
+        email_events.set_context_provider_id(conn, tenant_id, message_id, sent.provider_message_id)
+        email_events.insert_event(
             conn, tenant_id,
             {"event_id": job["event_id"], "card_id": recipient["card_id"], "attendee_id": attendee_id, "message_id": message_id,
              "recipient_email": recipient["email"], "event_type": "sent", "dedupe_key": f"sent:{message_id}",
@@ -187,6 +190,26 @@ def _send_one(
         if row is not None:
             _progress(conn, tenant_id, job_id, "succeeded")
     report.sent += 1
+
+
+def _fail_unsendable(
+    conn: Conn, tenant_id: UUID, job: dict[str, Any], attendee_id: UUID, recipient: dict[str, Any],
+    exc: Exception, report: BatchReport,
+) -> None:
+    """A recipient whose message cannot be built (a stored address with a line break, ...): a
+    `failed` send with the reason, in the job's item errors. Retrying would fail the same way,
+    so the batch goes on; nothing reached SES."""
+    reason = (f"the message could not be built from this attendee's data ({type(exc).__name__}); "
+              "check the address and names for line breaks or control characters")
+    row = email_sends.insert_send(
+        conn, tenant_id,
+        {"job_id": job["job_id"], "event_id": job["event_id"], "attendee_id": attendee_id, "card_id": recipient["card_id"],
+         "recipient_email": recipient["email"], "status": "failed", "reason": reason},
+    )
+    if row is not None:
+        _progress(conn, tenant_id, job["job_id"], "failed", attendee_id, recipient["email"], reason, "MESSAGE_NOT_BUILT")
+        report.failed += 1
+    logger().warning("a recipient's message could not be built: failed alone", extra={"error": type(exc).__name__})
 
 
 def _skip_reason(recipient: dict[str, Any] | None, suppressed: dict[str, str]) -> str | None:
@@ -202,7 +225,7 @@ def _skip_reason(recipient: dict[str, Any] | None, suppressed: dict[str, str]) -
     return None
 
 
-def _existing_claim(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, existing: dict[str, Any], report: BatchReport) -> None:
+def _existing_claim(conn: Conn, tenant_id: UUID, job_id: UUID, existing: dict[str, Any], report: BatchReport) -> None:
     if existing["status"] != "claimed":
         report.already += 1
         return
@@ -211,7 +234,7 @@ def _existing_claim(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, exi
         raise RetryLater("attendee is being sent by another delivery of this batch")
     # Its worker died between handing the message to SES and recording the outcome.
     reason = "interrupted while sending; not resent to avoid a duplicate (SES events will tell if it arrived)"
-    row = email_data.finish_send(conn, tenant_id, existing["message_id"], status="unknown", reason=reason)
+    row = email_sends.finish_send(conn, tenant_id, existing["message_id"], status="unknown", reason=reason)
     if row is not None:
         _progress(conn, tenant_id, job_id, "failed", existing["attendee_id"], existing["recipient_email"], reason, "UNKNOWN")
         report.failed += 1
@@ -223,9 +246,9 @@ def _record_failure(
     status: str, reason: str, code: str | None,
 ) -> None:
     with tenant_tx(tenant_id) as conn:
-        row = email_data.finish_send(conn, tenant_id, message_id, status=status, reason=reason)
+        row = email_sends.finish_send(conn, tenant_id, message_id, status=status, reason=reason)
         if status == "failed":
-            email_data.insert_event(
+            email_events.insert_event(
                 conn, tenant_id,
                 {"event_id": job["event_id"], "card_id": recipient["card_id"], "attendee_id": attendee_id,
                  "message_id": message_id, "recipient_email": recipient["email"], "event_type": "failed",
@@ -236,7 +259,7 @@ def _record_failure(
 
 
 def _progress(
-    conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, counter: str,
+    conn: Conn, tenant_id: UUID, job_id: UUID, counter: str,
     attendee_id: UUID | None = None, email: str | None = None, reason: str | None = None, code: str | None = None,
 ) -> None:
     errors = []
@@ -250,7 +273,7 @@ def _progress(
     complete_if_done(conn, tenant_id, job)
 
 
-def complete_if_done(conn: psycopg.Connection, tenant_id: UUID, job: dict[str, Any] | None) -> None:
+def complete_if_done(conn: Conn, tenant_id: UUID, job: dict[str, Any] | None) -> None:
     """Finish the job once every attendee has an outcome: failed when SES refused every one
     (a send of unknown outcome may have arrived: it does not make the job fail)."""
     if job is None or job["status"] in ("succeeded", "failed"):
@@ -258,7 +281,7 @@ def complete_if_done(conn: psycopg.Connection, tenant_id: UUID, job: dict[str, A
     done = job["succeeded"] + job["failed"] + job["skipped"]
     if done < job["total"]:
         return
-    if job["total"] > 0 and email_data.job_send_counts(conn, tenant_id, job["job_id"]).get("failed", 0) == job["total"]:
+    if job["total"] > 0 and email_sends.job_send_counts(conn, tenant_id, job["job_id"]).get("failed", 0) == job["total"]:
         jobs_data.finish(conn, tenant_id, job["job_id"], status="failed", error="ALL_FAILED: no email could be sent; see the item errors")
     else:
         jobs_data.finish(conn, tenant_id, job["job_id"], status="succeeded")

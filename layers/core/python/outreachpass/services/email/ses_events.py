@@ -32,12 +32,13 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
-from outreachpass.data import email as email_data
+from outreachpass.data import email_events, email_sends
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
+from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
+from outreachpass.sanitize import clean_text
 from outreachpass.services.email.classification import classify_click, classify_open
 from outreachpass.services.email.suppressions import suppress_address
 
@@ -106,9 +107,9 @@ def _our_id(mail: dict[str, Any]) -> str | None:
 def _resolve(candidates: list[str]) -> tuple[UUID, str] | None:
     with system_tx() as conn:
         for candidate in candidates:
-            row = conn.execute("SELECT app_email_tenant(%s) AS tenant_id", (candidate,)).fetchone()
-            if row and row["tenant_id"]:
-                return row["tenant_id"], candidate
+            tenant_id = email_events.email_tenant(conn, candidate)
+            if tenant_id:
+                return tenant_id, candidate
     return None
 
 
@@ -167,11 +168,11 @@ def _recipients(kind: str, detail: dict[str, Any], mail: dict[str, Any]) -> list
 
 
 def _record(
-    conn: psycopg.Connection, tenant_id: UUID, found_by: str, ses_id: str | None, kind: str, event_type: str,
+    conn: Conn, tenant_id: UUID, found_by: str, ses_id: str | None, kind: str, event_type: str,
     mail: dict[str, Any], detail: dict[str, Any], sns_message_id: str,
 ) -> Outcome:
-    send = email_data.send_by_message(conn, tenant_id, found_by)
-    context = email_data.context_by_any_id(conn, tenant_id, found_by)
+    send = email_sends.send_by_message(conn, tenant_id, found_by)
+    context = email_events.context_by_any_id(conn, tenant_id, found_by)
     source = send or context
     if source is None:  # resolved a moment ago: deleted in between
         return Outcome("unknown_message", event_type)
@@ -191,7 +192,7 @@ def _record(
     elif kind == "Delivery":
         base_metadata.update(smtp_response=detail.get("smtpResponse"), processing_ms=detail.get("processingTimeMillis"))
         if send is not None:
-            email_data.mark_delivered(conn, tenant_id, send["send_id"], occurred_at)
+            email_sends.mark_delivered(conn, tenant_id, send["send_id"], occurred_at)
     elif kind == "DeliveryDelay":
         base_metadata.update(delay_type=detail.get("delayType"))
     elif kind == "Reject":
@@ -199,7 +200,7 @@ def _record(
     elif kind in ("Rendering Failure", "RenderingFailure"):
         base_metadata.update(reason=detail.get("errorMessage"))
     elif kind in ("Open", "Click"):
-        user_agent = (detail.get("userAgent") or None) and str(detail.get("userAgent"))[:512]
+        user_agent = clean_text(detail.get("userAgent"), 512)
         ip = detail.get("ipAddress") if isinstance(detail.get("ipAddress"), str) else None
         sent_at = send["sent_at"] if send else None
         delivered_at = send["delivered_at"] if send else None
@@ -219,11 +220,11 @@ def _record(
             continue
         metadata = {**base_metadata, **{k: v for k, v in recipient.items() if v is not None}}
         dedupe = f"sns:{sns_message_id}" + (f":{index}" if index else "")
-        inserted = email_data.insert_event(
+        inserted = email_events.insert_event(
             conn, tenant_id,
             {"event_id": source["event_id"], "card_id": source["card_id"], "attendee_id": source["attendee_id"],
              "message_id": message_id, "recipient_email": email.lower(), "event_type": event_type,
-             "classification": classification, "link_url": link, "user_agent": user_agent, "ip_address": _ip(ip),
+             "classification": classification, "link_url": link, "user_agent": user_agent, "ip_address": clean_ip(ip),
              "dedupe_key": dedupe, "occurred_at": occurred_at, "metadata_json": metadata},
         )
         if inserted is None:
@@ -236,14 +237,14 @@ def _record(
     return Outcome("recorded" if recorded else "duplicate", event_type, recorded, suppressed)
 
 
-def _heal(conn: psycopg.Connection, tenant_id: UUID, send: dict[str, Any], ses_id: str | None, mail: dict[str, Any]) -> None:
+def _heal(conn: Conn, tenant_id: UUID, send: dict[str, Any], ses_id: str | None, mail: dict[str, Any]) -> None:
     """A send whose outcome was unknown has SES events: SES accepted it. Count it as sent."""
-    healed = email_data.heal_unknown(conn, tenant_id, send["send_id"], ses_id)
+    healed = email_sends.heal_unknown(conn, tenant_id, send["send_id"], ses_id)
     if healed is None:
         return
     if ses_id:
-        email_data.set_context_provider_id(conn, tenant_id, healed["message_id"], ses_id)
-    email_data.insert_event(
+        email_events.set_context_provider_id(conn, tenant_id, healed["message_id"], ses_id)
+    email_events.insert_event(
         conn, tenant_id,
         {"event_id": healed["event_id"], "card_id": healed["card_id"], "attendee_id": healed["attendee_id"],
          "message_id": healed["message_id"], "recipient_email": healed["recipient_email"], "event_type": "sent",
@@ -254,13 +255,3 @@ def _heal(conn: psycopg.Connection, tenant_id: UUID, send: dict[str, Any], ses_i
         jobs_data.add_progress(conn, tenant_id, healed["job_id"], failed=-1, succeeded=1)
     logger().info("a send of unknown outcome was accepted by SES after all", extra={"message_id": healed["message_id"]})
 
-
-def _ip(value: str | None) -> str | None:
-    import ipaddress
-
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None

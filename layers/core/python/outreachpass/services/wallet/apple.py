@@ -11,11 +11,9 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.config import settings
 from outreachpass.data import wallet as wallet_data
-from outreachpass.data.cards_public import bind_card_tenant
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
@@ -31,7 +29,7 @@ def web_service_url() -> str:
     return f"{settings().public_base_url}/wallet"
 
 
-def ensure_apple_pass(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any], pass_type_identifier: str) -> tuple[dict[str, Any], bool]:
+def ensure_apple_pass(conn: Conn, tenant_id: UUID, card: dict[str, Any], pass_type_identifier: str) -> tuple[dict[str, Any], bool]:
     """The card's Apple pass row, created (serial, token) when it has none; True when created."""
     found = wallet_data.get_pass(conn, tenant_id, card["card_id"], "apple")
     if found is None:
@@ -142,10 +140,10 @@ def download_apple_pass(raw_card_id: str, visitor: Visitor | None) -> PassFile:
     card_id = parse_card_id(raw_card_id)
     creds = apple_pass_credentials()  # 503 before any database work when Apple is not configured
     with system_tx() as conn:
-        tenant_id = bind_card_tenant(conn, card_id)
-        card = wallet_data.card_for_pass(conn, tenant_id, card_id) if tenant_id else None
-        if card is None or card["deleted_at"] is not None:
+        found = wallet_data.live_card_for_pass(conn, card_id)
+        if found is None:
             raise NotFound("card", card_id)
+        tenant_id, card = found
         pass_row, created = ensure_apple_pass(conn, tenant_id, card, creds.pass_type_identifier)
         data = build_apple_pass(card, pass_row, creds)
         if created:

@@ -7,23 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
-from outreachpass.services.card_tracking import Visitor, clean_ip
+from outreachpass.data.conn import Conn
+from outreachpass.services.card_tracking import Visitor, visitor_columns
 
 
 def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
     if visitor is None:
         return {}
-    from outreachpass.integrations.useragent import MAX_USER_AGENT, classify
-
-    user_agent = (visitor.user_agent or "")[:MAX_USER_AGENT] or None
-    return {"user_agent": user_agent, "ip_address": clean_ip(visitor.ip_address), "device_type": classify(user_agent).device_type}
+    columns, _ = visitor_columns(visitor)
+    return {key: columns[key] for key in ("user_agent", "ip_address", "device_type")}
 
 
 def record_event(
-    conn: psycopg.Connection,
+    conn: Conn,
     card: dict[str, Any],
     platform: str,
     event_type: str,

@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.config import settings
 from outreachpass.data import wallet as wallet_data
-from outreachpass.data.cards_public import bind_card_tenant
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound, ServiceUnavailable
 from outreachpass.observability import logger
@@ -110,7 +108,7 @@ def google_pass_current(pass_row: dict[str, Any] | None, card: dict[str, Any]) -
     )
 
 
-def ensure_google_pass_row(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any], issuer_id: str) -> tuple[dict[str, Any], bool]:
+def ensure_google_pass_row(conn: Conn, tenant_id: UUID, card: dict[str, Any], issuer_id: str) -> tuple[dict[str, Any], bool]:
     found = wallet_data.get_pass(conn, tenant_id, card["card_id"], "google")
     if found is not None:
         return found, False
@@ -154,10 +152,10 @@ def google_save_link(raw_card_id: str, visitor: Visitor | None) -> str:
     card_id = parse_card_id(raw_card_id)
     creds = google_wallet_credentials()
     with system_tx() as conn:
-        tenant_id = bind_card_tenant(conn, card_id)
-        card = wallet_data.card_for_pass(conn, tenant_id, card_id) if tenant_id else None
-        if card is None or card["deleted_at"] is not None:
+        found = wallet_data.live_card_for_pass(conn, card_id)
+        if found is None:
             raise NotFound("card", card_id)
+        tenant_id, card = found
         pass_row, created = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
     generated = False
     if not google_pass_current(pass_row, card):

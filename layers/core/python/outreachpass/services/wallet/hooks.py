@@ -7,12 +7,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data.conn import Conn
 
 
-def on_card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+def on_card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """In the transaction that changed the card: its passes get a new update tag, and a push
     outbox row if it has any (the relay sends it to the wallet_push queue after commit)."""
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"])
@@ -20,7 +19,7 @@ def on_card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, A
         wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
 
 
-def on_card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted: its passes are voided (Apple shows them voided, Google's object
     becomes inactive) through the same outbox."""
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"], void=True)

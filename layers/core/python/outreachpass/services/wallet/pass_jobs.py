@@ -27,8 +27,10 @@ from uuid import UUID
 
 from outreachpass.data import events as events_data
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data import pass_jobs as pass_jobs_data
 from outreachpass.data import users as users_data
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import AppError, NotFound, ServiceUnavailable, ValidationFailed
 from outreachpass.integrations import queues
@@ -59,12 +61,12 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
         job_input: dict[str, Any] = {"platforms": request.platforms, "selection": request.selection, "force": request.force}
         card_ids: list[UUID] | None = None
         if request.card_ids:
-            live = wallet_data.live_cards_of_event(conn, tenant_id, event_id, request.card_ids)
+            live = pass_jobs_data.live_cards_of_event(conn, tenant_id, event_id, request.card_ids)
             _refuse_unknown("card_ids", [c for c in request.card_ids if c not in live], "not a live card of this event")
             card_ids = list(request.card_ids)
             job_input["card_ids"] = [str(c) for c in card_ids]
         elif request.attendee_ids:
-            cards = wallet_data.cards_of_attendees(conn, tenant_id, event_id, request.attendee_ids)
+            cards = pass_jobs_data.cards_of_attendees(conn, tenant_id, event_id, request.attendee_ids)
             _refuse_unknown("attendee_ids", [a for a in request.attendee_ids if a not in cards], "not an attendee of this event with a card")
             card_ids = [cards[a] for a in request.attendee_ids]
             job_input["attendee_ids"] = [str(a) for a in request.attendee_ids]
@@ -77,13 +79,13 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
             created_by=users_data.user_id_for_subject(conn, tenant_id, principal.subject),
         )
         if card_ids is not None:
-            total = wallet_data.insert_items_for_cards(conn, tenant_id, job["job_id"], card_ids, request.platforms)
+            total = pass_jobs_data.insert_items_for_cards(conn, tenant_id, job["job_id"], card_ids, request.platforms)
         else:
-            total = wallet_data.insert_items_for_event(conn, tenant_id, job["job_id"], event_id, request.platforms)
+            total = pass_jobs_data.insert_items_for_event(conn, tenant_id, job["job_id"], event_id, request.platforms)
         jobs_data.set_total(conn, tenant_id, job["job_id"], total)
         if total == 0:
             jobs_data.finish(conn, tenant_id, job["job_id"], status="succeeded")
-        job = jobs_data.get(conn, tenant_id, job["job_id"])
+        job = held(jobs_data.get(conn, tenant_id, job["job_id"]))
         record_change(
             conn, principal, action="passes.generate", entity_type="job", entity_id=job["job_id"], before=None,
             after={"event_id": str(event_id), "total": total, **{k: v for k, v in job_input.items() if not k.endswith("_ids")}},
@@ -132,7 +134,7 @@ def plan_job(tenant_id: UUID, job_id: UUID) -> int:
         if job is None:
             logger().info("pass job already finished or gone", extra={"job_id": str(job_id)})
             return 0
-        item_ids = wallet_data.pending_item_ids(conn, tenant_id, job_id)
+        item_ids = pass_jobs_data.pending_item_ids(conn, tenant_id, job_id)
     messages = [
         {"kind": "items", "tenant_id": str(tenant_id), "job_id": str(job_id), "item_ids": [str(i) for i in item_ids[i : i + CHUNK]]}
         for i in range(0, len(item_ids), CHUNK)
@@ -189,7 +191,7 @@ def process_item(tenant_id: UUID, job_id: UUID, item_id: UUID, *, force: bool) -
     from outreachpass.integrations.wallet.credentials import WalletNotConfigured
 
     with tenant_tx(tenant_id) as conn:
-        item = wallet_data.start_item(conn, tenant_id, item_id)
+        item = pass_jobs_data.start_item(conn, tenant_id, item_id)
         if item is None:
             return "done"
         card = wallet_data.card_for_pass(conn, tenant_id, item["card_id"])
@@ -216,7 +218,7 @@ def process_item(tenant_id: UUID, job_id: UUID, item_id: UUID, *, force: bool) -
             raise _Permanent(str(exc), card["card_id"], platform) from None
         raise
     with tenant_tx(tenant_id) as conn:
-        if wallet_data.finish_item(conn, tenant_id, item_id, status="succeeded", pass_id=pass_id):
+        if pass_jobs_data.finish_item(conn, tenant_id, item_id, status="succeeded", pass_id=pass_id):
             if outcome == "generated":
                 jobs_data.add_progress(conn, tenant_id, job_id, succeeded=1)
                 record_event(conn, card, platform, "generated", None, {"job_id": str(job_id), "vcard_rev": card["vcard_rev"]})
@@ -274,7 +276,7 @@ def _google_item(tenant_id: UUID, card: dict[str, Any], *, force: bool) -> tuple
 def _fail_item(tenant_id: UUID, job_id: UUID, item_id: UUID, reason: str, card_id: UUID | None, platform: str | None) -> None:
     logger().warning("pass item failed", extra={"item_id": str(item_id), "reason": reason})
     with tenant_tx(tenant_id) as conn:
-        if wallet_data.finish_item(conn, tenant_id, item_id, status="failed", error=reason[:1000]):
+        if pass_jobs_data.finish_item(conn, tenant_id, item_id, status="failed", error=reason[:1000]):
             error: dict[str, Any] = {"item_id": str(item_id), "reason": reason[:500]}
             if card_id is not None:
                 error["card_id"] = str(card_id)
@@ -294,10 +296,10 @@ def _maybe_finish(tenant_id: UUID, job_id: UUID) -> None:
         if done < job["total"]:
             return
         failed_all = job["total"] > 0 and job["failed"] == job["total"]
-        finished = jobs_data.finish(
+        finished = held(jobs_data.finish(
             conn, tenant_id, job_id, status="failed" if failed_all else "succeeded",
             error="every pass failed: see errors" if failed_all else None,
-        )
+        ))
     logger().info(
         "pass job finished",
         extra={"job_id": str(job_id), "status": finished["status"], "succeeded": job["succeeded"], "skipped": job["skipped"], "failed": job["failed"]},

@@ -13,9 +13,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import ServiceUnavailable, Unauthorized
 from outreachpass.observability import logger
@@ -38,7 +37,7 @@ def _token_from(authorization: str | None) -> str | None:
     return token.strip()
 
 
-def _authenticated_pass(conn: psycopg.Connection, pass_type_id: str, serial_number: str, authorization: str | None) -> tuple[UUID, dict[str, Any]]:
+def _authenticated_pass(conn: Conn, pass_type_id: str, serial_number: str, authorization: str | None) -> tuple[UUID, dict[str, Any]]:
     """The pass the request's `ApplePass <token>` opens, bound as the transaction's tenant;
     Unauthorized for a missing or wrong token, an unknown serial or another pass type (the
     same answer for each, so nothing is learnt about which serials exist)."""
@@ -49,7 +48,7 @@ def _authenticated_pass(conn: psycopg.Connection, pass_type_id: str, serial_numb
     found = wallet_data.get_pass_by_serial(conn, tenant_id, serial_number) if tenant_id else None
     expected = (found or {}).get("authentication_token") or ""
     token_ok = hmac.compare_digest(token.encode(), expected.encode())  # constant time, even for an unknown serial
-    if found is None or not token_ok or found["platform"] != "apple" or found["pass_type_id"] != pass_type_id:
+    if tenant_id is None or found is None or not token_ok or found["platform"] != "apple" or found["pass_type_id"] != pass_type_id:
         raise Unauthorized("ApplePass authorization refused")
     return tenant_id, found
 
