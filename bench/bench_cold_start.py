@@ -176,7 +176,9 @@ def required_query(document: dict[str, Any] | None, method: str, path: str) -> s
     return "&".join(pairs)
 
 
-def route_function(route: Any, ids: dict[str, str], document: dict[str, Any] | None, tenant_id: str) -> Function:
+def route_function(
+    route: Any, ids: dict[str, str], document: dict[str, Any] | None, tenant_id: str, cloudfront: list[tuple[str, str]]
+) -> Function:
     from local.events import http_api_event
 
     # A DELETE gets ids that do not exist: the demo data must outlive the runs of the others.
@@ -197,7 +199,10 @@ def route_function(route: Any, ids: dict[str, str], document: dict[str, Any] | N
         method=route.method,
         raw_path=raw_path,
         raw_query=query,
-        header_pairs=[("content-type", "application/json")] if body else [("user-agent", "Mozilla/5.0 (iPhone) bench")],
+        header_pairs=[
+            *([("content-type", "application/json")] if body else [("user-agent", "Mozilla/5.0 (iPhone) bench")]),
+            *(cloudfront if route.is_public else []),  # public routes answer only what came through CloudFront
+        ],
         body=body,
         route_key=route.route_key,
         path_parameters=params or None,
@@ -328,7 +333,10 @@ def functions_of_the_table(stack: Any) -> list[Function]:
         print(f"  (no OpenAPI document, required query parameters left out: {exc!r})", file=sys.stderr)
         document = None
     region = stack.region
-    found = [route_function(route, ids, document, ids["tenant_id"]) for route in routes.ROUTES]
+    from local.edge import origin_headers
+
+    cloudfront = origin_headers()  # the origin-verify header CloudFront adds, read once from the local stack
+    found = [route_function(route, ids, document, ids["tenant_id"], cloudfront) for route in routes.ROUTES]
     found += [worker_function(w, stack.resources, region) for w in getattr(routes, "WORKERS", ())]
     found += [schedule_function(s, region) for s in getattr(routes, "SCHEDULES", ())]
     found += [topic_function(t, region) for t in getattr(routes, "TOPIC_CONSUMERS", ())]

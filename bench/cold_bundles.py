@@ -52,9 +52,12 @@ class Mirror:
 
 
 def synthesize(outdir: Path) -> float:
-    """A deployable synth of the default config into outdir, the way the `cdk` CLI runs it: `app.py`
-    with cdk.json's context and CDK_OUTDIR (cdk-nag included). Returns the seconds it took."""
+    """A synth of the default config into outdir, the way the `cdk` CLI runs it: `app.py` with cdk.json's
+    context and CDK_OUTDIR (cdk-nag included), the functions' bundles as deployed. Returns the seconds it took."""
     context = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    # The functions' bundles are what a deploy ships (the real dependencies layer, bytecode required); only
+    # the console, which no function runs from, may be the marked placeholder when web/ is not built here.
+    context["console"] = "placeholder"
     shutil.rmtree(outdir, ignore_errors=True)
     started = time.monotonic()
     result = subprocess.run(
