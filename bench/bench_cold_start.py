@@ -467,8 +467,10 @@ FLOOR = (
     ("import psycopg", "import psycopg"),
     ("import aws_lambda_powertools.event_handler", "import aws_lambda_powertools.event_handler"),
     ("import outreachpass.api", "import outreachpass.api"),
-    ("AWS only: DB secret client (boto3 + Powertools parameters)",
+    ("without the secrets extension: DB secret client (boto3 + Powertools parameters)",
      "from aws_lambda_powertools.utilities.parameters import SecretsProvider\nSecretsProvider()"),
+    ("with it (as deployed): the secrets reader (outreachpass.integrations.secrets + http.client)",
+     "import http.client\nimport outreachpass.integrations.secrets"),
 )
 
 
