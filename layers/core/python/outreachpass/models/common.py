@@ -6,7 +6,9 @@ import re
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, WithJsonSchema
+
+from outreachpass import sanitize
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
@@ -57,7 +59,18 @@ def described(pattern: str, allows: str) -> str:
     return pattern
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Text people type: a name or a label is one line without control characters (a CR or LF in an
+# event's name used to break the mail header it became); free text may break lines. See sanitize.
+SINGLE_LINE = described(sanitize.SINGLE_LINE, "must be one line, without control characters")
+MULTI_LINE = described(sanitize.MULTI_LINE, "must not contain control characters (line breaks and tabs are fine)")
+
+
+def one_line(max_length: int, min_length: int = 1) -> StringConstraints:
+    """The constraints of a one-line text field (names, titles, labels): Annotated[str, one_line(200)]."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=SINGLE_LINE)
+
+
+Name = Annotated[str, one_line(200)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=described(SLUG_PATTERN, "use lower-case letters, digits and hyphens, starting with a letter or digit (e.g. summit-2027)"))]
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_timezone)]
 HostName = Annotated[str, StringConstraints(min_length=3, max_length=253), AfterValidator(_hostname)]
@@ -68,8 +81,19 @@ def _lower(value: str) -> str:
     return value.lower()
 
 
+def _email(value: str) -> str:
+    from pydantic.networks import validate_email  # what EmailStr runs: email-validator, no deliverability check
+
+    return validate_email(value)[1]
+
+
+# pydantic's EmailStr (same check, error and JSON schema), except that email-validator is imported when the
+# first address is validated, not when a model is built: its import compiles its regexes (about 40 ms of a
+# cold start), which a function that never validates an address does not pay (make bench, issue 15).
+Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+
 # An e-mail address, validated and lower-cased (addresses are unique per tenant/event whatever their case).
-LowerEmail = Annotated[EmailStr, AfterValidator(_lower)]
+LowerEmail = Annotated[Email, AfterValidator(_lower)]
 
 
 def _staff_email(value: str) -> str:
