@@ -118,11 +118,12 @@ class Browser:
             f"button {name!r}",
         )
 
-    def field(self, label: str):
-        """The control of the visible label that starts with `label`."""
+    def field(self, label: str, within_dialog: bool = False):
+        """The control of the visible label that starts with `label` (in the open dialog only, if asked)."""
+        scope = "//dialog[@open]" if within_dialog else ""
 
         def find():
-            for element in self.visible(self.xpath(f"//label[starts-with(normalize-space(.), {xpath_literal(label)})]")):
+            for element in self.visible(self.xpath(f"{scope}//label[starts-with(normalize-space(.), {xpath_literal(label)})]")):
                 target = element.get_attribute("for")
                 if target:
                     return self.driver.find_element("id", target)
@@ -172,10 +173,10 @@ class Browser:
             value,
         )
 
-    def select(self, label: str, value: str):
+    def select(self, label: str, value: str, within_dialog: bool = False):
         from selenium.webdriver.support.ui import Select
 
-        Select(self.field(label)).select_by_value(value)
+        Select(self.field(label, within_dialog)).select_by_value(value)
 
     def go(self, path: str):
         self.driver.get(self.console + path)

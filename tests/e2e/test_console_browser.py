@@ -197,7 +197,9 @@ def test_send_the_card_emails_after_the_preview_and_see_the_job_succeed(browser,
     event_id = browser.driver.current_url.split("/events/")[1].split("?")[0]
     browser.go(f"/?event={event_id}")
     browser.wait(lambda: browser.stat("E-mails sent") == "2", "2 e-mails sent on the dashboard")
-    assert "Asia/Kolkata" in browser.field("Time zone").get_attribute("value")  # the event's own time zone
+    # The event's own time zone, once the event is read (until then the browser's: UTC here).
+    browser.wait(lambda: "Asia/Kolkata" in browser.field("Time zone").get_attribute("value"), "the event's time zone")
+    browser.wait(lambda: browser.stat("E-mails sent") == "2", "2 e-mails sent in the event's time zone")
 
 
 def test_every_page_renders_at_desktop_and_phone_size(browser, stack):
@@ -235,7 +237,7 @@ def test_invite_a_user_and_change_their_role(browser, stack):
     browser.heading("Users")
     browser.button("Invite a user").click()
     browser.type("E-mail address", INVITEE)
-    browser.select("Role", "user")
+    browser.select("Role", "user", within_dialog=True)
     browser.button("Send the invitation", within_dialog=True).click()
     browser.wait_text(f"Invitation sent to {INVITEE}")
     row = browser.wait(lambda: next((r for r in browser.css("tbody tr") if INVITEE in r.text), None), "the invitee's row")
@@ -246,13 +248,16 @@ def test_invite_a_user_and_change_their_role(browser, stack):
     # An exhibitor user works for one exhibitor: the console asks which before changing the role.
     Select(row.find_element("css selector", "select")).select_by_value("exhibitor")
     browser.wait_text("Which exhibitor do they work for?")
-    browser.select("Event", stack.info["event_id"])
+    assert not browser.button("Make them exhibitor", within_dialog=True).is_enabled()  # not before the exhibitor is chosen
+    browser.select("Event", stack.info["event_id"], within_dialog=True)
     browser.wait(lambda: any(o.get_attribute("value") == stack.info["exhibitor_id"] for o in browser.css("dialog[open] option")), "the event's exhibitors")
-    browser.select("Exhibitor", stack.info["exhibitor_id"])
+    browser.select("Exhibitor", stack.info["exhibitor_id"], within_dialog=True)
     browser.shot("users-exhibitor-picker", phone=False)
     browser.button("Make them exhibitor", within_dialog=True).click()
     browser.wait_text(f"{INVITEE} is now exhibitor")
-    browser.wait_text("at Demo Booth")
+    browser.select("Role", "exhibitor")  # the list's filter
+    row = browser.wait(lambda: next((r for r in browser.css("tbody tr") if INVITEE in r.text), None), "the invitee among the exhibitors")
+    browser.wait(lambda: "at Demo Booth" in row.text, "the invitee's exhibitor named")
     token = browser.session()["idToken"]
     status, body = api(stack, "GET", "/api/v1/admin/users?role=exhibitor", token)
     assert status == 200 and [(u["email"], u["exhibitor_id"]) for u in body["data"]] == [(INVITEE, stack.info["exhibitor_id"])]
