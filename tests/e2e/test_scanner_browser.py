@@ -125,6 +125,16 @@ def current_scan(browser: Browser) -> str:
     return found[0].text if found else ""
 
 
+def labelled(browser: Browser, label: str):
+    """The visible button named `label` by its aria-label, once it is there (lists re-render after a change)."""
+    return browser.wait(lambda: next(iter(browser.visible(browser.css(f"button[aria-label='{label}']"))), None), f"button labelled {label!r}")
+
+
+def rating(browser: Browser, name: str, within_dialog: bool = False):
+    scope = "//dialog[@open]" if within_dialog else ""
+    return browser.wait(lambda: next(iter(browser.visible(browser.xpath(f"{scope}//label[contains(@class,'segment')][normalize-space(.)='{name}']"))), None), f"the {name} rating")
+
+
 def type_scan(browser: Browser, text: str) -> None:
     browser.type("Card address or id", text)
     browser.button("Add the lead").click()
@@ -155,19 +165,19 @@ def test_an_organiser_adds_an_exhibitor_and_invites_its_staff(browser, stack):
     acme = next(e for e in body["data"] if e["name"] == "Acme Robotics")
     assert status == 200 and acme["contact_email"] == "sales@acme.example"
 
-    browser.driver.find_element("css selector", "button[aria-label='Edit Acme Robotics']").click()
+    labelled(browser, "Edit Acme Robotics").click()
     browser.type("Name", "Acme Robotics GmbH")
     browser.button("Save", within_dialog=True).click()
     browser.wait_text("Exhibitor “Acme Robotics GmbH” saved")
     assert api(stack, "GET", f"/api/v1/admin/exhibitors/{acme['exhibitor_id']}", admin)[1]["data"]["name"] == "Acme Robotics GmbH"
 
-    browser.driver.find_element("css selector", "button[aria-label='Delete Acme Robotics GmbH']").click()
+    labelled(browser, "Delete Acme Robotics GmbH").click()
     browser.wait_text("Delete the exhibitor?")
     browser.button("Delete", within_dialog=True).click()
     browser.wait_text("Exhibitor “Acme Robotics GmbH” deleted")
     assert api(stack, "GET", f"/api/v1/admin/exhibitors/{acme['exhibitor_id']}", admin)[0] == 404
 
-    browser.driver.find_element("css selector", "button[aria-label='Invite staff of Demo Booth']").click()
+    labelled(browser, "Invite staff of Demo Booth").click()
     browser.type("E-mail address", STAFF)
     browser.type("Full name", "Booth Staff")
     browser.shot("exhibitor-invite", phone=False)
@@ -212,7 +222,8 @@ def test_the_camera_reads_a_card_and_the_lead_is_captured_with_the_name_shown(br
     assert (lead["email"], lead["rating"], lead["notes"], lead["tags"]) == ("ada@example.com", None, None, [])
 
     # The details right after the scan.
-    browser.driver.find_element("xpath", "//label[contains(@class,'segment')][normalize-space(.)='Hot']").click()
+    rating(browser, "Hot").click()
+    browser.wait(lambda: "segment-on" in rating(browser, "Hot").get_attribute("class"), "Hot chosen")
     browser.type("Tags", "analytics, demo")
     browser.type("Notes", "Wants a demo of the engine")
     browser.shot("scan-captured")
@@ -254,7 +265,7 @@ def test_offline_scans_wait_on_the_device_and_sync_once_when_the_network_is_back
         assert "2 waiting · offline" in browser.css(".outbox-pill")[0].text
 
         # Details typed offline travel with the waiting scan.
-        browser.driver.find_element("xpath", "//label[contains(@class,'segment')][normalize-space(.)='Warm']").click()
+        rating(browser, "Warm").click()
         browser.type("Notes", "Met at the coffee stand")
         browser.button("Save the details").click()
         browser.wait_text("Saved on this device; sent when the network is back")
@@ -289,8 +300,8 @@ def test_the_leads_page_searches_edits_deletes_and_downloads(browser, stack):
 
     browser.type("Search", "grace")
     browser.wait(lambda: len(browser.css("tbody tr")) == 1 and "Grace Hopper" in browser.css("tbody tr")[0].text, "the search to find Grace")
-    browser.driver.find_element("css selector", "button[aria-label='Edit Grace Hopper']").click()
-    browser.driver.find_element("xpath", "//dialog[@open]//label[contains(@class,'segment')][normalize-space(.)='Cold']").click()
+    labelled(browser, "Edit Grace Hopper").click()
+    rating(browser, "Cold", within_dialog=True).click()
     browser.type("Tags", "navy")
     browser.button("Save", within_dialog=True).click()
     browser.wait_text("Grace Hopper saved")
@@ -307,7 +318,7 @@ def test_the_leads_page_searches_edits_deletes_and_downloads(browser, stack):
     assert sorted(r["name"] for r in rows) == ["Ada Lovelace", "Alan Turing", "Grace Hopper"]
     assert next(r for r in rows if r["name"] == "Ada Lovelace")["rating"] == "hot"
 
-    browser.driver.find_element("css selector", "button[aria-label='Delete Alan Turing']").click()
+    labelled(browser, "Delete Alan Turing").click()
     browser.button("Delete", within_dialog=True).click()
     browser.wait_text("Alan Turing deleted")
     browser.wait(lambda: len(browser.css("tbody tr")) == 2, "two leads left")
@@ -325,13 +336,16 @@ def test_the_leads_page_searches_edits_deletes_and_downloads(browser, stack):
 
 def test_the_organiser_sees_the_leads_per_exhibitor(browser, stack):
     sign_in(browser, stack.info["admin_username"], stack.info["admin_password"])
+    browser.heading("OutreachPass Demo Summit")  # signing in returns to the page that was open
+    browser.go("/")
     browser.heading("Dashboard")
     assert "/scan" not in [a.get_attribute("href").rsplit("/admin", 1)[1] for a in browser.css("#sidebar ul a")]
     browser.go(f"/analytics?event={stack.info['event_id']}")
     browser.heading("Analytics")
     section = browser.wait(lambda: next((s for s in browser.css("section") if "Leads by exhibitor" in s.text and "Demo Booth" in s.text), None), "the leads report")
-    row = next(r for r in browser.css("tbody tr", section) if "Demo Booth" in r.text)
-    assert [c.text for c in browser.css("td", row)] == ["2", "1", "0", "1"]
+    by_rating = next(t for t in browser.css("table", section) if browser.css("caption", t) and browser.css("caption", t)[0].text == "By rating")
+    row = next(r for r in browser.css("tbody tr", by_rating) if "Demo Booth" in r.text)
+    assert [c.text for c in browser.css("td", row)] == ["2", "1", "0", "1"]  # leads, hot, warm, cold
     browser.driver.execute_script("arguments[0].scrollIntoView()", section)
     browser.shot("analytics-leads")
 
