@@ -81,7 +81,7 @@ export function OutboxPill() {
   if (!waiting) return null;
   return (
     <span className="badge badge-warn outbox-pill" title="Scans and changes waiting to sync">
-      {waiting} waiting{state.online ? "" : " · offline"}
+      {waiting} waiting{state.online ? "" : <span className="pill-detail"> · offline</span>}
     </span>
   );
 }
