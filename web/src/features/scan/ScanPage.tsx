@@ -32,17 +32,27 @@ interface CurrentScan {
 const BLANK: LeadDetails = { notes: "", rating: null, tags: [] };
 const NOT_A_CARD = "That is not an attendee's card. Scan the QR code on a card, or type the card's address (…/c/…) or its id.";
 
+/** A query that will not change the page by itself any more: answered, failed, or waiting for a
+ * network that is gone (the scanner works offline, so the page must not wait for it). */
+function settled(query: { isPending: boolean; fetchStatus: string }): boolean {
+  return !query.isPending || query.fetchStatus === "paused";
+}
+
 export default function ScanPage() {
   const scanner = useScanner();
   const summary = useLeadSummary();
   const event = useEvent(summary.data?.exhibitor.event_id ?? "", Boolean(summary.data));
   const exhibitor = summary.data?.exhibitor;
+  // Everything appears at once (the header's lines, the count, the scanner): nothing already on
+  // screen moves under a thumb about to tap it.
+  const ready = scanner !== null && settled(summary) && (!summary.data || settled(event));
   return (
     <>
       <PageHeader
         title="Scan"
-        description={exhibitor ? `${exhibitor.name}${event.data ? ` · ${event.data.name}` : ""}` : "Scan attendees' cards to capture leads."}
+        description={ready ? (exhibitor ? `${exhibitor.name}${event.data ? ` · ${event.data.name}` : ""}` : "Scan attendees' cards to capture leads.") : undefined}
         actions={
+          ready &&
           summary.data && (
             <Link className="btn btn-secondary" to="/leads">
               {formatNumber(summary.data.leads.total)} lead{summary.data.leads.total === 1 ? "" : "s"}
@@ -51,7 +61,7 @@ export default function ScanPage() {
           )
         }
       />
-      {scanner ? <Scanning scanner={scanner} /> : <Loading label="Opening the scanner…" />}
+      {ready ? <Scanning scanner={scanner} /> : <Loading label="Opening the scanner…" />}
     </>
   );
 }
