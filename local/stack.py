@@ -33,6 +33,7 @@ from local.database import DatabaseUrls, LocalDatabase, redact
 from local.invoke import HandlerRegistry
 from local.mail import MailViewer  # also gives the local tracking_hmac secret a generated key
 from local.poller import Binding, PollReport, SqsPoller
+from local.schedules import Repeating, email_schedule
 from local.seed import DEMO_TENANT_ID, DemoData, ensure_staff_user, seed_demo
 from local.server import LocalApiServer, LocalGateway, index_page, json_page
 from local.state import LocalState, generate_password
@@ -97,6 +98,7 @@ class LocalStack:
         self.poller: SqsPoller | None = None
         self.demo: DemoData | None = None
         self.wallet: Any = None  # local.wallet_credentials.LocalWallet: files (root CA), secrets, APNs/Google fakes
+        self.schedules: list[Repeating] = []
         self.admin_password: str | None = None
         self.env: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
@@ -160,6 +162,9 @@ class LocalStack:
         if config.background_workers:
             self.poller.start()
             self.wallet.start_relay()  # the wallet_outbox_relay schedule, every few seconds
+            self.schedules = [email_schedule()]  # the other every-minute schedules that act on their own
+            for schedule in self.schedules:
+                schedule.start()
         self.server.start()
         self._started = True
         log.info("local stack up: api %s, aws %s, database %s", self.api_url, endpoint, redact(self.db_urls.app_url))
@@ -213,6 +218,9 @@ class LocalStack:
             self.poller = None
         if self.wallet is not None:
             self.wallet.stop_relay()
+        for schedule in self.schedules:
+            schedule.stop()
+        self.schedules = []
         _reset_runtime_safely()
         self._restore_env()
         self.moto.stop()

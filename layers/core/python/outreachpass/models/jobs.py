@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 JobKind = Literal["import", "passes", "emails", "images"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "cancelled"]
 
 
 class JobCounts(BaseModel):
@@ -22,6 +22,7 @@ class JobCounts(BaseModel):
     skipped: int
     succeeded: int
     failed: int
+    suppressed: int = Field(description="E-mails: of the skipped, those whose address is on the suppression list")
 
 
 class JobItemError(BaseModel):
@@ -50,6 +51,7 @@ class JobOut(BaseModel):
     counts: JobCounts
     errors: list[JobItemError] = Field(description="Item errors, the first 1000; counts.failed counts them all")
     error: JobFailure | None
+    scheduled_for: datetime | None = Field(description="A scheduled job's start (status scheduled until then; cancellable)")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
