@@ -36,6 +36,7 @@ INFRASTRUCTURE_TABLES = {"schema_migrations"}
 RESOLVERS = (
     "app_card_tenant(uuid)",
     "app_message_tenant(text)",
+    "app_sent_message_tenant(text)",
     "app_pass_tenant(text)",
     "app_device_updated_serials(text,text,timestamp with time zone)",
     "app_tenant_ids()",

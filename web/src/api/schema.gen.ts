@@ -1154,7 +1154,9 @@ export interface components {
          *     - `selected`: the attendees in `attendee_ids` (giving attendee_ids implies it).
          *
          *     Suppressed addresses (hard bounces, complaints) and attendees without an email address
-         *     are skipped and counted as such in the job.
+         *     are skipped and counted as such in the job. An attendee whose message cannot be built
+         *     (an address stored with a line break) fails alone, with the item error code
+         *     MESSAGE_NOT_BUILT; the rest of the send goes on.
          */
         EmailSendRequest: {
             /** Attendee Ids */
@@ -1354,7 +1356,10 @@ export interface components {
             language: string;
             /** Name */
             name: string;
-            /** Settings */
+            /**
+             * Settings
+             * @description Free-form JSON: at most 8 levels deep and 16384 bytes, numbers within ±9007199254740991, no NUL characters
+             */
             settings?: {
                 [key: string]: unknown;
             };
@@ -1576,7 +1581,10 @@ export interface components {
         FlagIn: {
             /** Enabled */
             enabled: boolean;
-            /** Value */
+            /**
+             * Value
+             * @description Free-form JSON: at most 8 levels deep and 1024 bytes, numbers within ±9007199254740991, no NUL characters
+             */
             value?: unknown;
         };
         /** FlagOut */
@@ -1936,7 +1944,7 @@ export interface components {
             scope: components["schemas"]["ScopeOut"];
             /**
              * Unique Viewers
-             * @description Views counted once per visitor session and card in 30 minutes, bots excluded
+             * @description Unique views, bots excluded: a view counts when the card had no view in the 30 minutes before from the same browser session (op_sid cookie) nor from the same visitor (same IP address and user agent, compared as a salted hash that changes daily). Replaying a view, with or without a cookie, does not add a viewer; two people behind one public IP with identical browsers viewing the same card within 30 minutes count once.
              */
             unique_viewers: number;
             /** @description Passes added to a wallet, by platform */
@@ -2302,7 +2310,7 @@ export interface components {
             total: number;
             /**
              * Unique
-             * @description Unique views (first view of a card by a session in 30 minutes), bots excluded
+             * @description Unique views, bots excluded: a view counts when the card had no view in the 30 minutes before from the same browser session (op_sid cookie) nor from the same visitor (same IP address and user agent, compared as a salted hash that changes daily). Replaying a view, with or without a cookie, does not add a viewer; two people behind one public IP with identical browsers viewing the same card within 30 minutes count once.
              */
             unique: number;
         };
@@ -5700,6 +5708,8 @@ export interface operations {
                 q?: string | null;
                 limit?: number;
                 cursor?: string | null;
+                /** @description Order of the list: a key, descending with a leading '-' (default: newest first) */
+                sort?: "-created_at" | "created_at" | "last_name" | "-last_name" | "email" | "-email";
             };
             header?: never;
             path: {

@@ -5,14 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from outreachpass.models.common import LowerEmail, RequestModel, described
+from outreachpass.models.common import LowerEmail, RequestModel, one_line
 
-SenderName = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=200, pattern=described(r"^[^\x00-\x1f\x7f]*$", "must be one line, without control characters")),
-]
+SenderName = Annotated[str, one_line(200)]
 
 
 class EmailSettingsPut(RequestModel):

@@ -10,17 +10,15 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
-from outreachpass.models.common import RequestModel, described
+from outreachpass.models.common import MULTI_LINE, RequestModel, one_line
 
 Audience = Literal["all", "unsent", "selected"]
 MAX_SELECTED = 5000
 MAX_SCHEDULE_DAYS = 90  # how far ahead a send may be scheduled
 
-
-ONE_LINE = described(r"^[^\r\n\x00-\x08\x0b\x0c\x0e-\x1f]*$", "must be one line, without control characters")
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=ONE_LINE)]
-Message = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-TemplateBody = Annotated[str, StringConstraints(min_length=1, max_length=10000)]
+Subject = Annotated[str, one_line(200)]
+Message = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=MULTI_LINE)]
+TemplateBody = Annotated[str, StringConstraints(min_length=1, max_length=10000, pattern=MULTI_LINE)]
 # Their placeholders are checked by the services (services/email/templates.check_placeholders).
 PLACEHOLDER_HELP = "Placeholders: {{ name }} or {{ name | text when empty }}; GET .../email-template lists the names; others are refused."
 
@@ -35,7 +33,9 @@ class EmailSendRequest(RequestModel):
     With `send_at` the job waits (status `scheduled`) until then, and can be cancelled until it
     starts (POST /api/v1/admin/jobs/{job_id}/cancel); who `unsent` and `all` mean is decided when
     it starts. Suppressed addresses (hard bounces, complaints, unsubscribes, added by hand) and
-    attendees without an email address are skipped and counted as such in the job.
+    attendees without an email address are skipped and counted as such in the job. An attendee
+    whose message cannot be built (an address stored with a line break) fails alone, with the
+    item error code MESSAGE_NOT_BUILT; the rest of the send goes on.
     """
 
     audience: Audience | None = None

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from outreachpass.models.common import LowerEmail, RequestModel
+from outreachpass.models.common import MULTI_LINE, LowerEmail, RequestModel
 
 SuppressionReason = Literal["bounce", "complaint", "unsubscribe", "manual"]
 REASON_HELP = ("bounce: a permanent bounce (SES); complaint: marked as spam (SES); unsubscribe: the recipient's "
@@ -17,7 +17,7 @@ REASON_HELP = ("bounce: a permanent bounce (SES); complaint: marked as spam (SES
 class SuppressionCreate(RequestModel):
     email: LowerEmail
     reason: SuppressionReason = Field(default="manual", description=REASON_HELP)
-    note: Annotated[str, StringConstraints(min_length=1, max_length=500)] | None = Field(default=None, description="Why (for the other admins)")
+    note: Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=MULTI_LINE)] | None = Field(default=None, description="Why (for the other admins)")
 
 
 class SuppressionOut(BaseModel):

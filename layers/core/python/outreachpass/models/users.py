@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from outreachpass.models.common import RequestModel, StaffEmail
+from outreachpass.models.common import RequestModel, StaffEmail, one_line
 
 UserRole = Literal["admin", "user", "exhibitor"]
 UserStatus = Literal["invited", "active", "disabled"]
-FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+FullName = Annotated[str, one_line(200)]
 
 
 class UserInvite(RequestModel):

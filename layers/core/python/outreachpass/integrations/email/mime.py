@@ -16,8 +16,13 @@ the SES events carry back). A card email carries RFC 8058 one-click unsubscribe:
 with its HTTPS URL and List-Unsubscribe-Post: List-Unsubscribe=One-Click (Gmail's and Yahoo's
 bulk-sender rules; SES's DKIM signature covers both). The URL is written on one line: folded
 or encoded as RFC 2047 words (what the email package does to a long header) no mail client
-would find it. Header values are checked by the email package: a subject
-with a line break raises instead of smuggling headers.
+would find it.
+
+The texts that become headers (subject, the From and To display
+names) are made one line first (sanitize.clean_text): an event or brand name stored with a
+line break must not fail every message of a send. An address with one is not "cleaned"
+into another address: the email package raises (HeaderInjection), and the worker fails
+that one recipient.
 """
 
 from __future__ import annotations
@@ -31,10 +36,18 @@ from email.utils import format_datetime, formataddr, make_msgid
 from typing import cast
 from urllib.parse import urlsplit
 
+from outreachpass.sanitize import clean_text, has_control_characters
+
 MESSAGE_ID_HEADER = "X-OutreachPass-Message-Id"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 MAX_HEADER_LINE = 998  # RFC 5322's limit for a line, the header's name included
+MAX_SUBJECT = 400
+MAX_DISPLAY_NAME = 200
+
+
+class HeaderInjection(ValueError):
+    """A value that would become a header cannot be one (an address with a line break)."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +78,12 @@ def build_message(
     date: datetime | None = None,
     list_unsubscribe: str | None = None,
 ) -> bytes:
+    for address in (sender, recipient, reply_to or ""):
+        if has_control_characters(address):
+            raise HeaderInjection("an address holds a control character")
+    subject = clean_text(subject, MAX_SUBJECT) or "(no subject)"
+    sender_name = clean_text(sender_name, MAX_DISPLAY_NAME)
+    recipient_name = clean_text(recipient_name, MAX_DISPLAY_NAME)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = subject
     message["From"] = formataddr((sender_name, sender)) if sender_name else sender
