@@ -1,7 +1,8 @@
 """Scheduled jobs of the route table that `make dev` runs by itself, every few seconds instead of
-every minute, so what they do shows while you watch (EventBridge runs them in AWS; the tests call
-them directly). Today: email_schedule, which starts the scheduled card e-mails that are due.
-(The wallet outbox relay has its own loop, in local/wallet_credentials.py.)"""
+every minute, so what they do shows while you watch (EventBridge runs them in AWS; the tests run
+them once through LocalStack.run_schedule, the same invocation). Today: email_schedule, which
+starts the scheduled card e-mails that are due. (The wallet outbox relay has its own loop, in
+local/wallet_credentials.py.)"""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 5.0
+LOCAL_SCHEDULES = ("email_schedule",)  # names in routes.SCHEDULES
 
 
 class Repeating:
@@ -44,11 +46,3 @@ class Repeating:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
-
-
-def email_schedule() -> Repeating:
-    # Imported here, not in the thread: concurrent first imports of a package on two threads can see
-    # each other's half-initialised modules.
-    from outreachpass.services.email.scheduling import release_due
-
-    return Repeating("email-schedule", release_due)
