@@ -9,8 +9,9 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
+from outreachpass.api.body import decoded_body, parse_json
 from outreachpass.models.envelope import Envelope
-from outreachpass.models.jobs import JobOut
+from outreachpass.models.jobs import JobCancel, JobOut
 from outreachpass.services.email.scheduling import cancel_job
 
 router = new_router()
@@ -21,6 +22,8 @@ router = new_router()
     responses={409: {"description": "JOB_NOT_CANCELLABLE: the job is not scheduled (it started or ended)"}},
 )
 def jobs_cancel(job_id: UUID) -> Response[Envelope[JobOut]]:
+    # No body is needed; one that is sent must be an empty object (read here: it is optional).
+    parse_json(decoded_body(router.current_event.raw_event), JobCancel)
     return ok(cancel_job(current_principal(), job_id))
 
 

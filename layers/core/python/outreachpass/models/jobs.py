@@ -8,6 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from outreachpass.models.common import RequestModel
+
 JobKind = Literal["import", "passes", "emails", "images"]
 JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -76,3 +78,7 @@ def parse_job_error(error: str | dict[str, Any] | None) -> dict[str, str] | None
     if separator and code and code.replace("_", "").isalnum() and code.isupper():
         return {"code": code, "message": message}
     return {"code": "JOB_FAILED", "message": error}
+
+
+class JobCancel(RequestModel):
+    """POST .../jobs/{job_id}/cancel takes no fields: an empty body or {} (anything else is a 400)."""
