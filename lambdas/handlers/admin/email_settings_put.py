@@ -15,7 +15,9 @@ router = new_router()
 
 @router.put(
     "/api/v1/admin/email-settings",
-    responses={400: {"description": "SENDER_NOT_VERIFIED: no verified SES identity covers from_email (the field's reason says what to verify)"}},
+    responses={200: {"description": "The tenant's sender, as saved"},
+               400: {"description": "SENDER_NOT_VERIFIED: no verified SES identity covers from_email (the field's reason says what to verify)"},
+               503: {"description": "SERVICE_UNAVAILABLE: SES could not be asked whether the sender is verified; retry"}},
 )
 def email_settings_put(body: EmailSettingsPut) -> Response[Envelope[EmailSettingsOut]]:
     return ok(put_settings(current_principal(), body))

@@ -17,7 +17,10 @@ router = new_router()
 
 @router.post(
     "/api/v1/admin/events/<event_id>/email-template/test",
-    responses={409: {"description": "ADDRESS_SUPPRESSED: the caller's own address is on the suppression list"}},
+    responses={200: {"description": "Sent to the caller's own address"},
+               409: {"description": "ADDRESS_SUPPRESSED: the caller's own address is on the suppression list"},
+               422: {"description": "EMAIL_REJECTED: SES refused the message (its reason in the message)"},
+               503: {"description": "SES did not take the message now (SERVICE_UNAVAILABLE); retry"}},
 )
 def email_template_test(event_id: UUID, body: EmailRenderRequest) -> Response[Envelope[EmailTestOut]]:
     return ok(send_test(current_principal(), event_id, body))

@@ -19,7 +19,7 @@ router = new_router()
 
 @router.post(
     "/api/v1/admin/jobs/<job_id>/cancel",
-    responses={409: {"description": "JOB_NOT_CANCELLABLE: the job is not scheduled (it started or ended)"}},
+    responses={200: {"description": "The job, cancelled (also when it was cancelled already)"}, 409: {"description": "JOB_NOT_CANCELLABLE: the job is not scheduled (it started or ended)"}},
 )
 def jobs_cancel(job_id: UUID) -> Response[Envelope[JobOut]]:
     # No body is needed; one that is sent must be an empty object (read here: it is optional).

@@ -14,7 +14,8 @@ router = new_router()
 
 
 @router.post("/api/v1/admin/suppressions", status_code=201,
-             responses={200: {"description": "The address was on the list already: its entry, unchanged"}})
+             responses={201: {"description": "Added to the list"},
+                        200: {"description": "The address was on the list already: its entry, unchanged"}})
 def suppressions_add(body: SuppressionCreate) -> Response[Envelope[SuppressionOut]]:
     entry, added = add_suppression(current_principal(), body)
     return ok(entry, status=201 if added else 200)

@@ -5855,6 +5855,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description The tenant's sender, as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailSettingsOut_"];
+                };
+            };
             /** @description SENDER_NOT_VERIFIED: no verified SES identity covers from_email (the field's reason says what to verify). Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
             400: {
                 headers: {
@@ -5936,7 +5945,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description SERVICE_UNAVAILABLE: SES could not be asked whether the sender is verified; retry. The database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7108,6 +7117,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Sent to the caller's own address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailTestOut_"];
+                };
+            };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
             400: {
                 headers: {
@@ -7171,7 +7189,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something that does not exist */
+            /** @description EMAIL_REJECTED: SES refused the message (its reason in the message). Refers to something that does not exist */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7189,7 +7207,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description SES did not take the message now (SERVICE_UNAVAILABLE); retry. The database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7215,7 +7233,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Successful Response */
+            /** @description The job: queued, or scheduled with send_at (see Location) */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -7260,7 +7278,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Conflict with existing data (e.g. a duplicate key) */
+            /** @description EMAIL_SEND_IN_PROGRESS: an e-mail job of this event is sending now (a scheduled one does not count). Conflict with existing data (e.g. a duplicate key) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -7287,7 +7305,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Refers to something that does not exist */
+            /** @description EVENT_ARCHIVED: the event is archived. Refers to something that does not exist */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -8462,6 +8480,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The job, cancelled (also when it was cancelled already) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_JobOut_"];
+                };
+            };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
             400: {
                 headers: {
@@ -8684,6 +8711,15 @@ export interface operations {
         responses: {
             /** @description The address was on the list already: its entry, unchanged */
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SuppressionOut_"];
+                };
+            };
+            /** @description Added to the list */
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
