@@ -5,7 +5,7 @@
 -- (integrations/email/placeholders.py: a small fixed syntax rendered by our own code, never a
 -- template language run on user input). The branded layout around the text (the card button,
 -- the QR code, the wallet buttons, the footer with its unsubscribe link) stays ours. Without a
--- row the built-in e-mail is sent, in the attendee's language.
+-- row the built-in e-mail is sent.
 CREATE TABLE event_email_templates (
     tenant_id  uuid NOT NULL REFERENCES tenants (tenant_id) ON DELETE CASCADE,
     event_id   uuid NOT NULL,

@@ -1421,7 +1421,7 @@ export interface components {
             event_id: string;
             /**
              * Is Default
-             * @description True: the event has no template of its own; this is the built-in e-mail's wording (which is sent in the attendee's language)
+             * @description True: the event has no template of its own; this is the built-in e-mail's wording
              */
             is_default: boolean;
             /** Placeholders */

@@ -67,7 +67,7 @@ class EmailTemplateOut(BaseModel):
     event_id: UUID
     subject: str
     body: str
-    is_default: bool = Field(description="True: the event has no template of its own; this is the built-in e-mail's wording (which is sent in the attendee's language)")
+    is_default: bool = Field(description="True: the event has no template of its own; this is the built-in e-mail's wording")
     updated_at: datetime | None
     placeholders: list[PlaceholderOut]
 
