@@ -45,7 +45,7 @@ class EmailContent:
     brand_name: str
     sender_name: str
     links: dict[str, str]  # card, apple, google, vcard: the tracked URLs
-    pixel_url: str | None  # None: no open pixel (previews and test sends record nothing)
+    pixel_url: str | None  # None: no open pixel (open tracking off for the tenant; previews and test sends)
     theme: dict[str, Any] = field(default_factory=dict)
     custom_message: str | None = None
     qr_cid: str | None = None  # Content-ID of the inline QR image, when there is one
