@@ -52,17 +52,22 @@ def device_updated_serials(
 
 # --- the card as a pass shows it ---------------------------------------------------------------------
 
-# The brand is the event's, or the tenant's first brand for a card outside any event. Deleted
-# cards are included: their passes are served voided.
+# The brand is the event's, or the tenant's first brand for a card outside any event; the
+# event's dates, venue, language and settings and the attendee's language say when, where and in
+# which language the passes speak. Deleted cards are included: their passes are served voided.
 _CARD_QUERY = """
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.links_json, c.vcard_rev, c.deleted_at, c.updated_at,
-       e.name AS event_name,
+       c.links_json, c.vcard_rev, c.avatar_s3_key, c.deleted_at, c.updated_at,
+       e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
+       e.timezone AS event_timezone, e.venue_json AS event_venue, e.language AS event_language,
+       e.settings_json AS event_settings,
+       a.language AS attendee_language,
        t.name AS tenant_name,
        b.brand_id, b.display_name AS brand_name, b.theme_json
 FROM cards c
 JOIN tenants t ON t.tenant_id = c.tenant_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id
+LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
 LEFT JOIN brands b ON b.tenant_id = c.tenant_id AND b.brand_id = coalesce(
     e.brand_id,
     (SELECT d.brand_id FROM brands d WHERE d.tenant_id = c.tenant_id ORDER BY d.created_at, d.brand_id LIMIT 1))

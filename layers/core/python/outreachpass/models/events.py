@@ -4,9 +4,9 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from outreachpass.models.common import LanguageTag, Name, RequestModel, Slug, TimeZoneName
+from outreachpass.models.common import LanguageTag, LowerEmail, Name, RequestModel, Slug, TimeZoneName
 
 EventStatus = Literal["draft", "active", "archived"]
 
@@ -21,6 +21,26 @@ class Venue(RequestModel):
     longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
+# Wallet passes expire this many days after the event ends unless the event says otherwise
+# (docs/wallet.md, "Dates and places").
+DEFAULT_PASS_EXPIRY_DAYS = 7
+
+
+class EventSettings(BaseModel):
+    """An event's settings: free-form, except the keys the product reads, which are checked here
+    (a stored setting of the wrong type would break every pass of the event later)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    contact_email: LowerEmail | None = Field(
+        default=None, description="The organiser's contact address, shown on the back of the wallet passes"
+    )
+    pass_expires_days_after_end: int | None = Field(
+        default=None, ge=0, le=365,
+        description=f"Days after the event's end when its wallet passes expire (default {DEFAULT_PASS_EXPIRY_DAYS})",
+    )
+
+
 class EventCreate(RequestModel):
     name: Name
     slug: Slug
@@ -29,7 +49,7 @@ class EventCreate(RequestModel):
     timezone: TimeZoneName = "UTC"
     brand_id: UUID | None = None
     status: Literal["draft", "active"] = "draft"
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: EventSettings = Field(default_factory=EventSettings)
     venue: Venue | None = None
     language: LanguageTag = Field(default="en", description="BCP 47 tag the cards, e-mails and passes speak (attendees may override)")
 
@@ -42,7 +62,7 @@ class EventUpdate(RequestModel):
     timezone: TimeZoneName | None = None
     brand_id: UUID | None = None
     status: EventStatus | None = None
-    settings: dict[str, Any] | None = None
+    settings: EventSettings | None = None
     venue: Venue | None = None
     language: LanguageTag | None = None
 
