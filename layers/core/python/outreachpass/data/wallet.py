@@ -21,7 +21,7 @@ from outreachpass.data.sql import update_returning
 
 COLUMNS = (
     "pass_id, tenant_id, card_id, platform, serial_number, pass_type_id, authentication_token, google_object_id, "
-    "vcard_rev, s3_key, status, last_updated_at, created_at, updated_at"
+    "vcard_rev, s3_key, status, google_body_sha256, last_updated_at, created_at, updated_at"
 )
 
 # --- tenants of public requests --------------------------------------------------------------------
@@ -125,7 +125,7 @@ def insert_pass(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str
     ).fetchone()
 
 
-UPDATABLE = ("pass_type_id", "google_object_id", "vcard_rev", "s3_key", "status")
+UPDATABLE = ("pass_type_id", "google_object_id", "vcard_rev", "s3_key", "status", "google_body_sha256")
 
 
 def update_pass(conn: Conn, tenant_id: UUID, pass_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -158,6 +158,48 @@ def touch_card_passes(conn: Conn, tenant_id: UUID, card_id: UUID, *, void: bool 
         """,
         (tenant_id, card_id),
     ).fetchall()
+
+
+# --- Google Wallet classes ------------------------------------------------------------------------
+
+
+def google_class_sha256(conn: Conn, tenant_id: UUID, class_id: str) -> str | None:
+    """The SHA-256 of the class body Google last took, None when never sent."""
+    row = conn.execute(
+        "SELECT body_sha256 FROM wallet_google_classes WHERE tenant_id = %s AND class_id = %s", (tenant_id, class_id)
+    ).fetchone()
+    return row["body_sha256"] if row else None
+
+
+def set_google_class_sha256(conn: Conn, tenant_id: UUID, class_id: str, body_sha256: str) -> None:
+    conn.execute(
+        """
+        INSERT INTO wallet_google_classes (tenant_id, class_id, body_sha256) VALUES (%s, %s, %s)
+        ON CONFLICT (tenant_id, class_id) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256, synced_at = now()
+        """,
+        (tenant_id, class_id, body_sha256),
+    )
+
+
+def google_class_cards(conn: Conn, tenant_id: UUID, *, event_id: UUID | None = None, brand_id: UUID | None = None) -> list[UUID]:
+    """One live card with a Google pass per event ticket class an edit of this event (or of the
+    events wearing this brand) changes: refreshing it brings the class up to date."""
+    return [
+        row["card_id"]
+        for row in conn.execute(
+            """
+            SELECT DISTINCT ON (c.event_id) c.card_id
+            FROM wallet_passes p
+            JOIN cards c ON c.tenant_id = p.tenant_id AND c.card_id = p.card_id
+            JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id
+            WHERE p.tenant_id = %(tenant_id)s AND p.platform = 'google' AND p.google_object_id IS NOT NULL
+              AND c.deleted_at IS NULL
+              AND (e.event_id = %(event_id)s OR e.brand_id = %(brand_id)s)
+            ORDER BY c.event_id, c.card_id
+            """,
+            {"tenant_id": tenant_id, "event_id": event_id, "brand_id": brand_id},
+        )
+    ]
 
 
 # --- Apple device registrations -------------------------------------------------------------------------

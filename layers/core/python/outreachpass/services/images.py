@@ -18,6 +18,8 @@ cached copies of the old one:
                                            original.{png,jpg,webp}
     logos/{tenant_id}/{brand_id}/{job_id}/logo.png, logo@2x.png, logo@3x.png   (160x50 pt box)
                                           icon.png, icon@2x.png, icon@3x.png   (29 pt square)
+                                          google-logo.png (660 px, in the circle Google shows),
+                                          google-hero.png (1032x336 px banner)
                                           original.{png,jpg,webp}
 The vCard photo is also written to avatars/{tenant_id}/{card_id}/vcard.jpg, where the vCard route
 reads it (integrations/public_assets.py). cards.avatar_s3_key holds the avatar.jpg key and
@@ -53,6 +55,7 @@ from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 from outreachpass.services.cards import card_changed
 from outreachpass.services.jobs import upload_expires_at
+from outreachpass.services.wallet.class_refresh import refresh_google_classes
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; more is refused before decoding
@@ -87,6 +90,10 @@ LOGO_VARIANTS: tuple[Variant, ...] = (
     Variant("icon.png", lambda im: imaging.padded_square(im, 29), "image/png"),
     Variant("icon@2x.png", lambda im: imaging.padded_square(im, 58), "image/png"),
     Variant("icon@3x.png", lambda im: imaging.padded_square(im, 87), "image/png"),
+    # Google Wallet (services/wallet/google.py): the class's logo, shown in a circle (so inside
+    # it), and its hero banner.
+    Variant("google-logo.png", lambda im: imaging.banner(im, 660, 660, margin=110), "image/png"),
+    Variant("google-hero.png", lambda im: imaging.banner(im, 1032, 336, margin=48), "image/png"),
 )
 class Target(TypedDict):
     variants: tuple[Variant, ...]
@@ -275,6 +282,7 @@ def _set_logo(conn: Conn, principal: Principal, brand_id: UUID, key: str) -> boo
         theme["logo_s3_key"] = key
         after = brands_data.update(conn, principal.tenant_id, brand_id, {"theme_json": theme})
         record_change(conn, principal, action="brand.logo", entity_type="brand", entity_id=brand_id, before=before, after=after)
+        refresh_google_classes(conn, principal.tenant_id, brand_id=brand_id)  # the Google Wallet classes show the new logo
     return True
 
 

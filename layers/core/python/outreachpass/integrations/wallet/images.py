@@ -130,6 +130,11 @@ def _siblings(bucket: str, key: str, names: tuple[str, ...], fetch: Fetch) -> di
     return found
 
 
+def stored_image(bucket: str, key: str, fetch: Fetch | None = None) -> bytes | None:
+    """A PNG of the assets bucket (cached like the pass images), None when missing or not a PNG."""
+    return _cached_fetch(bucket, key, fetch or _s3_fetch)
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()

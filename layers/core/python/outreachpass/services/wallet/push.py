@@ -13,7 +13,8 @@ second refresh is harmless (the worker reads the card as it is then).
 - Apple: an empty APNs push (topic = the pass type id) to every device registered for the
   card's pass; devices APNs reports gone (410, BadDeviceToken) are unregistered. The device
   then asks the web service which serials changed and fetches the new pass.
-- Google: PATCHes the card's generic object, so saved passes show the change.
+- Google: PATCHes the card's event ticket object, so saved passes show the change, and its
+  class when what the class shows changed (an edited event or brand).
 Throttling and outages raise (the message is retried, then lands in the DLQ, which alarms);
 so do credentials APNs or Google refuse, after an ERROR log saying what to fix.
 """
@@ -30,7 +31,7 @@ from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.integrations import queues
 from outreachpass.observability import logger
 from outreachpass.services.wallet.events import record_event
-from outreachpass.services.wallet.google import ensure_google_object
+from outreachpass.services.wallet.google import record_sync, stored_hashes, sync_google_pass
 
 QUEUE = "wallet_push"
 CLAIM_LIMIT = 500
@@ -124,19 +125,20 @@ def _push_apple(tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any],
 
 
 def _patch_google(tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any]) -> int:
+    """PATCH the card's object (a refresh means it changed), and its class when what the class
+    shows changed too (an edited event or brand: services.wallet.google)."""
     from outreachpass.integrations.wallet.credentials import google_wallet_credentials
     from outreachpass.integrations.wallet.google_wallet import GoogleWalletRejected
 
     creds = google_wallet_credentials()
+    with tenant_tx(tenant_id) as conn:
+        class_hash, object_hash = stored_hashes(conn, tenant_id, card, pass_row, creds.issuer_id)
     try:
-        ensure_google_object(card, creds, patch=True)
+        sync = sync_google_pass(card, creds, class_sha256=class_hash, object_sha256=object_hash, force=True)
     except GoogleWalletRejected as exc:
-        logger().error("Google Wallet refused the object PATCH", extra={"reason": str(exc)})
+        logger().error("Google Wallet refused the class or object PATCH", extra={"reason": str(exc)})
         raise
     with tenant_tx(tenant_id) as conn:
-        changes: dict[str, Any] = {"vcard_rev": card["vcard_rev"]}
-        if card.get("deleted_at"):
-            changes["status"] = "voided"
-        wallet_data.update_pass(conn, tenant_id, pass_row["pass_id"], changes)
-        record_event(conn, card, "google", "updated", None, {"object_id": pass_row["google_object_id"], "vcard_rev": card["vcard_rev"]})
+        record_sync(conn, tenant_id, pass_row, card, sync)
+        record_event(conn, card, "google", "updated", None, {"object_id": sync.object_id, "vcard_rev": card["vcard_rev"]})
     return 1
