@@ -169,7 +169,7 @@ def test_a_german_attendee_gets_german_labels_and_every_language_translated(loca
     assert sent["merchantLocations"] == [{"latitude": 52.5065, "longitude": 13.2708}]
     contact = next(m for m in sent["textModulesData"] if m["id"] == "organiser_email")
     assert contact["body"] == "team@northwind.example"
-    assert contact["localizedHeader"]["defaultValue"] == {"language": "fr", "value": "E-mail de l’organisateur"}
+    assert contact["localizedHeader"]["defaultValue"] == {"language": "fr", "value": "E-mail de l\u2019organisateur"}
 
 
 def test_the_brand_logo_and_hero_come_from_the_public_assets(local_stack, call_route, claims_for, tenant_factory, google, monkeypatch):
@@ -215,7 +215,7 @@ def test_a_second_click_sends_nothing(local_stack, card, database, google):
 
 def test_a_card_change_patches_the_saved_object(local_stack, call_route, card, database, google):
     save_token(local_stack.request("GET", f"/c/{card.card_id}/wallet/google"))
-    class_id, object_id = ids(local_stack, card)
+    _, object_id = ids(local_stack, card)
     before = len(google.calls)
 
     changed = call_route("PATCH", f"/api/v1/admin/cards/{card.card_id}", claims=card.admin, json_body={"display_name": "Ada King", "title": "Countess"})

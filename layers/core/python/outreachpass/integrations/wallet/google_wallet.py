@@ -98,10 +98,12 @@ class GoogleWalletClient:
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
         import requests
-        from google.auth.exceptions import GoogleAuthError
+        from google.auth.exceptions import GoogleAuthError, TransportError
 
         try:
             response = self._http().request(method, f"{self.api_url}/{path}", json=body, timeout=TIMEOUT)
+        except TransportError as exc:  # the token endpoint could not be reached: retry later
+            raise GoogleWalletError(f"Google's token endpoint unreachable: {type(exc).__name__}") from exc
         except GoogleAuthError as exc:
             raise GoogleWalletRejected(f"Google refused the service account's credentials: {type(exc).__name__}") from exc
         except requests.RequestException as exc:
@@ -153,10 +155,12 @@ class GoogleWalletClient:
         each answer into what to fix. Raises GoogleWalletRejected when the token request is
         refused, GoogleWalletError when Google cannot be reached."""
         import requests
-        from google.auth.exceptions import GoogleAuthError
+        from google.auth.exceptions import GoogleAuthError, TransportError
 
         try:
             response = self._http().request("GET", f"{self.api_url}/issuer/{quote(issuer_id, safe='')}", timeout=TIMEOUT)
+        except TransportError as exc:
+            raise GoogleWalletError(f"Google's token endpoint unreachable: {exc}") from exc
         except GoogleAuthError as exc:
             raise GoogleWalletRejected(f"Google's token endpoint refused the service account: {exc}") from exc
         except requests.RequestException as exc:
