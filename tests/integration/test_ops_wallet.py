@@ -27,11 +27,12 @@ def values(tmp_path_factory):
 @pytest.fixture
 def google():
     """A fresh fake Google under the runtime's client (no token cached from another test)."""
+    previous = google_wallet.transport_adapter()  # the local stack's fake, when it runs
     fake = FakeGoogleWallet()
     fake.issuers.add(GOOGLE_ISSUER_ID)
     google_wallet.set_adapter(fake)
     yield fake
-    google_wallet.set_adapter(None)
+    google_wallet.set_adapter(previous)
 
 
 @pytest.fixture

@@ -66,16 +66,7 @@ def test_download_is_a_signed_pkpass_of_the_card(local_stack, card, database, tm
     assert rows["apple"]["authentication_token"] == document["authenticationToken"]
     assert wallet_events(database, card.card_id) == [("apple", "generated"), ("apple", "downloaded")]
 
-    if OPENSSL:
-        (tmp_path / "manifest.json").write_bytes(files["manifest.json"])
-        (tmp_path / "signature").write_bytes(files["signature"])
-        verified = subprocess.run(
-            [OPENSSL, "smime", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / "signature"),
-             "-content", str(tmp_path / "manifest.json"), "-CAfile", str(local_stack.wallet.files.root_ca),
-             "-purpose", "any", "-out", "/dev/null"],
-            capture_output=True, text=True, check=False,
-        )
-        assert verified.returncode == 0, verified.stderr
+    verify_with_openssl(local_stack, files, tmp_path)
 
 
 def test_serial_and_token_stay_the_same_across_downloads(local_stack, card, database):

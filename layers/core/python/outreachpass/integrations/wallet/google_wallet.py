@@ -54,6 +54,13 @@ def set_adapter(adapter: Any) -> None:
         _clients.clear()
 
 
+def transport_adapter() -> Any:
+    """The adapter set with set_adapter (None: the network), for other calls to Google (the
+    callbacks' signing keys)."""
+    with _lock:
+        return _adapter
+
+
 def client_for(credentials: GoogleWalletCredentials, api_url: str) -> GoogleWalletClient:
     """One client per container and credentials: the access token is reused until it expires."""
     key = (credentials.client_email, credentials.private_key_id or "", api_url)
@@ -96,29 +103,36 @@ class GoogleWalletClient:
                 self._session = session
             return self._session
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        """(status, JSON body) of one API call. Raises GoogleWalletRejected when the token
+        endpoint refuses the service account, GoogleWalletError when Google cannot be reached."""
         import requests
         from google.auth.exceptions import GoogleAuthError, TransportError
 
         try:
             response = self._http().request(method, f"{self.api_url}/{path}", json=body, timeout=TIMEOUT)
         except TransportError as exc:  # the token endpoint could not be reached: retry later
-            raise GoogleWalletError(f"Google's token endpoint unreachable: {type(exc).__name__}") from exc
+            raise GoogleWalletError(f"Google's token endpoint unreachable: {_reason(exc)}") from exc
         except GoogleAuthError as exc:
-            raise GoogleWalletRejected(f"Google refused the service account's credentials: {type(exc).__name__}") from exc
+            raise GoogleWalletRejected(f"Google's token endpoint refused the service account: {_reason(exc)}") from exc
         except requests.RequestException as exc:
-            raise GoogleWalletError(f"Google Wallet unreachable: {type(exc).__name__}") from exc
+            raise GoogleWalletError(f"Google Wallet unreachable: {_reason(exc)}") from exc
         try:
             payload = response.json() if response.content else {}
         except ValueError:
             payload = {}
-        status = response.status_code
+        return response.status_code, payload if isinstance(payload, dict) else {}
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        """_request, with throttling and outages raised as GoogleWalletError and refusals (a 4xx
+        other than 404 and 409) as GoogleWalletRejected."""
+        status, payload = self._request(method, path, body)
         if status == 429 or status >= 500:
             raise GoogleWalletError(f"Google Wallet is busy or down: {method} {path.split('/')[0]} -> {status}", status=status)
         if status >= 400 and status not in (404, 409):
-            message = (payload.get("error") or {}).get("message") if isinstance(payload, dict) else None
+            message = (payload.get("error") or {}).get("message")
             raise GoogleWalletRejected(f"Google Wallet refused {method} {path.split('/')[0]}: {status} {message or ''}".strip(), status=status)
-        return status, payload if isinstance(payload, dict) else {}
+        return status, payload
 
     # --- classes --------------------------------------------------------------------------------
 
@@ -148,28 +162,25 @@ class GoogleWalletClient:
             raise GoogleWalletRejected(f"Google Wallet did not take object {body['id']}: {status}", status=status)
         return payload
 
+    def retire_generic_object(self, object_id: str, successor_id: str) -> None:
+        """A generic object of before issue 17: link its event ticket successor (Google adds a
+        linked object to the wallets that saved this one) and set it inactive (it moves to the
+        expired passes). Gone already (404): nothing to do."""
+        status, _ = self._call("PATCH", f"genericObject/{quote(object_id, safe='')}",
+                               {"id": object_id, "linkedObjectIds": [successor_id], "state": "INACTIVE"})
+        if status not in (200, 404):
+            raise GoogleWalletRejected(f"Google Wallet did not take the retirement of {object_id}: {status}", status=status)
+
     # --- the issuer ---------------------------------------------------------------------------------
 
     def issuer(self, issuer_id: str) -> tuple[int, dict[str, Any]]:
-        """GET issuer/{id} as (status, body), without raising for 4xx: `ops.wallet check` turns
-        each answer into what to fix. Raises GoogleWalletRejected when the token request is
-        refused, GoogleWalletError when Google cannot be reached."""
-        import requests
-        from google.auth.exceptions import GoogleAuthError, TransportError
+        """GET issuer/{id} as (status, body), without raising for an HTTP status: `ops.wallet
+        check` turns each answer into what to fix."""
+        return self._request("GET", f"issuer/{quote(issuer_id, safe='')}")
 
-        try:
-            response = self._http().request("GET", f"{self.api_url}/issuer/{quote(issuer_id, safe='')}", timeout=TIMEOUT)
-        except TransportError as exc:
-            raise GoogleWalletError(f"Google's token endpoint unreachable: {exc}") from exc
-        except GoogleAuthError as exc:
-            raise GoogleWalletRejected(f"Google's token endpoint refused the service account: {exc}") from exc
-        except requests.RequestException as exc:
-            raise GoogleWalletError(f"Google Wallet unreachable: {type(exc).__name__}: {exc}") from exc
-        try:
-            payload = response.json() if response.content else {}
-        except ValueError:
-            payload = {}
-        return response.status_code, payload if isinstance(payload, dict) else {}
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def save_jwt(credentials: GoogleWalletCredentials, object_ids: Iterable[str], *, origins: Iterable[str], now: int | None = None) -> str:

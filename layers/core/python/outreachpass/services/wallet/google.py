@@ -41,6 +41,7 @@ from outreachpass.services.wallet.pass_event import PassEvent, pass_event
 GOOGLE_CLASS_PREFIX = "outreachpass-eventticket-"
 GOOGLE_TENANT_CLASS_PREFIX = "outreachpass-eventticket-tenant-"
 GOOGLE_OBJECT_PREFIX = "outreachpass-ticket-"
+LEGACY_GENERIC_PREFIX = "outreachpass-card-"  # the generic objects of before issue 17
 ASSETS_BUCKET = "assets"
 LOGO = "google-logo.png"
 HERO = "google-hero.png"
@@ -195,12 +196,20 @@ class GoogleSync:
     sent: bool
 
 
-def sync_google_pass(
-    card: dict[str, Any], credentials: Any, *, class_sha256: str | None, object_sha256: str | None, force: bool = False
-) -> GoogleSync:
+@dataclass(frozen=True)
+class GoogleState:
+    """What Google holds of a card's pass, as we last sent it."""
+
+    class_sha256: str | None  # None: never sent
+    object_sha256: str | None  # None: never sent, or the pass points at another object
+    replaces: str | None = None  # a generic object of before issue 17, to retire
+
+
+def sync_google_pass(card: dict[str, Any], credentials: Any, state: GoogleState, *, force: bool = False) -> GoogleSync:
     """Bring the card's class and object at Google up to date: each is sent when its body differs
-    from what Google last took (the stored SHA-256), or always with `force`. Raises
-    GoogleWalletError (retry later) or GoogleWalletRejected."""
+    from what Google last took (the stored SHA-256), or always with `force`; a generic object the
+    pass had before is retired in favour of the event ticket. Raises GoogleWalletError (retry
+    later) or GoogleWalletRejected."""
     from outreachpass.integrations.wallet.google_wallet import client_for
 
     event = pass_event(card)
@@ -211,22 +220,29 @@ def sync_google_pass(
     class_hash, object_hash = body_sha256(class_body), body_sha256(object_body)
     client = client_for(credentials, settings().google_wallet_api_url)
     sent = False
-    if class_hash != class_sha256:
+    if class_hash != state.class_sha256:
         client.upsert_class(class_body)
         sent = True
-    if force or object_hash != object_sha256:
+    if force or object_hash != state.object_sha256:
         # An object Google took before is patched (an insert would answer 409 first).
-        client.upsert_object(object_body, exists=object_sha256 is not None)
+        client.upsert_object(object_body, exists=state.object_sha256 is not None)
         sent = True
+    if state.replaces and state.replaces != object_id:
+        client.retire_generic_object(state.replaces, object_id)
     return GoogleSync(object_id=object_id, class_id=class_id, class_sha256=class_hash, object_sha256=object_hash, sent=sent)
 
 
-def stored_hashes(conn: Conn, tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any], issuer_id: str) -> tuple[str | None, str | None]:
-    """The class's and the object's SHA-256 as Google last took them (None: not sent, or the
-    pass still points at another object, e.g. a generic object of before issue 17)."""
-    class_hash = wallet_data.google_class_sha256(conn, tenant_id, google_class_id(issuer_id, card))
-    current_object = pass_row["google_object_id"] == google_object_id(issuer_id, card["card_id"]) and pass_row["status"] == "active"
-    return class_hash, pass_row["google_body_sha256"] if current_object else None
+def stored_state(conn: Conn, tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any], issuer_id: str) -> GoogleState:
+    """What Google holds of the card's pass as we last sent it (wallet_google_classes and the pass
+    row)."""
+    object_id = google_object_id(issuer_id, card["card_id"])
+    current = pass_row["google_object_id"] == object_id and pass_row["status"] == "active"
+    previous = pass_row["google_object_id"]
+    return GoogleState(
+        class_sha256=wallet_data.google_class_sha256(conn, tenant_id, google_class_id(issuer_id, card)),
+        object_sha256=pass_row["google_body_sha256"] if current else None,
+        replaces=previous if previous and previous.startswith(f"{issuer_id}.{LEGACY_GENERIC_PREFIX}") else None,
+    )
 
 
 def record_sync(conn: Conn, tenant_id: UUID, pass_row: dict[str, Any], card: dict[str, Any], sync: GoogleSync) -> dict[str, Any] | None:
@@ -287,9 +303,9 @@ def google_save_link(raw_card_id: str, visitor: Visitor | None) -> str:
             raise NotFound("card", card_id)
         tenant_id, card = found
         pass_row, created = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
-        class_hash, object_hash = stored_hashes(conn, tenant_id, card, pass_row, creds.issuer_id)
+        state = stored_state(conn, tenant_id, card, pass_row, creds.issuer_id)
     try:
-        sync = sync_google_pass(card, creds, class_sha256=class_hash, object_sha256=object_hash)  # outside any transaction: Google can be slow
+        sync = sync_google_pass(card, creds, state)  # outside any transaction: Google can be slow
     except GoogleWalletError as exc:
         raise google_unavailable(exc) from None
     with tenant_tx(tenant_id) as conn:

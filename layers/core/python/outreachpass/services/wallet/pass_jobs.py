@@ -40,7 +40,7 @@ from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 from outreachpass.services.wallet.apple import ASSETS_BUCKET, build_apple_pass, ensure_apple_pass
 from outreachpass.services.wallet.events import record_event
-from outreachpass.services.wallet.google import ensure_google_pass_row, record_sync, stored_hashes, sync_google_pass
+from outreachpass.services.wallet.google import ensure_google_pass_row, record_sync, stored_state, sync_google_pass
 
 QUEUE = "passes"
 CHUNK = 20
@@ -264,8 +264,8 @@ def _google_item(tenant_id: UUID, card: dict[str, Any], *, force: bool) -> tuple
     creds = google_wallet_credentials()
     with tenant_tx(tenant_id) as conn:
         pass_row, _ = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
-        class_hash, object_hash = stored_hashes(conn, tenant_id, card, pass_row, creds.issuer_id)
-    sync = sync_google_pass(card, creds, class_sha256=class_hash, object_sha256=object_hash, force=force)
+        state = stored_state(conn, tenant_id, card, pass_row, creds.issuer_id)
+    sync = sync_google_pass(card, creds, state, force=force)
     if not sync.sent:
         return "current", pass_row["pass_id"]
     with tenant_tx(tenant_id) as conn:

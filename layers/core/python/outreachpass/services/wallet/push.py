@@ -31,7 +31,7 @@ from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.integrations import queues
 from outreachpass.observability import logger
 from outreachpass.services.wallet.events import record_event
-from outreachpass.services.wallet.google import record_sync, stored_hashes, sync_google_pass
+from outreachpass.services.wallet.google import record_sync, stored_state, sync_google_pass
 
 QUEUE = "wallet_push"
 CLAIM_LIMIT = 500
@@ -132,9 +132,9 @@ def _patch_google(tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any
 
     creds = google_wallet_credentials()
     with tenant_tx(tenant_id) as conn:
-        class_hash, object_hash = stored_hashes(conn, tenant_id, card, pass_row, creds.issuer_id)
+        state = stored_state(conn, tenant_id, card, pass_row, creds.issuer_id)
     try:
-        sync = sync_google_pass(card, creds, class_sha256=class_hash, object_sha256=object_hash, force=True)
+        sync = sync_google_pass(card, creds, state, force=True)
     except GoogleWalletRejected as exc:
         logger().error("Google Wallet refused the class or object PATCH", extra={"reason": str(exc)})
         raise
