@@ -48,7 +48,7 @@ report |= {
     "environment": pages.environment.built(),
     "templates": sorted(key[1] for key in pages.environment().cache.keys()) if pages.environment.built() else [],
     "resolver": useragent._get_parser.built(),
-    "database": connection._database is not None,
+    "database": connection.database.built(),
     "clients": aws._client.built(),
     "secrets": sorted(credentials._cache),
     "boto3_session": bool(getattr(sys.modules.get("boto3"), "DEFAULT_SESSION", None)),

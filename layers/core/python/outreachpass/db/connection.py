@@ -16,10 +16,13 @@ from contextlib import AbstractContextManager, contextmanager
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import set_json_loads
 
 from outreachpass.config import Settings, settings
 from outreachpass.errors import ServiceUnavailable
+from outreachpass.jsonutil import loads_stored
+from outreachpass.lazy import lazy
 from outreachpass.principal import TenantDisabled, request_caller
 
 log = logging.getLogger(__name__)
@@ -55,14 +58,14 @@ class Database:
         self._conninfo = conninfo
         self._config = config
         self._max_idle = max_idle
-        self._idle: list[psycopg.Connection] = []
+        self._idle: list[psycopg.Connection[DictRow]] = []
         self._lock = threading.Lock()
 
-    def _open(self) -> psycopg.Connection:
+    def _open(self) -> psycopg.Connection[DictRow]:
         config = self._config or settings()
         conninfo = self._conninfo or conninfo_from(config)
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 conninfo,
                 autocommit=True,
                 row_factory=dict_row,
@@ -73,8 +76,10 @@ class Database:
         except _UNAVAILABLE as exc:
             log.warning("database connection failed: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable, please retry shortly") from exc
+        set_json_loads(loads_stored, conn)  # a stored value Python cannot parse must not fail the query
+        return conn
 
-    def _checkout(self) -> psycopg.Connection:
+    def _checkout(self) -> psycopg.Connection[DictRow]:
         with self._lock:
             while self._idle:
                 conn = self._idle.pop()
@@ -82,7 +87,7 @@ class Database:
                     return conn
         return self._open()
 
-    def _checkin(self, conn: psycopg.Connection) -> None:
+    def _checkin(self, conn: psycopg.Connection[DictRow]) -> None:
         if conn.closed or conn.broken:
             return
         with self._lock:
@@ -92,7 +97,7 @@ class Database:
         conn.close()
 
     @contextmanager
-    def transaction(self, tenant_id: UUID | str | None, *, active_tenant: bool = False) -> Iterator[psycopg.Connection]:
+    def transaction(self, tenant_id: UUID | str | None, *, active_tenant: bool = False) -> Iterator[psycopg.Connection[DictRow]]:
         """A transaction with `app.tenant_id` set (or unset, for the SECURITY DEFINER resolvers).
         active_tenant: refuse (TenantDisabled) when the tenant is not active, checked in the
         same round trip that sets it (for a tenant's queued work)."""
@@ -116,7 +121,7 @@ class Database:
             conn.close()
 
 
-def _begin(conn: psycopg.Connection, tenant_id: UUID | str, *, active_tenant: bool) -> None:
+def _begin(conn: psycopg.Connection[DictRow], tenant_id: UUID | str, *, active_tenant: bool) -> None:
     """Sets the transaction's tenant. In an authenticated request of that tenant, the same
     round trip reads the caller's current state, and a caller the database refuses (unknown,
     disabled, disabled tenant, stored role not allowed) stops here, before any other statement.
@@ -136,28 +141,20 @@ def _begin(conn: psycopg.Connection, tenant_id: UUID | str, *, active_tenant: bo
     conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
 
 
-_database: Database | None = None
-_database_lock = threading.Lock()
-
-
+@lazy
 def database() -> Database:
-    global _database
-    if _database is None:
-        with _database_lock:
-            if _database is None:
-                _database = Database()
-    return _database
+    """The container's connections (one Database per process)."""
+    return Database()
 
 
 def reset_database() -> None:
     """Drop the container's connection (tests and the local stack switch databases)."""
-    global _database
-    if _database is not None:
-        _database.close()
-    _database = None
+    if database.built():
+        database().close()
+    database.reset()
 
 
-def tenant_tx(tenant_id: UUID | str, *, active_tenant: bool = False) -> AbstractContextManager[psycopg.Connection]:
+def tenant_tx(tenant_id: UUID | str, *, active_tenant: bool = False) -> AbstractContextManager[psycopg.Connection[DictRow]]:
     """The usual entry point: `with tenant_tx(principal.tenant_id) as conn: ...`.
 
     active_tenant=True for a tenant's queued work (email, pass and import jobs): raises
@@ -167,6 +164,6 @@ def tenant_tx(tenant_id: UUID | str, *, active_tenant: bool = False) -> Abstract
     return database().transaction(tenant_id, active_tenant=active_tenant)
 
 
-def system_tx() -> AbstractContextManager[psycopg.Connection]:
+def system_tx() -> AbstractContextManager[psycopg.Connection[DictRow]]:
     """A transaction without a tenant: only the SECURITY DEFINER resolvers see anything in it."""
     return database().transaction(None)

@@ -4,9 +4,17 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from outreachpass.models.common import LanguageTag, LowerEmail, Name, RequestModel, Slug, TimeZoneName
+from outreachpass.models.bounded_json import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_SAFE_INTEGER,
+    StoredJsonObject,
+    problem,
+)
+from outreachpass.models.common import MULTI_LINE, LanguageTag, LowerEmail, Name, RequestModel, Slug, TimeZoneName
 
 EventStatus = Literal["draft", "active", "archived"]
 
@@ -16,7 +24,7 @@ class Venue(RequestModel):
     screen near the venue); cards and e-mails the name and address."""
 
     name: Name | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=500)
+    address: str | None = Field(default=None, min_length=1, max_length=500, pattern=MULTI_LINE)
     latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
@@ -27,10 +35,14 @@ DEFAULT_PASS_EXPIRY_DAYS = 7
 
 
 class EventSettings(BaseModel):
-    """An event's settings: free-form, except the keys the product reads, which are checked here
-    (a stored setting of the wrong type would break every pass of the event later)."""
+    """An event's settings: free-form JSON with the bounds of a JsonObject field (on the whole
+    object), except the keys the product reads, which are checked here: a stored setting of the
+    wrong type would break every pass of the event later."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", json_schema_extra={"description": (
+        f"The event's settings: a free-form JSON object (at most {MAX_DEPTH} levels deep and {MAX_BYTES} bytes "
+        f"as a whole, numbers within ±{MAX_SAFE_INTEGER}, no NUL characters), except the keys listed here, "
+        "which the product reads and checks")})
 
     contact_email: LowerEmail | None = Field(
         default=None, description="The organiser's contact address, shown on the back of the wallet passes"
@@ -39,6 +51,14 @@ class EventSettings(BaseModel):
         default=None, ge=0, le=365,
         description=f"Days after the event's end when its wallet passes expire (default {DEFAULT_PASS_EXPIRY_DAYS})",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _within_bounds(cls, value: Any) -> Any:
+        found = problem(value) if isinstance(value, dict) else None
+        if found:
+            raise PydanticCustomError("json_bounds", found)
+        return value
 
 
 class EventCreate(RequestModel):
@@ -69,14 +89,14 @@ class EventUpdate(RequestModel):
 
 class EventOut(BaseModel):
     event_id: UUID
-    brand_id: UUID
+    brand_id: UUID | None  # the API always sets one; rows made otherwise may have none
     name: str
     slug: str
     starts_at: datetime
     ends_at: datetime
     timezone: str
     status: EventStatus
-    settings: dict[str, Any] = Field(validation_alias="settings_json")
+    settings: StoredJsonObject = Field(validation_alias="settings_json")
     venue: Venue | None = Field(default=None, validation_alias="venue_json")
     language: str = "en"
     created_by: UUID | None

@@ -23,25 +23,8 @@ from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import public_assets, qr, vcard
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import Theme, card_url, page_theme, parse_card_id, text_value
+from outreachpass.services.card_appearance import Theme, card_url, links, page_theme, parse_card_id, text_value
 from outreachpass.services.card_tracking import Visitor, export_values, view_values
-
-# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
-LINK_LABELS = {
-    "linkedin": "LinkedIn",
-    "website": "Website",
-    "web": "Website",
-    "twitter": "X (Twitter)",
-    "x": "X",
-    "github": "GitHub",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "youtube": "YouTube",
-    "calendar": "Book a meeting",
-}
-
 
 # --- the page -------------------------------------------------------------------------------------
 
@@ -67,6 +50,7 @@ class CardPage:
     vcard_url: str
     apple_wallet_url: str | None
     google_wallet_url: str | None
+    contact_share: bool = False  # the "Share my details" form (services/contact_share.py)
     view: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -128,6 +112,7 @@ def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
         vcard_url=f"{base}/vcard",
         apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
         google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
+        contact_share=bool(card.get("contact_share")),
         view=view,
     )
 
@@ -138,28 +123,6 @@ def initials(name: str) -> str:
         return "?"
     letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
     return letters.upper()
-
-
-def links(raw: Any) -> list[tuple[str, str]]:
-    """(label, url) for each http(s) link of a card, in a stable order; anything else is dropped
-    (a javascript: or data: URL never reaches the page)."""
-    pairs: list[tuple[str, str]] = []
-    if isinstance(raw, dict):
-        items = [(str(key), value) for key, value in raw.items()]
-    elif isinstance(raw, list):
-        items = [(str(item.get("label") or item.get("type") or "link"), item.get("url")) for item in raw if isinstance(item, dict)]
-    else:
-        return pairs
-    for key, url in items:
-        if not isinstance(url, str) or len(url) > 2048:
-            continue
-        try:
-            scheme = urlsplit(url).scheme.lower()
-        except ValueError:
-            continue
-        if scheme in ("http", "https"):
-            pairs.append((LINK_LABELS.get(key.lower(), key.replace("_", " ").strip().title() or "Link"), url))
-    return pairs
 
 
 # --- the vCard ------------------------------------------------------------------------------------

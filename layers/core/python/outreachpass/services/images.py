@@ -286,7 +286,7 @@ def _set_logo(conn: Conn, principal: Principal, brand_id: UUID, key: str) -> boo
     return True
 
 
-def _claim(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+def _claim(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
     try:
         job = imports_data.lock_job(conn, tenant_id, job_id)
     except psycopg.errors.LockNotAvailable:
