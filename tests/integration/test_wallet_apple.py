@@ -188,9 +188,12 @@ def test_a_german_attendees_pass_speaks_german_and_knows_the_event(local_stack, 
     document = json.loads(files["pass.json"])
     assert document["description"] == "op.description"
     assert strings["op.description"] == "Visitenkarte von Ada Lovelace"
+    keys = [f["key"] for section in document["generic"].values() for f in section]
+    assert len(keys) == len(set(keys)), keys  # Apple: a field's key is unique in the pass
     labels = {f["key"]: f["label"] for section in document["generic"].values() for f in section}
     assert {key: strings[label] for key, label in labels.items()} == {
         "date": "Beginn", "name": "Name", "title": "Position", "organisation": "Organisation", "event": "Veranstaltung",
+        "event_name": "Veranstaltung",
         "starts": "Beginn", "ends": "Ende", "venue": "Veranstaltungsort", "email": "E-Mail", "phone": "Telefon",
         "card": "Visitenkarte", "organiser": "Veranstalter", "organiser_email": "E-Mail des Veranstalters",
     }

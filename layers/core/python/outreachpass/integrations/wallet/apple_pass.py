@@ -123,7 +123,7 @@ def _date_field(key: str, label: str, moment: datetime | None, *, time_style: st
 def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_identifier: str) -> dict[str, Any]:
     """The pass.json dictionary of a `generic` pass for a contact card."""
     back = [
-        *_field("event", "event", content.event_name),
+        *_field("event_name", "event", content.event_name),  # keys are unique across the pass (Apple)
         *_date_field("starts", "starts", content.event_starts),
         *_date_field("ends", "ends", content.event_ends),
         *_field("venue", "venue", content.venue),
