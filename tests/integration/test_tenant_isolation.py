@@ -566,7 +566,8 @@ def test_over_deep_json_and_huge_numbers_are_refused_on_every_json_write_route(l
     local_stack.run_workers_once()
     assert not problems, "\n".join(problems)
     assert diff(before, snapshot(database, a.tenant_id)) == {}, "a refused request wrote something"
-    assert tried > len(write_routes()) + 6  # event settings (create, update) and flag values were reached
+    # Event settings (create and update: three values each) were reached; flags carry no value now.
+    assert tried >= len(write_routes()) + 6
     for route in [r for r in routes.ROUTES if r.method == "GET" and not r.is_public]:
         response = local_stack.request("GET", fill_path(route, a.ids), token=a.token)
         assert response.status < 500, f"{route.route_key} after the probe -> {response.status} {response.text[:200]}"

@@ -34,6 +34,7 @@ from outreachpass.errors import NotFound, ServiceUnavailable
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import card_url, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
+from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
 from outreachpass.services.wallet.labels import localized
 from outreachpass.services.wallet.pass_event import PassEvent, pass_event
@@ -59,6 +60,14 @@ def google_object_id(issuer_id: str, card_id: UUID) -> str:
 
 def body_sha256(body: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+
+
+CALLBACK_PATH = "/wallet/google/callback"
+
+
+def callback_url() -> str:
+    """Where Google posts the save / delete callbacks of a class's objects (POST /wallet/google/callback)."""
+    return f"{settings().public_base_url}{CALLBACK_PATH}"
 
 
 def _plain(language: str, value: str) -> dict[str, Any]:
@@ -125,6 +134,8 @@ def google_class(card: dict[str, Any], *, class_id: str, event: PassEvent | None
         "eventName": _plain(language, event.name or event.organiser),
         "hexBackgroundColor": look.background,
         "classTemplateInfo": CARD_TEMPLATE,
+        # Google reports each save and delete of the class's objects there (wallet counters).
+        "callbackOptions": {"url": callback_url()},
     }
     if event.starts_at is not None:
         body["dateTime"] = {"start": event.starts_at.isoformat(), **({"end": event.ends_at.isoformat()} if event.ends_at else {})}
@@ -291,17 +302,19 @@ def google_unavailable(exc: Exception) -> ServiceUnavailable:
 
 def google_save_link(raw_card_id: str, visitor: Visitor | None) -> str:
     """GET /c/{card_id}/wallet/google: the card's class and object at Google (sent first when
-    what they show changed), and the save URL whose JWT references the object."""
+    what they show changed), and the save URL whose JWT references the object; 404
+    FEATURE_DISABLED when the card's tenant or brand switched Google Wallet off."""
     from outreachpass.integrations.wallet.credentials import google_wallet_credentials
     from outreachpass.integrations.wallet.google_wallet import GoogleWalletError, origin_of, save_jwt, save_url
 
     card_id = parse_card_id(raw_card_id)
-    creds = google_wallet_credentials()
     with system_tx() as conn:
         found = wallet_data.live_card_for_pass(conn, card_id)
         if found is None:
             raise NotFound("card", card_id)
         tenant_id, card = found
+        Features.of_row(card).require("google_wallet")  # switched off: 404, whatever the credentials
+        creds = google_wallet_credentials()
         pass_row, created = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
         state = stored_state(conn, tenant_id, card, pass_row, creds.issuer_id)
     try:
