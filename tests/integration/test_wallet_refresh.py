@@ -16,7 +16,7 @@ import pytest
 
 from outreachpass.services.wallet.google import google_object_id
 from outreachpass.services.wallet.push import dispatch_outbox
-from tests.integration.wallet_support import make_card, pass_json
+from tests.integration.wallet_support import make_card, pass_json, unpack
 
 ADMIN = "/api/v1/admin"
 
@@ -157,6 +157,20 @@ def test_the_venue_language_and_pass_settings_are_shown_too(local_stack, call_ro
         assert call_route("PATCH", f"{ADMIN}/events/{card.event_id}", claims=card.admin, json_body=body).status == 200
         assert refresh_requests(database, card.tenant_id) == [("event", card.event_id)], body
         relay(card.tenant_id)
+
+
+def test_an_attendees_new_language_reaches_the_saved_passes(local_stack, call_route, saved, database):
+    card, device = saved["card"], saved["device"]
+    assert call_route("PATCH", f"{ADMIN}/attendees/{card.attendee_id}", claims=card.admin, json_body={"language": "de"}).status == 200
+    relay(card.tenant_id)
+    local_stack.run_workers_once()
+    updated = local_stack.request("GET", f"/wallet/v1/devices/{device['id']}/registrations/{device['pass_type']}?passesUpdatedSince={device['tag']}")
+    assert (updated.status, updated.json()["serialNumbers"]) == (200, [device["serial"]])
+    response = local_stack.request("GET", f"/wallet/v1/passes/{device['pass_type']}/{device['serial']}",
+                                   headers={"authorization": f"ApplePass {device['token']}"})
+    assert [name for name in unpack(response.body) if name.endswith("pass.strings")] == ["de.lproj/pass.strings"]
+    labels = local_stack.wallet.google.objects[saved["object_id"]]["textModulesData"][0]["localizedHeader"]
+    assert labels["defaultValue"]["language"] == "de"
 
 
 def test_edits_a_pass_does_not_show_push_nothing(local_stack, call_route, saved, database):
