@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 CDK_DIR := tools/cdk
 CDK := $(CDK_DIR)/node_modules/.bin/cdk
 
-.PHONY: dev test typecheck synth bench bench-quick lint openapi clean system-deps
+.PHONY: dev test typecheck synth bench bench-quick lint openapi catalogues clean system-deps
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ lint: $(STAMP) typecheck
 
 openapi: $(STAMP)
 	$(PY) -m local.openapi --write
+
+# The translation catalogues (layers/core/python/outreachpass/locales): extract the messages of the
+# templates and code (babel.cfg), merge them into each language's .po, compile the .mo files.
+catalogues: $(STAMP)
+	$(PY) -m ops.catalogues
 
 clean:
 	rm -rf cdk.out .build test-artifacts

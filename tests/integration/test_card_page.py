@@ -148,7 +148,7 @@ def test_unknown_or_malformed_card_is_the_404_page_and_records_nothing(call_rout
     assert response.status == 404, response
     assert response.headers["content-type"] == "text/html; charset=utf-8"
     assert response.headers["cache-control"] == "no-store"
-    assert "This card isn&#39;t available" in response.text
+    assert "This card isn't available" in response.text
     assert response.text.count(response.headers["x-correlation-id"]) == 1  # quoted for support
     body = response.text.replace(response.headers["x-correlation-id"], "").replace(nonce_of(response), "")
     assert "49" not in body and card_path not in body  # nothing from the URL is evaluated or echoed

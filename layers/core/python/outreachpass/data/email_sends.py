@@ -83,7 +83,7 @@ def recipients(conn: Conn, tenant_id: UUID, event_id: UUID, attendee_ids: Sequen
     """Attendees of the event with their live card (card_id NULL when it has none)."""
     rows = conn.execute(
         """
-        SELECT a.attendee_id, a.event_id, a.email, a.first_name, a.last_name, a.org_name, a.title,
+        SELECT a.attendee_id, a.event_id, a.email, a.first_name, a.last_name, a.org_name, a.title, a.language,
                c.card_id, c.display_name
         FROM attendees a
         LEFT JOIN cards c ON c.tenant_id = a.tenant_id AND c.card_id = a.card_id AND c.deleted_at IS NULL
@@ -97,7 +97,7 @@ def recipients(conn: Conn, tenant_id: UUID, event_id: UUID, attendee_ids: Sequen
 def event_with_brand(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         """
-        SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json,
+        SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json, e.language,
                b.brand_id, b.display_name AS brand_name, b.domain AS brand_domain, b.theme_json, b.features_json
         FROM events e
         LEFT JOIN brands b ON b.tenant_id = e.tenant_id AND b.brand_id = e.brand_id

@@ -6,6 +6,11 @@ one query joining card, attendee, event and brand, and the tracking insert, sent
 in one pipeline (BEGIN, one exchange, COMMIT). A malformed id, an unknown card, a deleted
 card and a card of a disabled tenant are all the same "not found", and nothing is recorded
 for them.
+
+A card speaks its attendee's language, else its event's, else (the page and the vCard only: an
+e-mail has no browser) the first language of the visitor's Accept-Language we have a catalogue
+for, else English (`card_language`). An event always has a language (default "en"), so the
+browser decides for cards outside any event and for events in a language without a catalogue.
 """
 
 from __future__ import annotations
@@ -22,15 +27,17 @@ from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import public_assets, qr, vcard
+from outreachpass.integrations.locales import N_, Language, accept_language, choose, event_dates
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import Theme, card_url, page_theme, parse_card_id, text_value
 from outreachpass.services.card_tracking import Visitor, export_values, view_values
 
-# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
+# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased. Names
+# of services stay as they are; the words are translated where they are shown (N_ marks them).
 LINK_LABELS = {
     "linkedin": "LinkedIn",
-    "website": "Website",
-    "web": "Website",
+    "website": N_("Website"),
+    "web": N_("Website"),
     "twitter": "X (Twitter)",
     "x": "X",
     "github": "GitHub",
@@ -39,7 +46,7 @@ LINK_LABELS = {
     "instagram": "Instagram",
     "facebook": "Facebook",
     "youtube": "YouTube",
-    "calendar": "Book a meeting",
+    "calendar": N_("Book a meeting"),
 }
 
 
@@ -67,13 +74,9 @@ class CardPage:
     vcard_url: str
     apple_wallet_url: str | None
     google_wallet_url: str | None
+    language: Language  # what the page speaks (its catalogue, date locale, direction)
+    event_dates: str | None  # the event's dates as the language writes them, in the event's time zone
     view: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def description(self) -> str:
-        parts = [part for part in (self.title, self.org) if part]
-        text = " · ".join(parts) if parts else "Digital contact card"
-        return f"{text} — {self.event_name}" if self.event_name else text
 
     @property
     def image_origins(self) -> list[str]:
@@ -88,8 +91,15 @@ class CardPage:
         return origins
 
 
-def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardPage | None:
-    """The card page of a live card, with the view recorded; None when there is no such card."""
+def card_language(card: dict[str, Any], accept: str | None = None) -> Language:
+    """The language a card speaks: its attendee's, else its event's, else the browser's (the
+    Accept-Language header, by q-value), else English; each only when we have its catalogue."""
+    return choose([card.get("attendee_language"), card.get("event_language"), *accept_language(accept)])
+
+
+def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None, accept: str | None = None) -> CardPage | None:
+    """The card page of a live card, with the view recorded; None when there is no such card.
+    `accept` is the visitor's Accept-Language header."""
     try:
         card_id = parse_card_id(raw_card_id)
     except NotFound:
@@ -99,10 +109,10 @@ def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardP
         card, view = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_card_view(c, card_id, values))
     if card is None:
         return None
-    return _page(card, view or {})
+    return _page(card, view or {}, card_language(card, accept))
 
 
-def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
+def _page(card: dict[str, Any], view: dict[str, Any], language: Language) -> CardPage:
     card_id, tenant_id = card["card_id"], card["tenant_id"]
     theme_json = card.get("theme_json") or {}
     features = card.get("features_json") or {}
@@ -128,6 +138,8 @@ def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
         vcard_url=f"{base}/vcard",
         apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
         google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
+        language=language,
+        event_dates=event_dates(card.get("starts_at"), card.get("ends_at"), card.get("timezone"), language.format_locale),
         view=view,
     )
 
@@ -174,8 +186,9 @@ class VCardFile:
     has_photo: bool
 
 
-def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
-    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card."""
+def download_vcard(raw_card_id: str, visitor: Visitor, accept: str | None = None) -> VCardFile:
+    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card.
+    Its few words (the note, the card link's label) are in the card's language (card_language)."""
     card_id = parse_card_id(raw_card_id)
     values = export_values(visitor, "vcard_download")
     with system_tx() as conn:
@@ -184,7 +197,7 @@ def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
         raise NotFound("card", card_id)
     photo = public_assets.vcard_photo(card["tenant_id"], card_id) if card.get("avatar_s3_key") else None
     return VCardFile(
-        text=vcard.render(contact_of(card, photo)),
+        text=vcard.render(contact_of(card, photo, card_language(card, accept))),
         content_disposition=vcard.content_disposition(card["display_name"]),
         vcard_rev=card["vcard_rev"],
         tenant_id=card["tenant_id"],
@@ -192,8 +205,9 @@ def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
     )
 
 
-def contact_of(card: dict[str, Any], photo: bytes | None = None) -> vcard.Contact:
+def contact_of(card: dict[str, Any], photo: bytes | None = None, language: Language | None = None) -> vcard.Contact:
     """The vCard contact of a card row (with its attendee's names and its event's name)."""
+    language = language or card_language(card)
     name = card["display_name"].strip()
     family, given = _structured_name(name, card.get("first_name"), card.get("last_name"))
     revised: datetime | None = card.get("updated_at")
@@ -207,10 +221,10 @@ def contact_of(card: dict[str, Any], photo: bytes | None = None) -> vcard.Contac
         emails=tuple(filter(None, [card.get("email")])),
         phones=tuple(filter(None, [card.get("phone")])),
         links=(
-            *(vcard.Link(url, label) for label, url in links(card.get("links_json"))),
-            vcard.Link(card_url(card["card_id"]), "Digital card"),
+            *(vcard.Link(url, language.gettext(label)) for label, url in links(card.get("links_json"))),
+            vcard.Link(card_url(card["card_id"]), language.gettext("Digital card")),
         ),
-        note=f"Met at {card['event_name']}" if card.get("event_name") else None,
+        note=language.gettext("Met at %(event)s") % {"event": card["event_name"]} if card.get("event_name") else None,
         photo_jpeg=photo,
         revised_at=revised,
         extensions=(("X-OUTREACHPASS-REV", str(card["vcard_rev"])),),

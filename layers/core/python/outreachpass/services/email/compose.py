@@ -1,16 +1,22 @@
 """What one card email says and who it comes from: the tenant's sender identity, the card's
 links (what the message context stores for click tracking), and the rendered MIME message
-(jinja2 templates, the QR code inline)."""
+(jinja2 templates, the QR code inline).
+
+The e-mail speaks its attendee's language, else its event's (an event always has one), with
+the event's dates written as that language writes them, in the event's time zone."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.config import Settings
+from outreachpass.integrations.locales import Language, choose, days_until, event_dates
 from outreachpass.services.email.tracking import click_url, pixel_url
+
+COUNTDOWN_DAYS = 60  # "It starts in N days" up to this far ahead; further out the dates say enough
 
 
 @dataclass(frozen=True)
@@ -55,21 +61,13 @@ def card_links(base_url: str, card_id: UUID, features: dict[str, Any] | None) ->
     return links
 
 
-def event_when(event: dict[str, Any]) -> str | None:
-    starts, ends = event.get("starts_at"), event.get("ends_at")
-    if starts is None:
-        return None
-    try:
-        zone = ZoneInfo(event.get("timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    start = starts.astimezone(zone)
-    text = f"{start:%a} {start.day} {start:%b %Y}"
-    if ends is not None:
-        end = ends.astimezone(zone)
-        if end.date() != start.date():
-            text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
-    return text
+def email_language(recipient: dict[str, Any], event: dict[str, Any]) -> Language:
+    """The attendee's language, else the event's (each only when we have its catalogue), else English."""
+    return choose([recipient.get("language"), event.get("language")])
+
+
+def event_when(event: dict[str, Any], language: Language) -> str | None:
+    return event_dates(event.get("starts_at"), event.get("ends_at"), event.get("timezone"), language.format_locale)
 
 
 @dataclass
@@ -88,8 +86,9 @@ def compose(
     sender: SenderIdentity,
     subject: str | None,
     custom_message: str | None,
+    now: datetime | None = None,
 ) -> Outbound:
-    """Render the email of one attendee (jinja2 + MIME; the QR inline)."""
+    """Render the email of one attendee (jinja2 + MIME; the QR inline), in its language."""
     from outreachpass.integrations.email.mime import InlineImage, build_message, new_cid
     from outreachpass.integrations.email.render import EmailContent, render
     from outreachpass.integrations.qr import render_png
@@ -102,12 +101,16 @@ def compose(
     display_name = recipient.get("display_name") or " ".join(
         part for part in (recipient.get("first_name"), recipient.get("last_name")) if part
     ) or recipient["email"]
+    language = email_language(recipient, event)
+    days = days_until(event.get("starts_at"), event.get("timezone"), now or datetime.now(UTC))
     content = EmailContent(
-        subject=subject or f"Your digital card for {event['name']}",
-        greeting=f"Hi {first_name}," if first_name else "Hello,",
+        language=language,
+        subject=subject or language.gettext("Your digital card for %(event)s") % {"event": event["name"]},
+        first_name=first_name or None,
         display_name=display_name,
         event_name=event["name"],
-        event_when=event_when(event),
+        event_when=event_when(event, language),
+        days_to_go=days if days is not None and 0 < days <= COUNTDOWN_DAYS else None,
         brand_name=brand_name,
         sender_name=sender.name or brand_name,
         links=tracked,
