@@ -134,6 +134,9 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(buckets=(BucketGrant("assets", "read_write", "qr/"),), memory_mb=512)),
     Route("POST", "/api/track/events", "handlers.track.events_beacon", roles=None, summary="Card page beacon (add_to_contacts, copy_email, share)",
           needs=Needs(memory_mb=512)),
+    # The official wallet badges the card page shows (static artwork in the code; no database).
+    Route("GET", "/wallet-badges/{badge}", "handlers.public.wallet_badge", roles=None, summary="An official wallet badge (SVG)",
+          needs=Needs(database=False, timeout_s=5)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
     Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.card_wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",

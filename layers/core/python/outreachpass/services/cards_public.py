@@ -7,6 +7,11 @@ in one pipeline (BEGIN, one exchange, COMMIT). A malformed id, an unknown card, 
 card and a card of a disabled tenant are all the same "not found", and nothing is recorded
 for them.
 
+The page is made to be shown at a booth: its own QR code (full screen on tap) lets two phones swap
+cards without e-mail, and only the wallet of the visitor's platform is offered first
+(`wallet_order`: Apple's on iOS and macOS Safari, Google's on Android, both elsewhere), each as
+its official, localized badge (integrations.wallet_badges).
+
 A card speaks its attendee's language, else its event's, else (the page and the vCard only: an
 e-mail has no browser) the first language of the visitor's Accept-Language we have a catalogue
 for, else English (`card_language`). An event always has a language (default "en"), so the
@@ -26,7 +31,7 @@ from outreachpass.data import cards_public as cards_data
 from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound
-from outreachpass.integrations import public_assets, qr, vcard
+from outreachpass.integrations import public_assets, qr, vcard, wallet_badges
 from outreachpass.integrations.locales import N_, Language, accept_language, choose, event_dates
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import Theme, card_url, page_theme, parse_card_id, text_value
@@ -74,6 +79,9 @@ class CardPage:
     vcard_url: str
     apple_wallet_url: str | None
     google_wallet_url: str | None
+    qr_url: str  # the page's own QR code (same origin: the page's CSP allows it)
+    wallets: tuple[wallet_badges.Badge, ...]  # the wallets offered, the visitor's platform's first
+    wallet_first: bool  # the first wallet is the visitor's platform's: the others wait behind "more"
     language: Language  # what the page speaks (its catalogue, date locale, direction)
     event_dates: str | None  # the event's dates as the language writes them, in the event's time zone
     view: dict[str, Any] = field(default_factory=dict)
@@ -109,15 +117,37 @@ def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None, accept: 
         card, view = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_card_view(c, card_id, values))
     if card is None:
         return None
-    return _page(card, view or {}, card_language(card, accept))
+    return _page(card, view or {}, card_language(card, accept), platform_wallet(values.get("os"), values.get("browser")))
 
 
-def _page(card: dict[str, Any], view: dict[str, Any], language: Language) -> CardPage:
+def platform_wallet(os_name: str | None, browser: str | None) -> str | None:
+    """The wallet of the visitor's platform: Apple's on iOS/iPadOS (any browser hands a .pkpass to
+    Wallet) and in Safari on macOS (iPadOS asks for desktop pages as macOS Safari), Google's on
+    Android; None elsewhere (a desktop browser: both are offered side by side)."""
+    if os_name == "iOS" or (os_name in ("Mac OS X", "macOS") and browser == "Safari"):
+        return "apple"
+    if os_name == "Android":
+        return "google"
+    return None
+
+
+def wallet_order(available: list[str], platform: str | None) -> tuple[list[str], bool]:
+    """The wallets to offer, the platform's first, and whether that first one is the platform's."""
+    if platform in available:
+        return [platform, *(wallet for wallet in available if wallet != platform)], True
+    return available, False
+
+
+def _page(card: dict[str, Any], view: dict[str, Any], language: Language, platform: str | None = None) -> CardPage:
     card_id, tenant_id = card["card_id"], card["tenant_id"]
     theme_json = card.get("theme_json") or {}
     features = card.get("features_json") or {}
     base = f"/c/{card_id}"
     name = card["display_name"].strip()
+    apple_url = None if features.get("apple_wallet") is False else f"{base}/wallet/apple"
+    google_url = None if features.get("google_wallet") is False else f"{base}/wallet/google"
+    available = [wallet for wallet, url in (("apple", apple_url), ("google", google_url)) if url]
+    order, first = wallet_order(available, platform)
     return CardPage(
         card_id=card_id,
         tenant_id=tenant_id,
@@ -136,8 +166,11 @@ def _page(card: dict[str, Any], view: dict[str, Any], language: Language) -> Car
         url=card_url(card_id),
         share_url=card_url(card_id, "share"),
         vcard_url=f"{base}/vcard",
-        apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
-        google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
+        apple_wallet_url=apple_url,
+        google_wallet_url=google_url,
+        qr_url=f"{base}/qr.svg",
+        wallets=tuple(wallet_badges.badge(wallet, language.code) for wallet in order),
+        wallet_first=first,
         language=language,
         event_dates=event_dates(card.get("starts_at"), card.get("ends_at"), card.get("timezone"), language.format_locale),
         view=view,
