@@ -43,7 +43,7 @@ def bind_card_tenant(conn: Conn, card_id: UUID) -> UUID | None:
 # attendee's and the event's languages and the event's dates let the page speak and date itself.
 _PUBLIC_CARD_SELECT = """
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.avatar_s3_key, c.links_json, c.vcard_rev, c.updated_at,
+       c.avatar_s3_key, c.links_json, c.bio, c.website, c.vcard_rev, c.updated_at,
        a.first_name, a.last_name, a.language AS attendee_language,
        e.name AS event_name, e.language AS event_language, e.starts_at, e.ends_at, e.timezone,
        b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json

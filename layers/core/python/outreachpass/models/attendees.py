@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints, UrlConstraints
 
-from outreachpass.models.common import LanguageTag, LowerEmail, RequestModel, described
+from outreachpass.models.common import Bio, LanguageTag, LowerEmail, RequestModel, described
 
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
@@ -24,6 +24,10 @@ class AttendeeCreate(RequestModel):
     title: ShortText | None = None
     linkedin_url: HttpUrl | None = None
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag of the attendee's language (default: the event's)")
+    bio: Bio | None = Field(default=None, description="A short bio for the attendee's card (at most 280 characters; the card "
+                            "keeps it: read and change it through /cards/{card_id})")
+    website: Annotated[HttpUrl, UrlConstraints(max_length=2048)] | None = Field(
+        default=None, description="A website for the attendee's card (http or https; the card keeps it)")
 
 
 class AttendeeUpdate(RequestModel):

@@ -9,12 +9,13 @@ from uuid import UUID
 from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
 
 from outreachpass.models.attendees import Phone, ShortText
-from outreachpass.models.common import LowerEmail, RequestModel, described
+from outreachpass.models.common import MAX_BIO, Bio, LowerEmail, RequestModel, described
 
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 LinkKey = Annotated[str, StringConstraints(pattern=described(r"^[a-z][a-z0-9_]{0,31}$", "start with a lower-case letter; then lower-case letters, digits and _ (at most 32)"))]
 LinkUrl = Annotated[HttpUrl, UrlConstraints(max_length=2048)]
 MAX_LINKS = 20
+Website = LinkUrl
 
 
 class CardUpdate(RequestModel):
@@ -27,6 +28,8 @@ class CardUpdate(RequestModel):
     org_name: ShortText | None = None
     title: ShortText | None = None
     links: dict[LinkKey, LinkUrl] | None = Field(default=None, max_length=MAX_LINKS)
+    bio: Bio | None = Field(default=None, description=f"A short bio (at most {MAX_BIO} characters; null clears it)")
+    website: Website | None = Field(default=None, description="The owner's website (http or https; null clears it)")
 
 
 class CardOut(BaseModel):
@@ -41,6 +44,8 @@ class CardOut(BaseModel):
     title: str | None
     avatar_s3_key: str | None
     links: dict[str, Any] = Field(validation_alias="links_json")
+    bio: str | None = None
+    website: str | None = None
     vcard_rev: int
     is_personal: bool
     url: str  # the public card page

@@ -68,7 +68,9 @@ class CardPage:
     org: str | None
     email: str | None
     phone: str | None
-    links: list[tuple[str, str]]  # (label, http(s) url)
+    bio: str | None
+    website: str | None  # http(s)
+    links: list[tuple[str, str]]  # (label, http(s) url); the website is not repeated among them
     avatar_url: str | None
     logo_url: str | None
     brand_name: str
@@ -157,7 +159,9 @@ def _page(card: dict[str, Any], view: dict[str, Any], language: Language, platfo
         org=card.get("org_name"),
         email=card.get("email"),
         phone=card.get("phone"),
-        links=links(card.get("links_json")),
+        bio=card.get("bio"),
+        website=_web_url(card.get("website")),
+        links=[(label, url) for label, url in links(card.get("links_json")) if url != card.get("website")],
         avatar_url=public_assets.browser_url(card.get("avatar_s3_key"), tenant_id),
         logo_url=public_assets.browser_url(text_value(theme_json.get("logo_s3_key")), tenant_id),
         brand_name=card.get("brand_name") or card.get("event_name") or "OutreachPass",
@@ -175,6 +179,16 @@ def _page(card: dict[str, Any], view: dict[str, Any], language: Language, platfo
         event_dates=event_dates(card.get("starts_at"), card.get("ends_at"), card.get("timezone"), language.format_locale),
         view=view,
     )
+
+
+def _web_url(value: Any) -> str | None:
+    """An http(s) URL, else None (the column's check says so; this is the page's own guard)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return value if urlsplit(value).scheme.lower() in ("http", "https") else None
+    except ValueError:
+        return None
 
 
 def initials(name: str) -> str:
@@ -244,6 +258,9 @@ def contact_of(card: dict[str, Any], photo: bytes | None = None, language: Langu
     name = card["display_name"].strip()
     family, given = _structured_name(name, card.get("first_name"), card.get("last_name"))
     revised: datetime | None = card.get("updated_at")
+    website = _web_url(card.get("website"))
+    met = language.gettext("Met at %(event)s") % {"event": card["event_name"]} if card.get("event_name") else None
+    note = "\n\n".join(part for part in (card.get("bio"), met) if part) or None
     return vcard.Contact(
         uid=f"urn:uuid:{card['card_id']}",
         formatted_name=name,
@@ -254,10 +271,11 @@ def contact_of(card: dict[str, Any], photo: bytes | None = None, language: Langu
         emails=tuple(filter(None, [card.get("email")])),
         phones=tuple(filter(None, [card.get("phone")])),
         links=(
-            *(vcard.Link(url, language.gettext(label)) for label, url in links(card.get("links_json"))),
+            *([vcard.Link(website, language.gettext("Website"))] if website else []),
+            *(vcard.Link(url, language.gettext(label)) for label, url in links(card.get("links_json")) if url != website),
             vcard.Link(card_url(card["card_id"]), language.gettext("Digital card")),
         ),
-        note=language.gettext("Met at %(event)s") % {"event": card["event_name"]} if card.get("event_name") else None,
+        note=note,  # the bio, then where the two met
         photo_jpeg=photo,
         revised_at=revised,
         extensions=(("X-OUTREACHPASS-REV", str(card["vcard_rev"])),),
