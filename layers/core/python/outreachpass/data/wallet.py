@@ -56,7 +56,7 @@ def device_updated_serials(
 # cards are included: their passes are served voided.
 _CARD_QUERY = """
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.links_json, c.vcard_rev, c.deleted_at, c.updated_at,
+       c.links_json, c.bio, c.website, c.vcard_rev, c.deleted_at, c.updated_at,
        e.name AS event_name,
        t.name AS tenant_name,
        b.brand_id, b.display_name AS brand_name, b.theme_json

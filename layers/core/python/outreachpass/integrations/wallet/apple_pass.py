@@ -47,6 +47,8 @@ class ApplePassContent:
     event_name: str | None = None
     email: str | None = None
     phone: str | None = None
+    bio: str | None = None
+    website: str | None = None
     logo_text: str | None = None
     voided: bool = False
 
@@ -75,6 +77,8 @@ def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_iden
     back = [
         *_field("email", "Email", content.email, dataDetectorTypes=["PKDataDetectorTypeLink"]),
         *_field("phone", "Phone", content.phone, dataDetectorTypes=["PKDataDetectorTypePhoneNumber"]),
+        *_field("bio", "About", content.bio),
+        *_field("website", "Website", content.website, dataDetectorTypes=["PKDataDetectorTypeLink"]),
         *_field(
             "card",
             "Contact card",

@@ -78,6 +78,8 @@ def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials
         event_name=card.get("event_name"),
         email=card.get("email"),
         phone=card.get("phone"),
+        bio=card.get("bio"),
+        website=card.get("website"),
         colours=Colours(foreground=look.foreground, background=look.background, label=look.label),
         logo_text=organisation,
         voided=bool(card.get("deleted_at")) or pass_row.get("status") == "voided",

@@ -52,6 +52,7 @@ def google_object(card: dict[str, Any], *, object_id: str, class_id: str) -> dic
             ("event", "Event", card.get("event_name")),
             ("email", "Email", card.get("email")),
             ("phone", "Phone", card.get("phone")),
+            ("bio", "About", card.get("bio")),
         )
         if value and str(value).strip()
     ]
@@ -64,7 +65,10 @@ def google_object(card: dict[str, Any], *, object_id: str, class_id: str) -> dic
         "hexBackgroundColor": look.background,
         "barcode": {"type": "QR_CODE", "value": qr_url(url), "alternateText": card["display_name"][:40]},
         "textModulesData": modules,
-        "linksModuleData": {"uris": [{"uri": url, "description": "Contact card", "id": "card"}]},
+        "linksModuleData": {"uris": [
+            {"uri": url, "description": "Contact card", "id": "card"},
+            *([{"uri": card["website"], "description": "Website", "id": "website"}] if card.get("website") else []),
+        ]},
     }
     if card.get("title") and str(card["title"]).strip():
         body["subheader"] = _localized(str(card["title"]).strip())
