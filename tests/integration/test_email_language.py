@@ -4,6 +4,7 @@ the language writes them in the event's time zone, and the plural of the countdo
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -60,6 +61,9 @@ def test_arabic_and_hebrew_attendees_get_right_to_left_emails(call_route, world,
     assert "مرحبًا <bdi>ليلى</bdi>،" in html and text.startswith("مرحبًا ليلى،")
     assert "1\u20132 مايو 2030" in text
     assert "ليلى حداد" in arabic["To"]  # the display name in the header, encoded and decoded intact
+    # the CSS names no side: symmetric spacing, then the logical longhands (padding-inline, border-block-start)
+    assert re.search(r"(margin|padding|border)-(left|right)|text-align:\s*(left|right)|float:", html) is None
+    assert "padding-inline:" in html and "border-block-start:" in html
     [hebrew] = captured_for(local_stack, world.attendees[2]["email"])
     text, html = bodies(hebrew)
     assert '<html lang="he" dir="rtl">' in html and "שלום <bdi>נועה</bdi>," in html
