@@ -11,7 +11,14 @@ STAMP := $(VENV)/.installed
 CDK_DIR := tools/cdk
 CDK := $(CDK_DIR)/node_modules/.bin/cdk
 
-.PHONY: dev test typecheck synth bench bench-quick lint openapi catalogues clean system-deps
+.PHONY: dev test typecheck synth bench bench-quick lint openapi catalogues clean system-deps console web-test
+
+# The console (web/): npm ci when node_modules is missing or the lockfile changed; a build
+# when its sources changed. Tests (*.test.*, src/test/) are not sources of the build.
+WEB := web
+WEB_STAMP := $(WEB)/node_modules/.installed
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f ! -name '*.test.*' ! -path '*/src/test/*' 2>/dev/null) \
+	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package.json
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,10 +34,24 @@ $(CDK): $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
 system-deps:
 	@bash scripts/system-deps.sh
 
-dev: $(STAMP)
+$(WEB_STAMP): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+console: $(WEB)/dist/index.html
+
+# Vitest: the client glue, forms, sign-in flows, and the generated client checked against
+# docs/openapi.json (fails when `npm run generate:client` is due).
+web-test: $(WEB_STAMP)
+	cd $(WEB) && npx vitest run
+
+dev: $(STAMP) console
 	$(PY) -m local
 
-test: $(STAMP) $(CDK) system-deps typecheck
+test: $(STAMP) $(CDK) system-deps typecheck console web-test
 	$(PY) -m pytest
 
 # mypy, strict on the runtime library and the handlers ([tool.mypy] in pyproject.toml); make test and make lint run it.
@@ -63,4 +84,4 @@ catalogues: $(STAMP)
 	$(PY) -m ops.catalogues
 
 clean:
-	rm -rf cdk.out .build test-artifacts
+	rm -rf cdk.out .build test-artifacts $(WEB)/dist

@@ -62,7 +62,8 @@ AUTH_STATUSES = {
     "401": "UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; "
     "USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says)",
     "403": "FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); "
-    "TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for",
+    "TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; "
+    "EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor",
 }
 # Public routes answer only requests that came through CloudFront (outreachpass.api.origin).
 PUBLIC_STATUSES = {"403": "ORIGIN_NOT_VERIFIED: the request did not come through the service's public address"}

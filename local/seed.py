@@ -32,6 +32,7 @@ DEMO_BRAND_ID = demo_id("brand")
 DEMO_ADMIN_USER_ID = demo_id("user:admin")
 DEMO_EVENT_ID = demo_id("event")
 DEMO_EVENT_SLUG = "demo-summit"
+DEMO_EXHIBITOR_ID = demo_id("exhibitor:demo-booth")  # a sponsor's booth: its staff scan leads (/api/v1/leads)
 
 _ATTENDEES = (
     ("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0001", "Analytical Engines Ltd", "Chief Mathematician"),
@@ -58,6 +59,7 @@ class DemoData:
     event_slug: str
     admin_user_id: str
     attendees: list[DemoAttendee] = field(default_factory=list)
+    exhibitor_id: str | None = None
 
     @property
     def card_urls(self) -> list[str]:
@@ -117,6 +119,11 @@ def seed_demo(admin_url: str, *, base_url: str, admin_email: str, admin_sub: str
                     DEMO_ADMIN_USER_ID,
                 ),
             )
+            cur.execute(
+                "INSERT INTO exhibitors (exhibitor_id, tenant_id, event_id, name, contact_email, created_by) "
+                "VALUES (%s, %s, %s, 'Demo Booth', 'booth@example.com', %s) ON CONFLICT DO NOTHING",
+                (DEMO_EXHIBITOR_ID, DEMO_TENANT_ID, DEMO_EVENT_ID, DEMO_ADMIN_USER_ID),
+            )
             attendees = []
             for first, last, email, phone, org, title in _ATTENDEES:
                 attendee_id = demo_id(f"attendee:{email}")
@@ -152,6 +159,7 @@ def seed_demo(admin_url: str, *, base_url: str, admin_email: str, admin_sub: str
         event_slug=DEMO_EVENT_SLUG,
         admin_user_id=str(DEMO_ADMIN_USER_ID),
         attendees=attendees,
+        exhibitor_id=str(DEMO_EXHIBITOR_ID),
     )
 
 
@@ -176,7 +184,8 @@ def ensure_staff_user(admin_url: str, tenant_id: Any, *, email: str, role: str, 
             """
             INSERT INTO users (tenant_id, email, role, status, cognito_sub)
             SELECT t.tenant_id, %(email)s, %(role)s, 'active', %(sub)s FROM tenants t WHERE t.tenant_id = %(tenant)s
-            ON CONFLICT (tenant_id, lower(email)) DO UPDATE SET cognito_sub = EXCLUDED.cognito_sub, role = EXCLUDED.role
+            ON CONFLICT (tenant_id, lower(email)) DO UPDATE SET cognito_sub = EXCLUDED.cognito_sub, role = EXCLUDED.role,
+                exhibitor_id = CASE WHEN EXCLUDED.role = 'exhibitor' THEN users.exhibitor_id END
             """,
             {"tenant": str(tenant_id), "email": email, "role": role, "sub": sub},
         )

@@ -96,6 +96,7 @@ EXPECTED_OVERVIEW = {
     "unique_viewers": 3,
     "wallet_added": {"apple": 2, "google": 1, "total": 3},
     "contact_exports": 4,
+    "leads": 0,
 }
 
 
@@ -104,7 +105,7 @@ def without_scope(data: dict) -> dict:
 
 
 def test_overview_counts_match_the_hand_count_before_and_after_the_rollup(call_route, claims_for, world, noise):
-    claims = claims_for(world.tenant_id, "exhibitor")
+    claims = claims_for(world.tenant_id, "user")
     before = get(call_route, claims, f"{A}/overview?{MARCH}")
     assert without_scope(before) == EXPECTED_OVERVIEW
     assert before["scope"] == {
@@ -244,6 +245,7 @@ def test_a_tenant_without_data_sees_zeros(call_route, claims_for, tenant_factory
     assert without_scope(data) == {
         "cards": 0, "attendees": 0, "emails": {"sent": 0, "delivered": 0, "opened": 0, "clicked": 0},
         "card_views": 0, "unique_viewers": 0, "wallet_added": {"apple": 0, "google": 0, "total": 0}, "contact_exports": 0,
+        "leads": 0,
     }
 
 
@@ -429,7 +431,9 @@ def test_default_range_is_the_last_30_days(call_route, claims_for, blank):
 def test_csv_export_inline_is_formula_safe(call_route, claims_for, world, database):
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         conn.execute("UPDATE cards SET display_name = %s WHERE card_id = %s", ('=HYPERLINK("http://evil","x")', world.card()))
-    response = call_route("GET", f"{A}/export.csv?report=exports&{MARCH}&tz=Europe/Berlin", claims=claims_for(world.tenant_id, "exhibitor"))
+    refused = call_route("GET", f"{A}/export.csv?report=exports&{MARCH}", claims=claims_for(world.tenant_id, "exhibitor"))
+    assert (refused.status, refused.json["error"]["code"]) == (403, "FORBIDDEN")  # a sponsor's staff exports nothing of the tenant
+    response = call_route("GET", f"{A}/export.csv?report=exports&{MARCH}&tz=Europe/Berlin", claims=claims_for(world.tenant_id, "user"))
     assert response.status == 200, response
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="outreachpass-exports-20250301-20250401.csv"'

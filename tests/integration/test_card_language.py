@@ -65,6 +65,19 @@ def test_a_german_attendee_gets_a_german_card_page(call_route, card, admin):
     assert '<meta name="description" content="Chief Programmer · Analytical Engines Ltd — PyCon Berlin 2027">' in html
 
 
+def test_share_my_details_speaks_the_card_s_language(call_route, card, admin):
+    set_languages(call_route, card, admin, attendee="de")
+    html = page(call_route, card["card_id"], accept="en").text
+    start = html.index('id="share-details"')
+    form = html[start:html.index("</section>", start)]
+    for german in ("Meine Kontaktdaten teilen", "Ihre Angaben an <bdi>Ada Lovelace</bdi> senden", "Firma", "Notiz",
+                   "dass <bdi>Ada Lovelace</bdi> diese Angaben per E-Mail erhält", "Meine Angaben senden"):
+        assert german in form, german
+    # the script's words too: it reads them from the status line
+    assert 'data-sending="Wird gesendet…"' in form and 'data-sent="Gesendet. Vielen Dank!"' in form
+    assert "Share my details" not in html and "Sending…" not in html
+
+
 @pytest.mark.parametrize(
     ("attendee", "event", "accept", "expected"),
     [

@@ -173,10 +173,17 @@ def test_another_tenants_message_never_redirects_to_my_links(call_route, message
     assert email_events(database, stranger) == []
 
 
-def test_an_expired_message_no_longer_redirects(call_route, database, world):
-    expired = insert_message(database, world, world.attendees[0], expires_in=timedelta(seconds=-1))
+def test_an_expired_message_still_leads_to_the_card_and_only_there(call_route, database, world):
+    from outreachpass.services.card_appearance import card_url
+
+    card_id = world.attendees[0]["card_id"]
+    expired = insert_message(database, world, world.attendees[0], expires_in=timedelta(seconds=-1),
+                             links={"card": f"https://old.example.test/c/{card_id}?src=email", "agenda": "https://example.org/agenda"})
     response = click(call_route, expired, {"l": "card"})
-    assert response.status == 400 and "location" not in response.headers
+    assert response.status == 302 and response.headers["location"] == card_url(card_id, "email")  # on today's base URL
+    elsewhere = click(call_route, expired, {"l": "agenda"})
+    assert elsewhere.status == 302 and elsewhere.headers["location"] == card_url(card_id, "email")  # not example.org any more
+    assert [e["metadata_json"]["context"] for e in email_events(database, expired)] == ["expired", "expired"]
 
 
 def test_a_browser_gets_a_page_not_json(call_route, message):

@@ -11,6 +11,8 @@ import jwt
 import psycopg
 import pytest
 
+from tests.integration.exhibitor_helpers import make_exhibitor
+
 USERS = "/api/v1/admin/users"
 EVENTS = "/api/v1/admin/events"
 PASSWORD = "Correct-Horse-9-Battery"
@@ -99,7 +101,7 @@ def test_invite_creates_the_account_and_the_row_and_the_user_can_work(local_stac
 def test_an_address_is_taken_in_its_tenant_and_in_the_pool(local_stack, tenant, tenant_factory, database):
     email = unique_email()
     invite(local_stack, tenant, email=email)
-    again = local_stack.request("POST", USERS, token=tenant["admin"], json={"email": email.upper(), "role": "exhibitor"})
+    again = local_stack.request("POST", USERS, token=tenant["admin"], json={"email": email.upper(), "role": "user"})
     assert (again.status, again.json()["error"]["code"]) == (409, "USER_EMAIL_TAKEN")
 
     other_tenant = tenant_factory()
@@ -111,7 +113,7 @@ def test_an_address_is_taken_in_its_tenant_and_in_the_pool(local_stack, tenant, 
 
 
 def test_role_change_reaches_the_account_and_the_next_token(local_stack, tenant, database):
-    user = invite(local_stack, tenant, role="exhibitor")
+    user = invite(local_stack, tenant, role="exhibitor", exhibitor_id=str(make_exhibitor(database, tenant["id"])))
     accept_invitation(local_stack, user["email"])
     response = local_stack.request("PATCH", f"{USERS}/{user['user_id']}", token=tenant["admin"], json={"role": "admin", "full_name": "Boss"})
     assert response.status == 200, response.text
@@ -121,6 +123,7 @@ def test_role_change_reaches_the_account_and_the_next_token(local_stack, tenant,
     assert jwt.decode(token, options={"verify_signature": False})["custom:role"] == "admin"
     assert local_stack.request("GET", USERS, token=token).status == 200
     assert db_user(database, user["user_id"])["role"] == "admin"
+    assert db_user(database, user["user_id"])["exhibitor_id"] is None  # an admin works for no exhibitor
 
 
 def test_disable_stops_sign_in_and_enable_restores_it(local_stack, tenant, database):
@@ -220,9 +223,11 @@ def test_invalid_updates_are_refused(local_stack, tenant):
 
 
 def test_users_and_exhibitors_cannot_manage_users(local_stack, tenant):
+    """A user may invite exhibitor users (tests/integration/test_exhibitors_api.py), nobody else."""
     user = invite(local_stack, tenant)
     for role in ("user", "exhibitor"):
         token = local_stack.token_for(tenant["id"], role)
         for method, path, body in (("GET", USERS, None), ("POST", USERS, {"email": unique_email()}), ("PATCH", f"{USERS}/{user['user_id']}", {"role": "admin"})):
             response = local_stack.request(method, path, token=token, json=body)
-            assert (response.status, response.json()["error"]["code"]) == (403, "FORBIDDEN"), (role, method)
+            expected = "EXHIBITOR_INVITES_ONLY" if (role, method) == ("user", "POST") else "FORBIDDEN"
+            assert (response.status, response.json()["error"]["code"]) == (403, expected), (role, method)

@@ -32,7 +32,7 @@ SKIPPED_DIRS = {".venv", ".git", ".build", ".local", "cdk.out", "node_modules", 
 CDK = ("aws_cdk", "constructs", "cdk_nag", "jsii")
 TOOLING = ("tests", "bench", "ops", "app")
 # Core modules with no upward dependency: everything may use them, they use only each other.
-FOUNDATION = ("config", "errors", "jsonutil", "observability", "principal", "lazy", "ipaddr")
+FOUNDATION = ("config", "errors", "jsonutil", "observability", "principal", "lazy", "ipaddr", "sanitize")
 # What each core package may import from the core (besides itself and the foundation).
 CORE_MAY_IMPORT = {
     "services": ("data", "db", "integrations", "models"),

@@ -28,4 +28,4 @@ def analytics_email(
     return ok(email_funnel(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

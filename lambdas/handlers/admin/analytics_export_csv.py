@@ -50,4 +50,4 @@ def analytics_export_csv(  # type: ignore[no-untyped-def]  # unannotated: CSV or
     return ok(link, status=303, headers={"location": export.download_url or "", "cache-control": "no-store"})
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -28,4 +28,4 @@ def analytics_exports(
     return ok(exports(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

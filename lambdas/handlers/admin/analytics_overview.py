@@ -28,4 +28,4 @@ def analytics_overview(
     return ok(overview(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

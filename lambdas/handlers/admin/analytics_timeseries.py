@@ -31,4 +31,4 @@ def analytics_timeseries(
     return ok(timeseries(scope, name, interval))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

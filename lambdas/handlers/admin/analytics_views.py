@@ -28,4 +28,4 @@ def analytics_views(
     return ok(views(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

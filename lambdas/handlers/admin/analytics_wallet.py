@@ -28,4 +28,4 @@ def analytics_wallet(
     return ok(wallet(scope))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -2,10 +2,12 @@
 tracked link of a card email.
 
 302 to the link, only when it is one of that message's links (by link id, or a URL signed
-with the tracking key for that message) and the message's context is live; the click is
-recorded (classified human or machine). Anything else is 400 INVALID_LINK and redirects
-nowhere, so the route can never serve as an open redirect; a browser gets a short HTML
-page saying so, an API client the JSON error. No boto3 unless a signed link is checked.
+with the tracking key for that message); the click is recorded (classified human or
+machine). Once the message's context has expired, a link still works while its card lives,
+but leads only to the card's own URLs (services.email.link_destinations). Anything else is
+400 INVALID_LINK and redirects nowhere, so the route can never serve as an open redirect; a
+browser gets a short HTML page saying so, an API client the JSON error. No boto3 unless a
+signed link is checked.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def _invalid_page() -> Response[str]:
         "<title>Link not valid</title>"
         "<body style='font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:32rem;padding:0 1rem'>"
         "<h1 style='font-size:1.3rem'>This link is not valid or has expired</h1>"
-        "<p>Links in our emails work for a week. Ask the event organiser to send your card again.</p>"
+        "<p>The card it led to may have been removed. Ask the event organiser to send your card again.</p>"
         f"<p style='color:#777;font-size:.8rem'>Reference {html.escape(correlation_id())}</p></body></html>"
     )
     return Response(

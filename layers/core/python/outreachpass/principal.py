@@ -66,6 +66,7 @@ class CallerState:
     user_id: UUID
     role: str
     status: str
+    exhibitor_id: UUID | None = None  # an exhibitor user's exhibitor (its events and leads)
 
 
 class UserDisabled(Unauthorized):
@@ -103,7 +104,9 @@ class RequestCaller:
             raise UserDisabled("This user is disabled; ask an admin of your organisation")
         if row["role"] not in self.allowed_roles:
             raise Forbidden(f"The '{row['role']}' role may not do this")
-        self.state = CallerState(user_id=row["user_id"], role=row["role"], status=row["user_status"])
+        self.state = CallerState(
+            user_id=row["user_id"], role=row["role"], status=row["user_status"], exhibitor_id=row.get("exhibitor_id")
+        )
         return self.state
 
 
@@ -124,6 +127,21 @@ def request_caller() -> RequestCaller | None:
     """The caller of the current invocation, or None outside an authenticated request
     (public routes, workers, schedules)."""
     return _request_caller.get()
+
+
+def caller_exhibitor() -> tuple[bool, UUID | None]:
+    """(is the current caller an exhibitor, its exhibitor) by the stored role and row, once the
+    request's first transaction has begun. Outside an authenticated request (workers, platform
+    jobs) there is no such caller: (False, None)."""
+    caller = _request_caller.get()
+    if caller is None:
+        return False, None
+    if caller.state is None and caller.principal.role != "exhibitor":
+        # Not checked against the database yet (never so inside a service's transaction; a
+        # benchmark replays the pre-check statements this way): only an exhibitor token is scoped.
+        return False, None
+    state = caller_state()  # raises for an unchecked exhibitor token: fail closed
+    return state.role == "exhibitor", state.exhibitor_id
 
 
 def caller_state() -> CallerState:

@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from outreachpass.api.auth import authenticate, clear_principal, ensure_caller_checked
-from outreachpass.api.body import decoded_body, invalid_json, validation_details
+from outreachpass.api.body import decoded_body, invalid_json, load_json, validation_details
 from outreachpass.api.envelope import JSON, error, error_body
 from outreachpass.api.origin import verify_origin
 from outreachpass.errors import AppError, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
@@ -38,7 +38,8 @@ def new_router() -> Router:
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     """A resolver with validation and our error rendering, holding the given routers."""
-    app = APIGatewayHttpResolver(enable_validation=True, serializer=dumps)
+    # load_json: one parser for every JSON body (bounded depth and numbers; see api.body)
+    app = APIGatewayHttpResolver(enable_validation=True, serializer=dumps, json_body_deserializer=load_json)
     _register_error_handlers(app)
     for router in routers:
         app.include_router(router)

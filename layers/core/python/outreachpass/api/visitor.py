@@ -32,10 +32,9 @@ SESSION_TTL_S = 30 * 60
 def visitor_from(event: Any) -> Visitor:
     """A Visitor from a Powertools APIGatewayProxyEventV2 (router.current_event)."""
     headers = event.headers or {}
-    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
     return Visitor(
         ip_address=client_ip(event),
-        user_agent=headers.get("user-agent") or http.get("userAgent") or None,
+        user_agent=user_agent(event),
         referrer=headers.get("referer") or None,
         session_id=session_from(event.cookies or []),
     )
@@ -46,12 +45,17 @@ def accept_language_of(event: Any) -> str | None:
     return (event.headers or {}).get("accept-language") or None
 
 
+def user_agent(event: Any) -> str | None:
+    """The User-Agent header as sent (the services clean what they record: sanitize.clean_text)."""
+    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
+    return (event.headers or {}).get("user-agent") or http.get("userAgent") or None
+
+
 def tracking_hit(event: Any) -> Hit:
     """A request to a tracked email URL (open pixel, click): user agent, viewer IP, method."""
     from outreachpass.services.email.tracking import Hit  # only the tracking routes load it
 
-    http = event.request_context.http
-    return Hit(user_agent=event.headers.get("user-agent") or http.user_agent, ip=client_ip(event), method=http.method)
+    return Hit(user_agent=user_agent(event), ip=client_ip(event), method=event.request_context.http.method)
 
 
 def client_ip(event: Any) -> str | None:

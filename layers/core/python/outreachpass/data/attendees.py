@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from outreachpass.data.conn import Conn, one
-from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.pagination import Cursor, SortedCursor, cursor_of, position
 from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = (
@@ -52,6 +52,19 @@ SEARCH_CONDITION = (
 )
 
 
+# Sorts of an event's attendee list: name -> (key expression, descending). Each has its index
+# (V0602) of (event_id, key, attendee_id), so a page is a range scan whatever the sort.
+SORTS: dict[str, tuple[str, bool]] = {
+    "-created_at": ("created_at", True),
+    "created_at": ("created_at", False),
+    "last_name": ("coalesce(search_last_name, '')", False),
+    "-last_name": ("coalesce(search_last_name, '')", True),
+    "email": ("coalesce(search_email, '')", False),
+    "-email": ("coalesce(search_email, '')", True),
+}
+DEFAULT_SORT = "-created_at"
+
+
 def list_page(
     conn: Conn,
     tenant_id: UUID,
@@ -59,24 +72,42 @@ def list_page(
     *,
     q: str | None,
     limit: int,
-    cursor: Cursor | None,
+    cursor: str | None,
+    sort: str = DEFAULT_SORT,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """An event's attendees, newest first. `q` matches the start of the e-mail, the first name, the
-    last name or the full name ("ada lov"), in any case: starts_with() on the stored search keys
-    (V0100), leakproof, so the idx_attendees_event_search_* indexes serve it under RLS."""
-    return keyset_page(
+    """An event's attendees in `sort` order (newest first by default). `q` matches the start of
+    the e-mail, the first name, the last name or the full name ("ada lov"), in any case:
+    starts_with() on the stored search keys (V0100), leakproof, so the
+    idx_attendees_event_search_* indexes serve it under RLS."""
+    key, descending = SORTS[sort]
+    after: tuple[Any, Any] | None
+    if key == "created_at":
+        after = position(Cursor.decode(cursor))
+        encode = cursor_of("attendee_id")
+    else:
+        sorted_cursor = SortedCursor.decode(cursor, sort)
+        after = (sorted_cursor.value, sorted_cursor.id) if sorted_cursor else None
+
+        def encode(row: dict[str, Any]) -> str:
+            return SortedCursor(sort, row["sort_key"], row["attendee_id"]).encode()
+
+    rows, next_cursor = keyset_page(
         conn,
-        columns=COLUMNS,
+        columns=f"{COLUMNS}, {key} AS sort_key",
         source="attendees",
         equals={"tenant_id": tenant_id, "event_id": event_id},
         conditions=[SEARCH_CONDITION] if q else [],
         params={"q": q} if q else {},
-        order=("created_at", "attendee_id"),
-        after=position(cursor),
+        order=(key, "attendee_id"),
+        after=after,
         limit=limit,
-        cursor_of=cursor_of("attendee_id"),
+        cursor_of=encode,
         prepare=False,  # a custom plan per search: a generic plan cannot use the prefix indexes
+        descending=descending,
     )
+    for row in rows:
+        row.pop("sort_key", None)
+    return rows, next_cursor
 
 
 UPDATABLE = ("email", "phone", "first_name", "last_name", "org_name", "title", "linkedin_url", "language")

@@ -46,7 +46,12 @@ SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.o
        c.avatar_s3_key, c.links_json, c.bio, c.website, c.vcard_rev, c.updated_at,
        a.first_name, a.last_name, a.language AS attendee_language,
        e.name AS event_name, e.language AS event_language, e.starts_at, e.ends_at, e.timezone,
-       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json
+       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
+       -- "Share my details": the owner has an address and the tenant has not turned the
+       -- contact_share flag off (services/contact_share.FLAG)
+       (coalesce(c.email, a.email) IS NOT NULL AND coalesce(
+           (SELECT f.enabled FROM feature_flags f WHERE f.tenant_id = c.tenant_id AND f.flag_key = 'contact_share'), true)
+       ) AS contact_share
 FROM cards c
 LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id

@@ -29,6 +29,13 @@ def message_tenant(conn: Conn, message_id: str) -> UUID | None:
     return row["tenant_id"] if row else None
 
 
+def sent_message_tenant(conn: Conn, message_id: str) -> UUID | None:
+    """The tenant of any message of ours ever sent, its context live, expired or deleted
+    (SECURITY DEFINER resolver, V0621): a link of an old email."""
+    row = conn.execute("SELECT app_sent_message_tenant(%s) AS tenant_id", (message_id,)).fetchone()
+    return row["tenant_id"] if row else None
+
+
 def email_tenant(conn: Conn, message_id: str) -> UUID | None:
     """The tenant of a message by our id or SES's (SECURITY DEFINER resolver), for SES's events."""
     row = conn.execute("SELECT app_email_tenant(%s) AS tenant_id", (message_id,)).fetchone()

@@ -13,11 +13,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg.types.json import Jsonb
+
 from outreachpass.data.conn import Conn
 
 SEND_COLUMNS = (
     "send_id, tenant_id, job_id, event_id, attendee_id, card_id, message_id, provider_message_id, recipient_email, "
-    "status, reason, sender, configuration_set, claimed_at, sent_at, delivered_at, created_at, updated_at"
+    "status, reason, sender, configuration_set, claimed_at, sent_at, delivered_at, created_at, updated_at, links"
 )
 
 def sender_settings(conn: Conn, tenant_id: UUID) -> dict[str, Any] | None:
@@ -110,6 +112,20 @@ def event_with_brand(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, A
 # --- the send log ---------------------------------------------------------------------------
 
 
+def sent_message(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+    """OUR message id's send (kept for good: what a link of it needs once its context is gone),
+    with its card only while the card lives (card_id NULL otherwise)."""
+    return conn.execute(
+        """
+        SELECT s.message_id, s.event_id, c.card_id, s.attendee_id, s.recipient_email, s.links, s.created_at
+        FROM email_sends s
+        LEFT JOIN cards c ON c.tenant_id = s.tenant_id AND c.card_id = s.card_id AND c.deleted_at IS NULL
+        WHERE s.tenant_id = %s AND s.message_id = %s AND s.status IN ('sent', 'unknown')
+        """,
+        (tenant_id, message_id),
+    ).fetchone()
+
+
 def get_send(conn: Conn, tenant_id: UUID, job_id: UUID, attendee_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         f"SELECT {SEND_COLUMNS} FROM email_sends WHERE tenant_id = %s AND job_id = %s AND attendee_id = %s",
@@ -122,9 +138,9 @@ def insert_send(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str
     return conn.execute(
         f"""
         INSERT INTO email_sends (tenant_id, job_id, event_id, attendee_id, card_id, message_id, recipient_email,
-                                 status, reason, sender, configuration_set)
+                                 status, reason, sender, configuration_set, links)
         VALUES (%(tenant_id)s, %(job_id)s, %(event_id)s, %(attendee_id)s, %(card_id)s, %(message_id)s,
-                %(recipient_email)s, %(status)s, %(reason)s, %(sender)s, %(configuration_set)s)
+                %(recipient_email)s, %(status)s, %(reason)s, %(sender)s, %(configuration_set)s, %(links)s)
         ON CONFLICT (tenant_id, job_id, attendee_id) DO NOTHING
         RETURNING {SEND_COLUMNS}
         """,
@@ -137,6 +153,7 @@ def insert_send(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str
             "sender": None,
             "configuration_set": None,
             **values,
+            "links": Jsonb(values["links"]) if values.get("links") is not None else None,
         },
     ).fetchone()
 

@@ -61,13 +61,19 @@ def update(conn: Conn, tenant_id: UUID, event_id: UUID, changes: dict[str, Any])
 
 
 def list_page(
-    conn: Conn, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None
+    conn: Conn, tenant_id: UUID, *, status: str | None, limit: int, cursor: Cursor | None, exhibitor_id: UUID | None = None
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """The tenant's events, newest first; with `exhibitor_id`, only that exhibitor's event."""
     return keyset_page(
         conn,
         columns=COLUMNS,
         source="events",
         equals={"tenant_id": tenant_id, "status": status},
+        conditions=() if exhibitor_id is None else (
+            "event_id = (SELECT x.event_id FROM exhibitors x WHERE x.tenant_id = %(exhibitor_tenant)s "
+            "AND x.exhibitor_id = %(exhibitor_id)s)",
+        ),
+        params=None if exhibitor_id is None else {"exhibitor_tenant": tenant_id, "exhibitor_id": exhibitor_id},
         order=("created_at", "event_id"),
         after=position(cursor),
         limit=limit,

@@ -59,12 +59,14 @@ def keyset_page(
     conditions: Iterable[str] = (),
     params: Mapping[str, Any] | None = None,
     prepare: bool | None = None,
+    descending: bool = True,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of a list route, newest first, by keyset (data.pagination): the rows and the
     cursor of the next page (None on the last one).
 
     equals: column -> value filters (`tenant_id` among them); a None or empty value is no filter.
-    order: the (time, id) sort key, both descending; `after` is the cursor's position in it.
+    order: the (key, id) sort key (a column or an expression, then the id), both descending unless
+    `descending=False`; `after` is the cursor's position in it.
     conditions: further SQL conditions, with their %(name)s values in `params`.
     One row more than `limit` is fetched: it only says that another page exists."""
     where = list(conditions)
@@ -75,13 +77,14 @@ def keyset_page(
         name = column.rsplit(".", 1)[-1]
         where.append(f"{column} = %({name})s")
         values[name] = value
-    time_column, id_column = order
+    key, id_column = order
+    direction, beyond = ("DESC", "<") if descending else ("ASC", ">")
     if after is not None:
-        where.append(f"({time_column}, {id_column}) < (%(after_time)s, %(after_id)s)")
+        where.append(f"({key}, {id_column}) {beyond} (%(after_time)s, %(after_id)s)")
         values.update(after_time=after[0], after_id=after[1])
     rows = conn.execute(
         f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} "
-        f"ORDER BY {time_column} DESC, {id_column} DESC LIMIT %(limit)s",
+        f"ORDER BY {key} {direction}, {id_column} {direction} LIMIT %(limit)s",
         values,
         prepare=prepare,
     ).fetchall()

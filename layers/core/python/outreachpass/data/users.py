@@ -9,7 +9,7 @@ from outreachpass.data.conn import Conn, one
 from outreachpass.data.pagination import Cursor, cursor_of, position
 from outreachpass.data.sql import keyset_page, update_returning
 
-COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, created_at, updated_at"
+COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, exhibitor_id, created_at, updated_at"
 EMAIL_CONSTRAINT = "users_tenant_email_key"
 
 
@@ -23,11 +23,11 @@ def user_id_for_subject(conn: Conn, tenant_id: UUID, cognito_sub: str) -> UUID |
 def insert(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     return one(conn.execute(
         f"""
-        INSERT INTO users (tenant_id, email, full_name, role, status, cognito_sub)
-        VALUES (%(tenant_id)s, %(email)s, %(full_name)s, %(role)s, %(status)s, %(cognito_sub)s)
+        INSERT INTO users (tenant_id, email, full_name, role, status, cognito_sub, exhibitor_id)
+        VALUES (%(tenant_id)s, %(email)s, %(full_name)s, %(role)s, %(status)s, %(cognito_sub)s, %(exhibitor_id)s)
         RETURNING {COLUMNS}
         """,
-        {"cognito_sub": None, "full_name": None, "status": "invited", **values, "tenant_id": tenant_id},
+        {"cognito_sub": None, "full_name": None, "status": "invited", "exhibitor_id": None, **values, "tenant_id": tenant_id},
     ))
 
 
@@ -57,7 +57,7 @@ def list_page(
     )
 
 
-UPDATABLE = ("full_name", "role", "status", "cognito_sub")
+UPDATABLE = ("full_name", "role", "status", "cognito_sub", "exhibitor_id")
 
 
 def update(conn: Conn, tenant_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:

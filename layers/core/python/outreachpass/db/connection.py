@@ -17,9 +17,11 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import set_json_loads
 
 from outreachpass.config import Settings, settings
 from outreachpass.errors import ServiceUnavailable
+from outreachpass.jsonutil import loads_stored
 from outreachpass.lazy import lazy
 from outreachpass.principal import TenantDisabled, request_caller
 
@@ -63,7 +65,7 @@ class Database:
         config = self._config or settings()
         conninfo = self._conninfo or conninfo_from(config)
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 conninfo,
                 autocommit=True,
                 row_factory=dict_row,
@@ -74,6 +76,8 @@ class Database:
         except _UNAVAILABLE as exc:
             log.warning("database connection failed: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable, please retry shortly") from exc
+        set_json_loads(loads_stored, conn)  # a stored value Python cannot parse must not fail the query
+        return conn
 
     def _checkout(self) -> psycopg.Connection[DictRow]:
         with self._lock:

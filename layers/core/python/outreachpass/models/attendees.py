@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints, UrlConstraints
 
-from outreachpass.models.common import Bio, LanguageTag, LowerEmail, RequestModel, described
+from outreachpass.models.bounded_json import StoredJsonObject
+from outreachpass.models.common import Bio, LanguageTag, LowerEmail, RequestModel, described, one_line
 
-PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+PersonName = Annotated[str, one_line(100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+ShortText = Annotated[str, one_line(200)]
 
 
 class AttendeeCreate(RequestModel):
@@ -43,6 +44,7 @@ class AttendeeUpdate(RequestModel):
     language: LanguageTag | None = None
 
 
+AttendeeSort = Literal["-created_at", "created_at", "last_name", "-last_name", "email", "-email"]
 EngagementStage = Literal["not_sent", "sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported", "bounced"]
 
 
@@ -75,7 +77,7 @@ class AttendeeOut(BaseModel):
     linkedin_url: str | None
     card_id: UUID | None
     language: str | None = None
-    flags: dict[str, Any] = Field(validation_alias="flags_json")
+    flags: StoredJsonObject = Field(validation_alias="flags_json")
     created_at: datetime
     updated_at: datetime
     engagement: Engagement | None = Field(default=None, description="On reads (list and get); absent from writes")

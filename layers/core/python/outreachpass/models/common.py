@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
 
+from outreachpass import sanitize
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -57,7 +59,18 @@ def described(pattern: str, allows: str) -> str:
     return pattern
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Text people type: a name or a label is one line without control characters (a CR or LF in an
+# event's name used to break the mail header it became); free text may break lines. See sanitize.
+SINGLE_LINE = described(sanitize.SINGLE_LINE, "must be one line, without control characters")
+MULTI_LINE = described(sanitize.MULTI_LINE, "must not contain control characters (line breaks and tabs are fine)")
+
+
+def one_line(max_length: int, min_length: int = 1) -> StringConstraints:
+    """The constraints of a one-line text field (names, titles, labels): Annotated[str, one_line(200)]."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=SINGLE_LINE)
+
+
+Name = Annotated[str, one_line(200)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=described(SLUG_PATTERN, "use lower-case letters, digits and hyphens, starting with a letter or digit (e.g. summit-2027)"))]
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_timezone)]
 HostName = Annotated[str, StringConstraints(min_length=3, max_length=253), AfterValidator(_hostname)]

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field
 
-from outreachpass.models.common import LanguageTag, Name, RequestModel, Slug, TimeZoneName
+from outreachpass.models.bounded_json import JsonObject, StoredJsonObject
+from outreachpass.models.common import MULTI_LINE, LanguageTag, Name, RequestModel, Slug, TimeZoneName
 
 EventStatus = Literal["draft", "active", "archived"]
 
@@ -16,7 +17,7 @@ class Venue(RequestModel):
     screen near the venue); cards and e-mails the name and address."""
 
     name: Name | None = None
-    address: str | None = Field(default=None, min_length=1, max_length=500)
+    address: str | None = Field(default=None, min_length=1, max_length=500, pattern=MULTI_LINE)
     latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
@@ -29,7 +30,7 @@ class EventCreate(RequestModel):
     timezone: TimeZoneName = "UTC"
     brand_id: UUID | None = None
     status: Literal["draft", "active"] = "draft"
-    settings: dict[str, Any] = Field(default_factory=dict)
+    settings: JsonObject = Field(default_factory=dict)
     venue: Venue | None = None
     language: LanguageTag = Field(default="en", description="BCP 47 tag the cards, e-mails and passes speak (attendees may override)")
 
@@ -42,21 +43,21 @@ class EventUpdate(RequestModel):
     timezone: TimeZoneName | None = None
     brand_id: UUID | None = None
     status: EventStatus | None = None
-    settings: dict[str, Any] | None = None
+    settings: JsonObject | None = None
     venue: Venue | None = None
     language: LanguageTag | None = None
 
 
 class EventOut(BaseModel):
     event_id: UUID
-    brand_id: UUID
+    brand_id: UUID | None  # the API always sets one; rows made otherwise may have none
     name: str
     slug: str
     starts_at: datetime
     ends_at: datetime
     timezone: str
     status: EventStatus
-    settings: dict[str, Any] = Field(validation_alias="settings_json")
+    settings: StoredJsonObject = Field(validation_alias="settings_json")
     venue: Venue | None = Field(default=None, validation_alias="venue_json")
     language: str = "en"
     created_by: UUID | None

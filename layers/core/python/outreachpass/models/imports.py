@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from outreachpass.models.common import RequestModel
+from outreachpass.models.common import RequestModel, one_line
 from outreachpass.models.jobs import JobOut
 
 
@@ -15,7 +15,7 @@ class ImportCreate(RequestModel):
     """POST /events/{event_id}/imports with a JSON body (or none): ask for an upload URL.
     To send the CSV itself instead, POST it with Content-Type: text/csv (up to 1 MiB)."""
 
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+    filename: Annotated[str, one_line(255)] | None = Field(
         default=None, description="The file's name, kept with the job for the user's reference"
     )
 

@@ -4,11 +4,12 @@ service bodies are Apple's shapes)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
+from outreachpass.models.bounded_json import StoredSnapshot
 from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
@@ -66,8 +67,8 @@ class PassJobOut(BaseModel):
     succeeded: int
     skipped: int
     failed: int
-    errors: list[dict[str, Any]]
-    input: dict[str, Any]
+    errors: list[StoredSnapshot]
+    input: StoredSnapshot
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -12,7 +12,6 @@ from outreachpass.data import cards as cards_data
 from outreachpass.data import engagement as engagement_data
 from outreachpass.data import events as events_data
 from outreachpass.data.conn import Conn, held
-from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, ValidationFailed
 from outreachpass.models.attendees import AttendeeCreate, AttendeeUpdate
@@ -63,15 +62,15 @@ def get_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
 
 
 def list_attendees(
-    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None
+    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None, sort: str = attendees_data.DEFAULT_SORT
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """An event's attendees, newest first; `q` matches the start of the name or e-mail, any case."""
-    after = Cursor.decode(cursor)
+    """An event's attendees in `sort` order (newest first by default); `q` matches the start of the
+    name or e-mail, any case."""
     search = " ".join((q or "").split()) or None  # "  Ada   LOV " -> "Ada LOV" (lower-cased by the database)
     with tenant_tx(principal.tenant_id) as conn:
         if events_data.get(conn, principal.tenant_id, event_id) is None:
             raise NotFound("event", event_id)
-        rows, next_cursor = attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=after)
+        rows, next_cursor = attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=cursor, sort=sort)
         return _with_engagement(conn, principal.tenant_id, rows), next_cursor
 
 

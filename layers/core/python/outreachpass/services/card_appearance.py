@@ -1,8 +1,9 @@
-"""How a card presents itself to the public: its id in a URL, its public URL, and its brand's
-colours as the card page and the wallet passes show them.
+"""How a card presents itself to the public: its id in a URL, its public URL, its links, and its
+brand's colours as the card page and the wallet passes show them.
 
 One copy of each rule, shared by the card page (services.cards_public), the wallet passes
-(services.wallet) and the admin API (services.cards): a malformed card id is the same 404 as an
+(services.wallet), the admin API (services.cards) and the leads exhibitors capture
+(services.leads: what the card shows, no more): a malformed card id is the same 404 as an
 unknown card everywhere, and a brand colour is checked and made readable the same way
 wherever it is shown.
 """
@@ -12,10 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.errors import NotFound
+from outreachpass.integrations.locales import N_
 
 # The defaults of a brand theme (models.brands.Theme has the same ones).
 DEFAULT_THEME = {
@@ -170,3 +173,49 @@ def pass_look(theme: dict[str, Any] | None) -> PassLook:
     accent = hex_colour(theme.get("accent_color"), DEFAULT_THEME["accent_color"])
     label = accent if contrast(accent, background) >= 3.0 else foreground
     return PassLook(background=background, foreground=foreground, label=label, dark_logo=foreground == NEAR_BLACK)
+
+
+# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased. Names
+# of services stay as they are; the words are translated where they are shown (N_ marks them for
+# the catalogues; the card page and the vCard translate them, a lead keeps the English label).
+LINK_LABELS = {
+    "linkedin": "LinkedIn",
+    "website": N_("Website"),
+    "web": N_("Website"),
+    "twitter": "X (Twitter)",
+    "x": "X",
+    "github": "GitHub",
+    "mastodon": "Mastodon",
+    "bluesky": "Bluesky",
+    "instagram": "Instagram",
+    "facebook": "Facebook",
+    "youtube": "YouTube",
+    "calendar": N_("Book a meeting"),
+}
+
+
+def links(raw: Any) -> list[tuple[str, str]]:
+    """(label, url) for each http(s) link of a card, in a stable order; anything else is dropped
+    (a javascript: or data: URL never reaches the page)."""
+    pairs: list[tuple[str, str]] = []
+    if isinstance(raw, dict):
+        items = [(str(key), value) for key, value in raw.items()]
+    elif isinstance(raw, list):
+        items = [(str(item.get("label") or item.get("type") or "link"), item.get("url")) for item in raw if isinstance(item, dict)]
+    else:
+        return pairs
+    for key, url in items:
+        if not isinstance(url, str) or len(url) > 2048:
+            continue
+        try:
+            scheme = urlsplit(url).scheme.lower()
+        except ValueError:
+            continue
+        if scheme in ("http", "https"):
+            pairs.append((LINK_LABELS.get(key.lower(), key.replace("_", " ").strip().title() or "Link"), url))
+    return pairs
+
+
+def linkedin_url(raw: Any) -> str | None:
+    """The card's LinkedIn link as the card page shows it (http(s) only), or None."""
+    return next((url for label, url in links(raw) if label == LINK_LABELS["linkedin"]), None)

@@ -3,8 +3,9 @@ was, which session, and what counts as a contact export.
 
 Every public action is recorded in the transaction that served it, with the tenant and event
 of the card. Tracking input is never trusted and never fails a page: an unknown `?src=`,
-a strange user agent, a malformed cookie or IP is normalised or dropped, never raised.
-The IP address is stored (INET) but never logged.
+a strange user agent, a malformed cookie or IP is normalised or dropped, never raised; text
+loses its control characters (sanitize.clean_text: PostgreSQL refuses NUL) before it is
+recorded. The IP address is stored (INET) but never logged.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations.useragent import MAX_USER_AGENT, DeviceInfo, classify
 from outreachpass.ipaddr import clean_ip
+from outreachpass.sanitize import clean_text
 
 # ?src= values -> card_view_events.source_type (the full names are accepted too).
 SOURCES: dict[str, str] = {
@@ -69,8 +71,8 @@ def source_type(src: str | None, referrer: str | None) -> tuple[str, dict[str, A
     ?src= wins (qr, email, share, direct, or the full names); an unknown value is a direct
     link (the raw value is kept in metadata). Without ?src=, a mail client's referrer means
     email_link; anything else is a direct link."""
-    if src is not None and src != "":
-        raw = src.strip()[:MAX_SRC]
+    raw = clean_text(src, MAX_SRC)
+    if raw is not None:
         mapped = SOURCES.get(raw.lower())
         if mapped:
             return mapped, {}
@@ -90,8 +92,10 @@ def _host(url: str | None) -> str | None:
         return None
 
 
-def _visitor_values(visitor: Visitor) -> tuple[dict[str, Any], DeviceInfo]:
-    user_agent = (visitor.user_agent or "")[:MAX_USER_AGENT] or None
+def visitor_columns(visitor: Visitor) -> tuple[dict[str, Any], DeviceInfo]:
+    """What every engagement row records of its visitor (user_agent, ip_address, device_type,
+    session_id), cleaned, and the device the user agent names."""
+    user_agent = clean_text(visitor.user_agent, MAX_USER_AGENT)
     device = classify(user_agent)
     values = {
         "user_agent": user_agent,
@@ -104,12 +108,13 @@ def _visitor_values(visitor: Visitor) -> tuple[dict[str, Any], DeviceInfo]:
 
 def view_values(visitor: Visitor, src: str | None) -> dict[str, Any]:
     """The columns of a card view by this visitor (data.tracking.queue_card_view)."""
-    values, device = _visitor_values(visitor)
-    source, metadata = source_type(src, visitor.referrer)
+    values, device = visitor_columns(visitor)
+    referrer = clean_text(visitor.referrer, MAX_REFERRER)
+    source, metadata = source_type(src, referrer)
     return {
         **values,
         "source_type": source,
-        "referrer_url": (visitor.referrer or "")[:MAX_REFERRER] or None,
+        "referrer_url": referrer,
         "browser": device.browser,
         "os": device.os,
         "metadata": metadata,
@@ -120,7 +125,7 @@ def export_values(visitor: Visitor, export_type: str) -> dict[str, Any]:
     """The columns of a contact export by this visitor (data.tracking.queue_contact_export)."""
     if export_type not in EXPORT_TYPES:
         raise ValueError(f"not an export type: {export_type}")
-    values, _ = _visitor_values(visitor)
+    values, _ = visitor_columns(visitor)
     return {**values, "export_type": export_type}
 
 

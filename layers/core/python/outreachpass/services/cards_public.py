@@ -32,28 +32,10 @@ from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import public_assets, qr, vcard, wallet_badges
-from outreachpass.integrations.locales import N_, Language, accept_language, choose, event_dates
+from outreachpass.integrations.locales import Language, accept_language, choose, event_dates
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import Theme, card_url, page_theme, parse_card_id, text_value
+from outreachpass.services.card_appearance import Theme, card_url, links, page_theme, parse_card_id, text_value
 from outreachpass.services.card_tracking import Visitor, export_values, view_values
-
-# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased. Names
-# of services stay as they are; the words are translated where they are shown (N_ marks them).
-LINK_LABELS = {
-    "linkedin": "LinkedIn",
-    "website": N_("Website"),
-    "web": N_("Website"),
-    "twitter": "X (Twitter)",
-    "x": "X",
-    "github": "GitHub",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "youtube": "YouTube",
-    "calendar": N_("Book a meeting"),
-}
-
 
 # --- the page -------------------------------------------------------------------------------------
 
@@ -86,6 +68,7 @@ class CardPage:
     wallet_first: bool  # the first wallet is the visitor's platform's: the others wait behind "more"
     language: Language  # what the page speaks (its catalogue, date locale, direction)
     event_dates: str | None  # the event's dates as the language writes them, in the event's time zone
+    contact_share: bool = False  # the "Share my details" form (services/contact_share.py)
     view: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -177,6 +160,7 @@ def _page(card: dict[str, Any], view: dict[str, Any], language: Language, platfo
         wallet_first=first,
         language=language,
         event_dates=event_dates(card.get("starts_at"), card.get("ends_at"), card.get("timezone"), language.format_locale),
+        contact_share=bool(card.get("contact_share")),
         view=view,
     )
 
@@ -197,28 +181,6 @@ def initials(name: str) -> str:
         return "?"
     letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
     return letters.upper()
-
-
-def links(raw: Any) -> list[tuple[str, str]]:
-    """(label, url) for each http(s) link of a card, in a stable order; anything else is dropped
-    (a javascript: or data: URL never reaches the page)."""
-    pairs: list[tuple[str, str]] = []
-    if isinstance(raw, dict):
-        items = [(str(key), value) for key, value in raw.items()]
-    elif isinstance(raw, list):
-        items = [(str(item.get("label") or item.get("type") or "link"), item.get("url")) for item in raw if isinstance(item, dict)]
-    else:
-        return pairs
-    for key, url in items:
-        if not isinstance(url, str) or len(url) > 2048:
-            continue
-        try:
-            scheme = urlsplit(url).scheme.lower()
-        except ValueError:
-            continue
-        if scheme in ("http", "https"):
-            pairs.append((LINK_LABELS.get(key.lower(), key.replace("_", " ").strip().title() or "Link"), url))
-    return pairs
 
 
 # --- the vCard ------------------------------------------------------------------------------------

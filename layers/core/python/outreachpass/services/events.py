@@ -1,4 +1,10 @@
-"""Events: a tenant's conferences and meetups, each branded, each with its attendees."""
+"""Events: a tenant's conferences and meetups, each branded, each with its attendees.
+
+An exhibitor user reads the event of its exhibitor and no other (by its users row, read at the
+start of the request): the list holds that one event, a read of another is 404, and what it
+sees of it is the name, dates, time zone, status, venue and language, not the organisers'
+settings or who created it.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +18,14 @@ import psycopg
 
 from outreachpass.data import brands as brands_data
 from outreachpass.data import events as events_data
+from outreachpass.data import exhibitors as exhibitors_data
 from outreachpass.data import users as users_data
 from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
 from outreachpass.models.events import EventCreate, EventOut, EventUpdate, Venue
-from outreachpass.principal import Principal
+from outreachpass.principal import Principal, caller_exhibitor
 from outreachpass.services.audit import record_change
 
 SLUG_CONSTRAINT = "events_tenant_slug_key"
@@ -39,14 +46,32 @@ def create_event(principal: Principal, request: EventCreate) -> EventOut:
 
 def get_event(principal: Principal, event_id: UUID) -> EventOut:
     with tenant_tx(principal.tenant_id) as conn:
-        return EventOut.model_validate(_existing(conn, principal.tenant_id, event_id))
+        is_exhibitor, exhibitor_id = caller_exhibitor()
+        if not is_exhibitor:
+            return EventOut.model_validate(_existing(conn, principal.tenant_id, event_id))
+        exhibitor = exhibitors_data.get(conn, principal.tenant_id, exhibitor_id) if exhibitor_id else None
+        if exhibitor is None or exhibitor["event_id"] != event_id:
+            raise NotFound("event", event_id)
+        return EventOut.model_validate(exhibitor_view(_existing(conn, principal.tenant_id, event_id)))
 
 
 def list_events(principal: Principal, *, status: str | None, limit: int, cursor: str | None) -> tuple[list[EventOut], str | None]:
     after = Cursor.decode(cursor)
     with tenant_tx(principal.tenant_id) as conn:
-        rows, next_cursor = events_data.list_page(conn, principal.tenant_id, status=status, limit=limit, cursor=after)
-    return [EventOut.model_validate(row) for row in rows], next_cursor
+        is_exhibitor, exhibitor_id = caller_exhibitor()
+        if not is_exhibitor:
+            rows, next_cursor = events_data.list_page(conn, principal.tenant_id, status=status, limit=limit, cursor=after)
+            return [EventOut.model_validate(row) for row in rows], next_cursor
+        if exhibitor_id is None:
+            return [], None
+        rows, next_cursor = events_data.list_page(conn, principal.tenant_id, status=status, limit=limit, cursor=after,
+                                                  exhibitor_id=exhibitor_id)
+        return [EventOut.model_validate(exhibitor_view(row)) for row in rows], next_cursor
+
+
+def exhibitor_view(event: dict[str, Any]) -> dict[str, Any]:
+    """What an exhibitor sees of its event: not the organisers' settings, not who created it."""
+    return {**event, "settings_json": {}, "created_by": None}
 
 
 def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> EventOut:

@@ -9,8 +9,9 @@ Numbers (every count excludes bots unless it says so):
   range; opens and clicks classified `machine` (privacy proxies, link scanners) are the
   `bots`, `raw_total` = total + bots; opens and clicks SES reports itself are duplicates of
   ours and never counted;
-* card views: views not from a bot; `unique` = the views V0200 marks unique (first view of
-  a card by a visitor session in 30 minutes);
+* card views: views not from a bot; `unique` = the views marked unique at insert (V0200,
+  V0622): no view of the card in the 30 minutes before from the same session nor from the
+  same visitor (salted hash of IP address and user agent), so a replay adds no viewer;
 * wallet and contact exports: events not from a bot, by platform / event type / export type.
 
 How they stay fast: the range is split (Cover) into whole UTC days that lie inside one

@@ -1,5 +1,6 @@
 """The reports: overview, e-mail funnel, card views, wallet, contact exports and time series of a
-scope, from the rollups plus the raw rows not rolled up yet (data/analytics.py)."""
+scope, from the rollups plus the raw rows not rolled up yet (data/analytics.py); and the leads
+exhibitors captured (data/leads.py: their current leads, few enough to count directly)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.data import analytics as analytics_data
+from outreachpass.data import leads as leads_data
 from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
@@ -108,6 +110,7 @@ def overview(scope: Scope) -> dict[str, Any]:
         scope = check_event(conn, scope)
         totals = analytics_data.scope_totals(conn, scope.tenant_id, scope.event_id)
         cells = _read(conn, scope, metrics, dimensions=True)
+        leads = leads_data.count_in_range(conn, scope.tenant_id, event_id=scope.event_id, start=scope.start, end=scope.end)
     wallet = {platform: cells.get("wallet_added", "platform", platform) for platform in WALLET_PLATFORMS}
     return {
         "scope": scope.describe(),
@@ -118,7 +121,18 @@ def overview(scope: Scope) -> dict[str, Any]:
         "unique_viewers": cells.get("card_views_unique"),
         "wallet_added": {**wallet, "total": cells.get("wallet_added")},
         "contact_exports": cells.get("contact_exports"),
+        "leads": leads,
     }
+
+
+def exhibitor_leads(scope: Scope) -> dict[str, Any]:
+    """Leads captured in the range per exhibitor (every exhibitor of the scope, with 0 when it
+    captured none), by rating. Leads are the exhibitors' current rows: a deleted lead no longer
+    counts (the card's lead_captured engagement event stays)."""
+    with tenant_tx(scope.tenant_id) as conn:
+        scope = check_event(conn, scope)
+        rows = leads_data.per_exhibitor(conn, scope.tenant_id, event_id=scope.event_id, start=scope.start, end=scope.end)
+    return {"scope": scope.describe(), "total": sum(row["leads"] for row in rows), "by_exhibitor": rows}
 
 
 def email_funnel(scope: Scope) -> dict[str, Any]:

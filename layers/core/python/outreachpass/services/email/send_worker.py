@@ -128,15 +128,19 @@ def _send_one(
             return
         assert recipient is not None
         message_id = str(uuid.uuid4())
-        outbound = compose(
-            message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender,
-            subject=subject, custom_message=custom_message,
-        )
+        try:
+            outbound = compose(
+                message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender,
+                subject=subject, custom_message=custom_message,
+            )
+        except Exception as exc:  # this recipient's data cannot become a message: it fails alone, never the batch
+            _fail_unsendable(conn, tenant_id, job, attendee_id, recipient, exc, report)
+            return
         claimed = email_sends.insert_send(
             conn, tenant_id,
             {"job_id": job_id, "event_id": job["event_id"], "attendee_id": attendee_id, "card_id": recipient["card_id"],
              "message_id": message_id, "recipient_email": recipient["email"], "status": "claimed",
-             "sender": sender.address, "configuration_set": sender.configuration_set},
+             "sender": sender.address, "configuration_set": sender.configuration_set, "links": outbound.links},
         )
         if claimed is None:  # another delivery of this batch claimed it a moment ago
             raise RetryLater("attendee claimed concurrently")
@@ -186,6 +190,26 @@ def _send_one(
         if row is not None:
             _progress(conn, tenant_id, job_id, "succeeded")
     report.sent += 1
+
+
+def _fail_unsendable(
+    conn: Conn, tenant_id: UUID, job: dict[str, Any], attendee_id: UUID, recipient: dict[str, Any],
+    exc: Exception, report: BatchReport,
+) -> None:
+    """A recipient whose message cannot be built (a stored address with a line break, ...): a
+    `failed` send with the reason, in the job's item errors. Retrying would fail the same way,
+    so the batch goes on; nothing reached SES."""
+    reason = (f"the message could not be built from this attendee's data ({type(exc).__name__}); "
+              "check the address and names for line breaks or control characters")
+    row = email_sends.insert_send(
+        conn, tenant_id,
+        {"job_id": job["job_id"], "event_id": job["event_id"], "attendee_id": attendee_id, "card_id": recipient["card_id"],
+         "recipient_email": recipient["email"], "status": "failed", "reason": reason},
+    )
+    if row is not None:
+        _progress(conn, tenant_id, job["job_id"], "failed", attendee_id, recipient["email"], reason, "MESSAGE_NOT_BUILT")
+        report.failed += 1
+    logger().warning("a recipient's message could not be built: failed alone", extra={"error": type(exc).__name__})
 
 
 def _skip_reason(recipient: dict[str, Any] | None, suppressed: dict[str, str]) -> str | None:

@@ -38,6 +38,7 @@ from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
+from outreachpass.sanitize import clean_text
 from outreachpass.services.email.classification import classify_click, classify_open
 from outreachpass.services.email.suppressions import suppress_address
 
@@ -199,7 +200,7 @@ def _record(
     elif kind in ("Rendering Failure", "RenderingFailure"):
         base_metadata.update(reason=detail.get("errorMessage"))
     elif kind in ("Open", "Click"):
-        user_agent = (detail.get("userAgent") or None) and str(detail.get("userAgent"))[:512]
+        user_agent = clean_text(detail.get("userAgent"), 512)
         ip = detail.get("ipAddress") if isinstance(detail.get("ipAddress"), str) else None
         sent_at = send["sent_at"] if send else None
         delivered_at = send["delivered_at"] if send else None

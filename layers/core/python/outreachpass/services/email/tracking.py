@@ -8,11 +8,15 @@ Tracked URLs (PUBLIC_BASE_URL is the API's public origin):
 
 A click redirects only to a URL that was in that message: the link id indexes the links
 stored in the message's context when it was sent, and the signed form carries an
-HMAC-SHA256 (key: the tracking_hmac secret) over the message id and the URL, and still
-needs the message's live context. An unknown message, an unknown link id, a bad or missing
-signature, an expired context (7 days) or anything that is not http(s) is refused with
-400 INVALID_LINK, which never says which check failed. The pixel always answers; it records
-an open only for a live message of ours.
+HMAC-SHA256 (key: the tracking_hmac secret) over the message id and the URL. An unknown
+message, an unknown link id, a bad or missing signature or anything that is not http(s) is
+refused with 400 INVALID_LINK, which never says which check failed.
+
+Links never die with their context. Once the context has expired (7 days) or is deleted, a
+link of a sent message still works for as long as its card exists: it leads to the stored
+destination when that is one of the card's own URLs, else to the card page
+(services.email.link_destinations), and the click is still recorded. The pixel always
+answers; it records an open only for a live message of ours.
 
 This module is imported by the tracking routes: it imports neither boto3 nor jinja2 at
 import time (the signing key is fetched on the first signed link only).
@@ -33,13 +37,14 @@ from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 from uuid import UUID
 
-from outreachpass.data import email_events
+from outreachpass.data import email_events, email_sends
 from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import AppError
 from outreachpass.ipaddr import clean_ip
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
+from outreachpass.sanitize import clean_text
 from outreachpass.services.email.classification import (
     CLICK_BURST_WINDOW,
     PriorClick,
@@ -48,6 +53,7 @@ from outreachpass.services.email.classification import (
     classify_click,
     classify_open,
 )
+from outreachpass.services.email.link_destinations import lasting_destination, stored_destination
 
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9._@-]{8,200}$")
 LINK_ID = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -84,7 +90,7 @@ class Hit:
 
     @property
     def agent(self) -> str | None:
-        return self.user_agent[:MAX_USER_AGENT] if self.user_agent else None
+        return clean_text(self.user_agent, MAX_USER_AGENT)
 
 
 # --- URLs -------------------------------------------------------------------------------------
@@ -190,9 +196,12 @@ def reset_signing_keys() -> None:
 # --- recording --------------------------------------------------------------------------------
 
 
-def _tenant_of(message_id: str) -> UUID | None:
+def _tenant_of(message_id: str, *, live_only: bool = True) -> UUID | None:
+    """The tenant of a live message of ours, or (live_only=False) of any message of ours ever sent."""
     with system_tx() as conn:
-        return email_events.message_tenant(conn, message_id)
+        if live_only:
+            return email_events.message_tenant(conn, message_id)
+        return email_events.sent_message_tenant(conn, message_id)
 
 
 def _device(user_agent: str | None, verdict: Verdict) -> tuple[Verdict, dict[str, str]]:
@@ -269,24 +278,20 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         raise InvalidLink("malformed link id")
     if link_id is None and not (url and signature):
         raise InvalidLink("neither a link id nor a signed URL")
-    tenant_id = _tenant_of(message_id)
+    tenant_id = _tenant_of(message_id, live_only=False)
     if tenant_id is None:
-        raise InvalidLink("unknown or expired message")
+        raise InvalidLink("unknown message")
     with tenant_tx(tenant_id) as conn:
         context = email_events.live_context(conn, tenant_id, message_id)
-        if context is None:
-            raise InvalidLink("unknown or expired message")
-        links: dict[str, str] = context["links"] or {}
-        if link_id is not None:
-            target = links.get(link_id)
-            if target is None:
-                raise InvalidLink("link id not in this message")
+        if context is not None:
+            target, link_id = _live_target(context, message_id, link_id, url, signature)
+            lasting = False
         else:
-            assert url is not None and signature is not None
-            if len(url) > MAX_URL or not verify(message_id, url, signature, keys=signing_keys()):
-                raise InvalidLink("bad signature")
-            target = url
-            link_id = next((key for key, value in links.items() if value == url), None)
+            context = email_sends.sent_message(conn, tenant_id, message_id)
+            if context is None or context["card_id"] is None:
+                raise InvalidLink("expired message of no live card")
+            target, link_id = _lasting_target(context, message_id, link_id, url, signature)
+            lasting = True
         if not _is_web_url(target):
             raise InvalidLink("target is not an http(s) URL")
         link_key = link_id or target
@@ -304,13 +309,52 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
             # The earlier clicks of the burst were the same scanner: re-classify them too.
             burst_ids = [row["email_event_id"] for row in prior_rows if abs(at - row["occurred_at"]) <= CLICK_BURST_WINDOW]
             email_events.reclassify_machine(conn, tenant_id, burst_ids, "click_burst")
-        metadata = {"source": "redirect", **({"link": link_id} if link_id else {}), **verdict.metadata(), **device}
+        metadata = {"source": "redirect", **({"link": link_id} if link_id else {}), **({"context": "expired"} if lasting else {}),
+                    **verdict.metadata(), **device}
         values = _event_values(context, hit, "clicked", verdict, metadata)
         values["link_url"] = target
         email_events.insert_event(conn, tenant_id, values)
     logger().info("email click recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id, "link": link_id,
                                                   "classification": verdict.classification, "reason": verdict.reason})
     return target
+
+
+def _live_target(context: dict[str, Any], message_id: str, link_id: str | None, url: str | None,
+                 signature: str | None) -> tuple[str, str | None]:
+    """(target, link id) while the context lives: exactly what the message linked to."""
+    links: dict[str, str] = context["links"] or {}
+    if link_id is not None:
+        target = links.get(link_id)
+        if target is None:
+            raise InvalidLink("link id not in this message")
+        return target, link_id
+    _check_signature(message_id, url, signature)
+    assert url is not None
+    return url, next((key for key, value in links.items() if value == url), None)
+
+
+def _lasting_target(sent: dict[str, Any], message_id: str, link_id: str | None, url: str | None,
+                    signature: str | None) -> tuple[str, str | None]:
+    """(target, link id) once the context is gone: the card's own URL the link pointed at, else
+    the card page (never anywhere else)."""
+    links = sent["links"]
+    if link_id is not None:
+        stored = stored_destination(links, link_id, sent["card_id"])
+        if stored is None:
+            raise InvalidLink("link id not in this message")
+    else:
+        _check_signature(message_id, url, signature)
+        assert url is not None
+        stored = url
+        link_id = next((key for key, value in (links or {}).items() if value == url), None)
+    if not _is_web_url(stored):  # refused, as it was while the context lived
+        raise InvalidLink("target is not an http(s) URL")
+    return lasting_destination(sent["card_id"], stored), link_id
+
+
+def _check_signature(message_id: str, url: str | None, signature: str | None) -> None:
+    if not url or not signature or len(url) > MAX_URL or not verify(message_id, url, signature, keys=signing_keys()):
+        raise InvalidLink("bad signature")
 
 
 def _is_web_url(url: str) -> bool:

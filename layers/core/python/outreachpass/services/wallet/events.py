@@ -9,17 +9,14 @@ from typing import Any
 
 from outreachpass.data import wallet as wallet_data
 from outreachpass.data.conn import Conn
-from outreachpass.ipaddr import clean_ip
-from outreachpass.services.card_tracking import Visitor
+from outreachpass.services.card_tracking import Visitor, visitor_columns
 
 
 def _visitor_values(visitor: Visitor | None) -> dict[str, Any]:
     if visitor is None:
         return {}
-    from outreachpass.integrations.useragent import MAX_USER_AGENT, classify
-
-    user_agent = (visitor.user_agent or "")[:MAX_USER_AGENT] or None
-    return {"user_agent": user_agent, "ip_address": clean_ip(visitor.ip_address), "device_type": classify(user_agent).device_type}
+    columns, _ = visitor_columns(visitor)
+    return {key: columns[key] for key in ("user_agent", "ip_address", "device_type")}
 
 
 def record_event(
