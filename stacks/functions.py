@@ -104,7 +104,7 @@ class FunctionsStack(AppStack):
             log_level=config.log_level,
             log_retention_days=config.log_retention_days,
             removal_policy=self.removal_policy,
-            code=function_code(),
+            code=function_code(tests_only=stub_dependencies),
             layers=(core, dependencies),
             tracing_policy=tracing,
             vpc_access_policy=vpc_access,

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
 from outreachpass.services.wallet.google import google_save_link
+from outreachpass.snapstart import before_snapshot, warm_google_wallet
 
 router = new_router()
 
@@ -38,3 +39,4 @@ def card_wallet_google(card_id: str) -> Response[str]:
 
 
 handler = http_handler(router, roles=None)
+before_snapshot(warm_google_wallet)  # SnapStart: google-auth and requests imported, no secrets, nothing remote
