@@ -2,7 +2,8 @@
 
 The card's generic object is inserted (or brought up to date) through the Wallet REST API
 first; the link's JWT only references it, which keeps the URL short. Recorded as a
-`downloaded` wallet event. 404 CARD_NOT_FOUND for an unknown card; 503 when Google Wallet is
+`downloaded` wallet event. 404 CARD_NOT_FOUND for an unknown card, 404 FEATURE_DISABLED when the
+card's tenant (or brand) switched Google Wallet off; 503 when Google Wallet is
 not configured (WALLET_NOT_CONFIGURED) or not reachable (GOOGLE_WALLET_UNAVAILABLE).
 """
 
@@ -24,7 +25,7 @@ router = new_router()
     description="Redirects (302) to https://pay.google.com/gp/v/save/<jwt> for the card's Google Wallet pass.",
     responses={
         302: {"description": "Redirect to Google Wallet"},
-        404: {"description": "No such card"},
+        404: {"description": "CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched Google Wallet off (feature flag google_wallet)"},
         503: {"description": "Google Wallet is not configured or not reachable"},
     },
 )

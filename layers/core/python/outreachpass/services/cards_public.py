@@ -5,7 +5,8 @@ that same transaction under row-level security (data/cards_public): one resolver
 one query joining card, attendee, event and brand, and the tracking insert, sent together
 in one pipeline (BEGIN, one exchange, COMMIT). A malformed id, an unknown card, a deleted
 card and a card of a disabled tenant are all the same "not found", and nothing is recorded
-for them.
+for them. A feature the card's tenant or brand switched off (services.feature_flags) has no
+button on the page, and its route answers 404 FEATURE_DISABLED, recording nothing.
 
 The page is made to be shown at a booth: its own QR code (full screen on tap) lets two phones swap
 cards without e-mail, and only the wallet of the visitor's platform is offered first
@@ -36,6 +37,7 @@ from outreachpass.integrations.locales import Language, accept_language, choose,
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import Theme, card_url, links, page_theme, parse_card_id, text_value
 from outreachpass.services.card_tracking import Visitor, export_values, view_values
+from outreachpass.services.feature_flags import Features
 
 # --- the page -------------------------------------------------------------------------------------
 
@@ -60,7 +62,7 @@ class CardPage:
     theme: Theme
     url: str  # canonical card URL
     share_url: str
-    vcard_url: str
+    vcard_url: str | None  # None: the feature is off (no button)
     apple_wallet_url: str | None
     google_wallet_url: str | None
     qr_url: str  # the page's own QR code (same origin: the page's CSP allows it)
@@ -68,6 +70,7 @@ class CardPage:
     wallet_first: bool  # the first wallet is the visitor's platform's: the others wait behind "more"
     language: Language  # what the page speaks (its catalogue, date locale, direction)
     event_dates: str | None  # the event's dates as the language writes them, in the event's time zone
+    share_button: bool
     contact_share: bool = False  # the "Share my details" form (services/contact_share.py)
     view: dict[str, Any] = field(default_factory=dict)
 
@@ -126,11 +129,11 @@ def wallet_order(available: list[str], platform: str | None) -> tuple[list[str],
 def _page(card: dict[str, Any], view: dict[str, Any], language: Language, platform: str | None = None) -> CardPage:
     card_id, tenant_id = card["card_id"], card["tenant_id"]
     theme_json = card.get("theme_json") or {}
-    features = card.get("features_json") or {}
+    features = Features.of_row(card)
     base = f"/c/{card_id}"
     name = card["display_name"].strip()
-    apple_url = None if features.get("apple_wallet") is False else f"{base}/wallet/apple"
-    google_url = None if features.get("google_wallet") is False else f"{base}/wallet/google"
+    apple_url = f"{base}/wallet/apple" if features.enabled("apple_wallet") else None
+    google_url = f"{base}/wallet/google" if features.enabled("google_wallet") else None
     available = [wallet for wallet, url in (("apple", apple_url), ("google", google_url)) if url]
     order, first = wallet_order(available, platform)
     return CardPage(
@@ -152,15 +155,16 @@ def _page(card: dict[str, Any], view: dict[str, Any], language: Language, platfo
         theme=page_theme(theme_json),
         url=card_url(card_id),
         share_url=card_url(card_id, "share"),
-        vcard_url=f"{base}/vcard",
+        vcard_url=f"{base}/vcard" if features.enabled("vcard_download") else None,
         apple_wallet_url=apple_url,
         google_wallet_url=google_url,
+        share_button=features.enabled("share_button"),
+        contact_share=features.enabled("contact_share") and bool(card.get("owner_has_email")),
         qr_url=f"{base}/qr.svg",
         wallets=tuple(wallet_badges.badge(wallet, language.code) for wallet in order),
         wallet_first=first,
         language=language,
         event_dates=event_dates(card.get("starts_at"), card.get("ends_at"), card.get("timezone"), language.format_locale),
-        contact_share=bool(card.get("contact_share")),
         view=view,
     )
 
@@ -196,12 +200,15 @@ class VCardFile:
 
 
 def download_vcard(raw_card_id: str, visitor: Visitor, accept: str | None = None) -> VCardFile:
-    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card.
-    Its few words (the note, the card link's label) are in the card's language (card_language)."""
+    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card,
+    FeatureDisabled (nothing recorded) when its tenant or brand switched vCards off. Its few words
+    (the note, the card link's label) are in the card's language (card_language)."""
     card_id = parse_card_id(raw_card_id)
     values = export_values(visitor, "vcard_download")
     with system_tx() as conn:
         card, _ = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_contact_export(c, card_id, values))
+        if card is not None:
+            Features.of_row(card).require("vcard_download")  # raising here rolls the recorded export back
     if card is None:
         raise NotFound("card", card_id)
     photo = public_assets.vcard_photo(card["tenant_id"], card_id) if card.get("avatar_s3_key") else None
