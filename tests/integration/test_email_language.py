@@ -102,3 +102,44 @@ def test_no_countdown_for_an_event_months_away(call_route, world, claims_for, lo
     send_all(call_route, world, claims_for, local_stack)  # the world's event is in 2030
     text, _ = bodies(captured_for(local_stack, world.attendees[0]["email"])[0])
     assert "Es geht" not in text
+
+
+def test_the_event_s_template_keeps_the_organisers_words_and_the_layout_speaks_german(
+    call_route, world, claims_for, local_stack
+):
+    """mail17's per-event template with i18n17's layout: the organisers' subject and body as written
+    (placeholders filled, the dates as German writes them), everything around them in German, the
+    unsubscribe footer too; and the page behind that link speaks the attendee's language."""
+    admin = claims_for(world.tenant_id, "admin")
+    put = call_route("PUT", f"{ADMIN}/events/{world.event_id}/email-template", claims=admin,
+                     json_body={"subject": "Willkommen, {{ first_name | Gast }}", "body": "Bis bald bei {{ event_name }} ({{ event_dates }})."})
+    assert put.status == 200, put
+    send_all(call_route, world, claims_for, local_stack)
+    [message] = captured_for(local_stack, world.attendees[0]["email"])
+    assert message["Subject"] == "Willkommen, Anna"
+    text, html = bodies(message)
+    assert text.startswith("Bis bald bei Expo 2030 (1.\u20132. Mai 2030).")
+    assert "Hallo Anna," not in text  # the template replaces the greeting and introduction
+    assert '<html lang="de" dir="ltr">' in html and "Meine Karte öffnen" in html
+    unsubscribe = re.fullmatch(r"<([^<>\s]+)>", str(message["List-Unsubscribe"])).group(1)
+    assert f"Abmelden: {unsubscribe}" in text and ">Abmelden</a>" in html
+
+    page = local_stack.request("GET", unsubscribe, headers={"accept-language": "fr"})
+    assert page.status == 200 and page.headers["content-language"] == "de"  # the e-mail's language, not the browser's
+    assert '<html lang="de" dir="ltr">' in page.text and "Keine E-Mails mehr von" in page.text
+    done = local_stack.request("POST", unsubscribe, body="List-Unsubscribe=One-Click",
+                               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert done.status == 200 and "Sie sind abgemeldet" in done.text
+
+    [arabic] = captured_for(local_stack, world.attendees[1]["email"])
+    arabic_url = re.fullmatch(r"<([^<>\s]+)>", str(arabic["List-Unsubscribe"])).group(1)
+    rtl = local_stack.request("GET", arabic_url)
+    assert '<html lang="ar" dir="rtl">' in rtl.text and "إيقاف رسائل البريد الإلكتروني من" in rtl.text
+    assert re.search(r'<bdi dir="ltr">[^<]+@', rtl.text)  # the masked address stays left to right
+
+
+def test_an_invalid_unsubscribe_link_answers_in_the_browser_s_language(local_stack, app_env):
+    response = local_stack.request("GET", f"{local_stack.api_url}/api/track/email/unsubscribe/00000000-0000-4000-8000-000000000000?s=AAAA",
+                                   headers={"accept-language": "nl-NL,nl;q=0.9"})
+    assert response.status == 400 and response.headers.get("x-error-code") == "INVALID_LINK"
+    assert '<html lang="nl" dir="ltr">' in response.text and "Deze afmeldlink is niet geldig" in response.text

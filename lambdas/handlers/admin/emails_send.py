@@ -19,7 +19,13 @@ from outreachpass.services.email.send_request import request_send
 router = new_router()
 
 
-@router.post("/api/v1/admin/events/<event_id>/emails", status_code=202)
+@router.post(
+    "/api/v1/admin/events/<event_id>/emails",
+    status_code=202,
+    responses={202: {"description": "The job: queued, or scheduled with send_at (see Location)"},
+               409: {"description": "EMAIL_SEND_IN_PROGRESS: an e-mail job of this event is sending now (a scheduled one does not count)"},
+               422: {"description": "EVENT_ARCHIVED: the event is archived"}},
+)
 def emails_send(event_id: UUID, body: EmailSendRequest) -> Response[Envelope[JobOut]]:
     job = request_send(current_principal(), event_id, body)
     return ok(job, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})

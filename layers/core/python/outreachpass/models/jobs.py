@@ -8,8 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from outreachpass.models.common import RequestModel
+
 JobKind = Literal["import", "passes", "emails", "images"]
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["scheduled", "queued", "running", "succeeded", "failed", "cancelled"]
 
 
 class JobCounts(BaseModel):
@@ -22,6 +24,7 @@ class JobCounts(BaseModel):
     skipped: int
     succeeded: int
     failed: int
+    suppressed: int = Field(description="E-mails: of the skipped, those whose address is on the suppression list")
 
 
 class JobItemError(BaseModel):
@@ -50,6 +53,7 @@ class JobOut(BaseModel):
     counts: JobCounts
     errors: list[JobItemError] = Field(description="Item errors, the first 1000; counts.failed counts them all")
     error: JobFailure | None
+    scheduled_for: datetime | None = Field(description="A scheduled job's start (status scheduled until then; cancellable)")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -74,3 +78,7 @@ def parse_job_error(error: str | dict[str, Any] | None) -> dict[str, str] | None
     if separator and code and code.replace("_", "").isalnum() and code.isupper():
         return {"code": code, "message": message}
     return {"code": "JOB_FAILED", "message": error}
+
+
+class JobCancel(RequestModel):
+    """POST .../jobs/{job_id}/cancel takes no fields: an empty body or {} (anything else is a 400)."""
