@@ -3,7 +3,8 @@
 What a download or a web-service fetch costs after the database read: pass.json, the SHA-1
 manifest, the detached PKCS#7 signature (RSA-2048, SHA-256, with the WWDR intermediate) and the
 zip, through the service's own builder (services.wallet.apple.build_apple_pass: brand colours,
-images from the per-container cache). Signed with the local development credentials
+images from the per-container cache, the event's dates, venue and organiser, and the German
+pass.strings of a German attendee). Signed with the local development credentials
 (local.wallet_credentials, generated in a temporary folder), single-threaded.
 
     python -m bench pkpass          (BENCH_PKPASS_SECONDS=3)
@@ -38,6 +39,10 @@ def _fixture():
         "email": "ada@example.com", "phone": "+44 20 7946 0001", "org_name": "Analytical Engines Ltd",
         "title": "Chief Mathematician", "event_name": "Demo Summit", "brand_id": uuid.uuid4(), "brand_name": "Demo Events Co.",
         "tenant_name": "Demo", "theme_json": {"primary_color": "#0b3d91", "accent_color": "#fbbf24"}, "vcard_rev": 3, "deleted_at": None,
+        "event_starts_at": datetime(2031, 5, 1, 9, tzinfo=UTC), "event_ends_at": datetime(2031, 5, 2, 18, tzinfo=UTC),
+        "event_timezone": "Europe/Berlin", "event_language": "en", "attendee_language": "de",
+        "event_venue": {"name": "Messe Berlin", "address": "Messedamm 22\n14055 Berlin", "latitude": 52.5065, "longitude": 13.2708},
+        "event_settings": {"contact_email": "team@example.com"},
     }
     pass_row = {
         "serial_number": uuid.uuid4().hex, "authentication_token": "t" * 43, "status": "active",

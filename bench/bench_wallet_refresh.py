@@ -77,10 +77,10 @@ def _populate(admin_url: str) -> dict[str, str]:
             INSERT INTO wallet_passes (tenant_id, card_id, platform, serial_number, pass_type_id, authentication_token,
                                        google_object_id, vcard_rev, status)
             SELECT c.tenant_id, c.card_id, p.platform,
-                   CASE p.platform WHEN 'apple' THEN md5(c.card_id::text) ELSE 'outreachpass-card-' || c.card_id END,
-                   CASE p.platform WHEN 'apple' THEN 'pass.bench' ELSE '3388000000012345678.outreachpass-event-' || c.event_id END,
+                   CASE p.platform WHEN 'apple' THEN md5(c.card_id::text) ELSE 'outreachpass-ticket-' || c.card_id END,
+                   CASE p.platform WHEN 'apple' THEN 'pass.bench' ELSE '3388000000012345678.outreachpass-eventticket-' || c.event_id END,
                    CASE p.platform WHEN 'apple' THEN md5(random()::text) END,
-                   CASE p.platform WHEN 'google' THEN '3388000000012345678.outreachpass-card-' || c.card_id END,
+                   CASE p.platform WHEN 'google' THEN '3388000000012345678.outreachpass-ticket-' || c.card_id END,
                    c.vcard_rev, 'active'
             FROM cards c CROSS JOIN (VALUES ('apple'), ('google')) AS p(platform)
             WHERE c.event_id = %(event)s

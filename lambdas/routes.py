@@ -147,10 +147,12 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(database=False, timeout_s=5)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
+    # The passes read the brand's logos and the card's avatar thumbnails (Apple) or check the
+    # brand's Google renditions exist (Google).
     Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.card_wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",
-          needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
+          needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"), BucketGrant("assets", "read", "avatars/")), memory_mb=512)),
     Route("GET", "/c/{card_id}/wallet/google", "handlers.public.card_wallet_google", roles=None, summary="302 to the card's Google Wallet save link",
-          needs=Needs(secrets=("google_wallet",), memory_mb=512, timeout_s=20)),
+          needs=Needs(secrets=("google_wallet",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512, timeout_s=20)),
     Route("POST", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}/{serial}", "handlers.wallet.device_register", roles=None,
           summary="Apple Wallet: register a device for a pass's updates"),
     Route("DELETE", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}/{serial}", "handlers.wallet.device_unregister", roles=None,
@@ -158,7 +160,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}", "handlers.wallet.device_updates", roles=None,
           summary="Apple Wallet: serials of the device's passes updated since a tag"),
     Route("GET", "/wallet/v1/passes/{pass_type_id}/{serial}", "handlers.wallet.pass_latest", roles=None, summary="Apple Wallet: the latest version of a pass",
-          needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
+          needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"), BucketGrant("assets", "read", "avatars/")), memory_mb=512)),
     Route("POST", "/wallet/v1/log", "handlers.wallet.device_log", roles=None, summary="Apple Wallet: device logs about the web service",
           needs=Needs(database=False, timeout_s=5)),
     # Google Wallet's signed save / delete callbacks (the URL in each pass class): added / removed events.
@@ -281,10 +283,12 @@ WORKERS: tuple[Worker, ...] = (
     # refresh of a changed card's wallets (APNs pushes, Google object PATCH).
     Worker("generate_passes", "passes", "handlers.workers.generate_passes", batch_size=2,
            needs=Needs(secrets=("apple_pass", "google_wallet"), send_queues=("passes",),
-                       buckets=(BucketGrant("assets", "read_write", "passes/"), BucketGrant("assets", "read", "logos/")),
+                       buckets=(BucketGrant("assets", "read_write", "passes/"), BucketGrant("assets", "read", "logos/"),
+                                BucketGrant("assets", "read", "avatars/")),
                        memory_mb=1024, timeout_s=240)),
     Worker("wallet_push", "wallet_push", "handlers.workers.wallet_push", batch_size=10,
-           needs=Needs(secrets=("apple_pass", "apns", "google_wallet"), memory_mb=512, timeout_s=50)),
+           needs=Needs(secrets=("apple_pass", "apns", "google_wallet"), buckets=(BucketGrant("assets", "read", "logos/"),),
+                       memory_mb=512, timeout_s=50)),
     # One CSV per message: the import is one transaction of up to 200,000 rows.
     Worker("import_attendees", "imports", "handlers.workers.import_attendees", batch_size=1,
            needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), memory_mb=1024, timeout_s=600)),

@@ -191,6 +191,7 @@ def install_wallet_credentials(aws: Any, data_dir: Path, *, fakes: bool = True) 
         from local.wallet_fakes import install_fakes
 
         wallet.apns, wallet.google = install_fakes()
+        wallet.google.issuers.add(GOOGLE_ISSUER_ID)
     log.info(
         "wallet: local development credentials in %s (signed by a local CA: passes will not install on a phone; "
         "APNs and Google Wallet are faked locally)",

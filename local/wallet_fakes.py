@@ -8,12 +8,15 @@ test depend on them), so the real clients (outreachpass.integrations.wallet.apns
   token, payload), answers 200 (or what a test scripted for a token, e.g. 410 Unregistered)
   and logs "would push";
 - FakeGoogleWallet is a requests transport adapter: it answers the OAuth token request of
-  the service account and keeps generic classes and objects in memory with the REST API's
-  status codes (200, 404, 409), checking the bearer token it issued; it logs "would insert" /
-  "would patch". It also stands in for Google's callback signing: it serves its own root
-  signing key at Google's key URL (/gp/m/issuer/keys) and signs save / delete callbacks the
-  way Google does (ECv2SigningOnly, a fresh intermediate key per message), so the real
-  verification of integrations.wallet.google_callbacks runs on them.
+  the service account and keeps event ticket (and, from before, generic) classes and objects in
+  memory with the REST API's status codes (200, 404, 409), checking the bearer token it issued,
+  and answers GET issuer/{id} for the issuers it knows; it logs "would insert" / "would patch".
+  Tests script failures: `fail_next` (statuses for the next API calls), `refuse_token` (the
+  token endpoint's invalid_grant), `unreachable` (a connection error).
+  It also stands in for Google's callback signing: it serves its own root signing key at
+  Google's key URL (/gp/m/issuer/keys) and signs save / delete callbacks the way Google does
+  (ECv2SigningOnly, a fresh intermediate key per message), so the real verification of
+  integrations.wallet.google_callbacks runs on them.
 
 `install_fakes()` puts them under the runtime clients (once per process, the same instances
 afterwards) and returns them, so tests can look at what was sent.
@@ -77,29 +80,43 @@ class FakeGoogleWallet:
     def __init__(self) -> None:
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        self.classes: dict[str, dict[str, Any]] = {}
-        self.objects: dict[str, dict[str, Any]] = {}
+        self.classes: dict[str, dict[str, Any]] = {}  # eventTicketClass
+        self.objects: dict[str, dict[str, Any]] = {}  # eventTicketObject
+        self.generic_classes: dict[str, dict[str, Any]] = {}
+        self.generic_objects: dict[str, dict[str, Any]] = {}
+        self.issuers: set[str] = set()  # GET issuer/{id} answers 200 for these, else 404
         self.calls: list[tuple[str, str]] = []
+        self.bodies: list[tuple[str, str, dict[str, Any] | None]] = []  # (method, path, JSON body) of every API call
         self.token_requests = 0
         self.keys_requests = 0
         self.root_key = ec.generate_private_key(ec.SECP256R1())  # Google's root signing key, for callbacks
         self.fail_next: list[int] = []  # statuses to answer the next API calls with (e.g. 503)
+        self.refuse_token = False  # the token endpoint answers 400 invalid_grant (a deleted key)
+        self.unreachable = False  # every request fails to connect
         self._tokens: set[str] = set()
         self._lock = threading.Lock()
 
     # requests.adapters.BaseAdapter
     def send(self, request: Any, stream: bool = False, timeout: Any = None, verify: Any = True, cert: Any = None, proxies: Any = None) -> Any:
+        import requests
+
         parts = urlsplit(request.url)
         body = request.body.decode() if isinstance(request.body, bytes) else (request.body or "")
         with self._lock:
+            if self.unreachable:
+                raise requests.exceptions.ConnectionError(f"(local fake) cannot connect to {parts.netloc}")
             if parts.path.endswith("/token"):
+                if self.refuse_token:
+                    return _response(request, 400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
                 return self._token(request, body)
             if parts.path == self.KEYS_PATH:
                 self.keys_requests += 1
                 return _response(request, 200, self.root_keys_document(), headers={"cache-control": "public, max-age=3600"})
             self.calls.append((request.method, parts.path))
+            self.bodies.append((request.method, parts.path, json.loads(body) if body else None))
             if self.fail_next:
-                return _response(request, self.fail_next.pop(0), {"error": {"code": 503, "message": "scripted failure"}})
+                status = self.fail_next.pop(0)
+                return _response(request, status, {"error": {"code": status, "message": "scripted failure"}})
             authorization = request.headers.get("Authorization") or request.headers.get("authorization") or ""
             if authorization.removeprefix("Bearer ") not in self._tokens:
                 return _response(request, 401, {"error": {"code": 401, "message": "Request had invalid authentication credentials."}})
@@ -119,7 +136,15 @@ class FakeGoogleWallet:
 
     def _api(self, request: Any, path: str, body: dict[str, Any] | None) -> Any:
         kind, _, resource_id = path.split("/walletobjects/v1/", 1)[-1].partition("/")
-        store = {"genericClass": self.classes, "genericObject": self.objects}.get(kind)
+        if kind == "issuer" and request.method == "GET":
+            issuer = unquote(resource_id)
+            if issuer not in self.issuers:
+                return _response(request, 404, {"error": {"code": 404, "message": f"Issuer {issuer} not found"}})
+            return _response(request, 200, {"issuerId": issuer, "name": "Local issuer"})
+        store = {
+            "eventTicketClass": self.classes, "eventTicketObject": self.objects,
+            "genericClass": self.generic_classes, "genericObject": self.generic_objects,
+        }.get(kind)
         if store is None:
             return _response(request, 404, {"error": {"code": 404, "message": f"unknown resource {kind}"}})
         resource_id = unquote(resource_id)
@@ -202,7 +227,7 @@ def _response(request: Any, status: int, payload: Any, headers: dict[str, str] |
     response.encoding = "utf-8"
     response.url = request.url
     response.request = request
-    response.reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict"}.get(status, "")
+    response.reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}.get(status, "")
     return response
 
 

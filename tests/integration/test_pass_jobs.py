@@ -10,7 +10,15 @@ import uuid
 import psycopg
 import pytest
 
-from tests.integration.wallet_support import ADMIN, make_card, pass_json, pass_rows, wallet_events
+from tests.integration.wallet_support import (
+    ADMIN,
+    lproj_strings,
+    make_card,
+    pass_json,
+    pass_rows,
+    unpack,
+    wallet_events,
+)
 
 
 @pytest.fixture
@@ -123,6 +131,8 @@ def test_current_passes_are_skipped_and_a_changed_card_is_regenerated(local_stac
     assert new_key != old_key and new_key.endswith(f"-r{changed.json['data']['vcard_rev']}.pkpass")
     fields = {f["key"]: f["value"] for section in pass_json(s3_object(local_stack, new_key))["generic"].values() for f in section}
     assert fields["title"] == "Countess"
+    stored = unpack(s3_object(local_stack, new_key))  # the e-mail copy is the full pass: localized, dated
+    assert set(lproj_strings(stored)) == {"en"} and "relevantDate" in pass_json(s3_object(local_stack, new_key))
     with pytest.raises(local_stack.boto("s3").exceptions.NoSuchKey):
         s3_object(local_stack, old_key)  # the stale copy is gone
 

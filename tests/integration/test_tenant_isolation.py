@@ -472,7 +472,8 @@ def free_form_paths(schema: dict, document: dict, path: tuple = ()) -> list[tupl
         additional = schema.get("additionalProperties")
         if not properties and not typed_values and additional in (None, True, {}):
             return [(path, True)] if path else []
-        found = []
+        # Declared keys and any other key besides (event settings): the object itself is free-form.
+        found = [(path, True)] if path and additional in (True, {}) else []
         for name, sub in properties.items():
             found += free_form_paths(sub, document, (*path, name))
         for sub in list(typed_values.values())[:1]:

@@ -39,7 +39,7 @@ def test_the_google_object_carries_them_and_follows_a_change(local_stack, call_r
     assert local_stack.request("GET", f"/c/{card.card_id}/wallet/google").status == 302
     [saved] = [obj for obj in google.objects.values() if obj["id"].endswith(str(card.card_id))]
     modules = {module["id"]: module for module in saved["textModulesData"]}
-    assert modules["bio"]["body"] == BIO
+    assert modules["about"]["body"] == BIO  # the module of the "about" label
     links = {link["id"]: link["uri"] for link in saved["linksModuleData"]["uris"]}
     assert links["website"] == WEBSITE
 
@@ -48,4 +48,4 @@ def test_the_google_object_carries_them_and_follows_a_change(local_stack, call_r
     dispatch_outbox()  # the card change's pass refresh, as the relay sends it, then the worker patches
     local_stack.run_workers_once()
     [saved] = [obj for obj in google.objects.values() if obj["id"].endswith(str(card.card_id))]
-    assert {module["id"]: module["body"] for module in saved["textModulesData"]}["bio"] == "Enchantress of numbers."
+    assert {module["id"]: module["body"] for module in saved["textModulesData"]}["about"] == "Enchantress of numbers."

@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from outreachpass.integrations.wallet.google_callbacks import length_value, reset_root_keys
+from outreachpass.services.wallet.google import google_object_id
 from tests.integration.email_helpers import insert_message, make_world, unique_email
 from tests.integration.wallet_support import make_card, pass_json, wallet_events
 
@@ -64,7 +65,7 @@ def google_pass(local_stack, call_route, claims_for, tenant_factory):
     card = make_card(call_route, claims_for, tenant_factory)
     assert local_stack.request("GET", f"/c/{card.card_id}/wallet/google", headers={"user-agent": BROWSER}).status == 302
     issuer = local_stack.wallet.secrets["google_wallet"]["issuer_id"]
-    object_id = f"{issuer}.outreachpass-card-{card.card_id}"
+    object_id = google_object_id(issuer, card.card_id)
     return {"card": card, "issuer": issuer, "object_id": object_id, "class_id": local_stack.wallet.google.objects[object_id]["classId"]}
 
 
@@ -142,7 +143,7 @@ def test_what_google_did_not_sign_for_us_is_refused_and_records_nothing(local_st
 def test_a_signed_callback_about_something_not_ours_is_acknowledged_and_ignored(local_stack, google_pass, database):
     before = wallet_events(database, google_pass["card"].card_id)
     for body in (
-        callback(local_stack, google_pass, "save", object_id=f"{google_pass['issuer']}.outreachpass-card-{uuid.uuid4()}"),
+        callback(local_stack, google_pass, "save", object_id=google_object_id(google_pass["issuer"], uuid.uuid4())),
         callback(local_stack, google_pass, "save", object_id=f"{google_pass['issuer']}.someone-else"),
         callback(local_stack, google_pass, "update"),
     ):

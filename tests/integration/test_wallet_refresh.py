@@ -2,8 +2,9 @@
 every pass of it shows, so the edit requests a refresh of them (one row, in the request's
 transaction); after commit the relay expands it onto the wallet push outbox (a chunk of cards per
 transaction) and sends it, the wallet_push worker pushes the Apple devices (APNs, faked at the
-transport) and PATCHes the Google objects (faked at the transport), and the devices fetch
-passes that show the edit. All through the local stack."""
+transport) and PATCHes the Google event ticket class (faked at the transport; the objects only
+when they show the edit too), and the devices fetch passes that show the edit. All through the
+local stack."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ import uuid
 import psycopg
 import pytest
 
+from outreachpass.services.wallet.google import google_object_id
 from outreachpass.services.wallet.push import dispatch_outbox
-from tests.integration.wallet_support import make_card, pass_json
+from tests.integration.wallet_support import make_card, pass_json, unpack
 
 ADMIN = "/api/v1/admin"
 
@@ -33,7 +35,8 @@ def saved(local_stack, call_route, claims_for, tenant_factory):
     listed = local_stack.request("GET", f"/wallet/v1/devices/{device['id']}/registrations/{device['pass_type']}")
     device["tag"] = listed.json()["lastUpdated"]
     issuer = local_stack.wallet.secrets["google_wallet"]["issuer_id"]
-    return {"card": card, "device": device, "object_id": f"{issuer}.outreachpass-card-{card.card_id}"}
+    return {"card": card, "device": device, "object_id": google_object_id(issuer, card.card_id),
+            "class_id": f"{issuer}.outreachpass-eventticket-{card.event_id}"}
 
 
 def refresh_requests(database, tenant_id) -> list[tuple[str, str]]:
@@ -66,8 +69,12 @@ def latest_pass(local_stack, device) -> dict:
     return pass_json(response.body)
 
 
-def google_modules(local_stack, object_id) -> dict[str, str]:
-    return {m["id"]: m["body"] for m in local_stack.wallet.google.objects[object_id]["textModulesData"]}
+def google_class(local_stack, class_id) -> dict:
+    return local_stack.wallet.google.classes[class_id]
+
+
+def google_patches(local_stack, kind: str, resource_id: str) -> int:
+    return local_stack.wallet.google.calls.count(("PATCH", f"/walletobjects/v1/{kind}/{resource_id}"))
 
 
 def apple_fields(document) -> dict[str, str]:
@@ -80,8 +87,8 @@ def test_an_event_edit_refreshes_its_passes(local_stack, call_route, saved, data
     bystander = call_route("POST", f"{ADMIN}/events/{card.event_id}/attendees", claims=card.admin,
                            json_body={"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"})
     assert bystander.status == 201
-    assert apple_fields(latest_pass(local_stack, device))["when"] == "Thu 1 May \u2013 Fri 2 May 2031"
-    assert google_modules(local_stack, saved["object_id"])["event"] == "Wallet Summit"
+    assert apple_fields(latest_pass(local_stack, device))["starts"] == "2031-05-01T11:00:00+02:00"  # Berlin time
+    assert google_class(local_stack, saved["class_id"])["eventName"]["defaultValue"]["value"] == "Wallet Summit"
     pushes = len(local_stack.wallet.apns.pushes_to(device["push"]))
 
     edited = call_route("PATCH", f"{ADMIN}/events/{card.event_id}", claims=card.admin,
@@ -99,14 +106,17 @@ def test_an_event_edit_refreshes_its_passes(local_stack, call_route, saved, data
 
     [push] = local_stack.wallet.apns.pushes_to(device["push"])[pushes:]
     assert push["topic"] == device["pass_type"]
-    assert ("PATCH", f"/walletobjects/v1/genericObject/{saved['object_id']}") in local_stack.wallet.google.calls
-    modules = google_modules(local_stack, saved["object_id"])
-    assert (modules["event"], modules["when"]) == ("Wallet Summit Berlin", "Wed 4 Jun 2031")
+    # Google: the class shows the new name and dates; the object its new expiry (7 days after the end).
+    assert google_patches(local_stack, "eventTicketClass", saved["class_id"]) == 1
+    assert google_patches(local_stack, "eventTicketObject", saved["object_id"]) == 1
+    sent = google_class(local_stack, saved["class_id"])
+    assert (sent["eventName"]["defaultValue"]["value"], sent["dateTime"]["start"]) == ("Wallet Summit Berlin", "2031-06-04T10:00:00+02:00")
+    assert local_stack.wallet.google.objects[saved["object_id"]]["validTimeInterval"]["end"]["date"] == "2031-06-11T19:00:00+02:00"
 
     updated = local_stack.request("GET", f"/wallet/v1/devices/{device['id']}/registrations/{device['pass_type']}?passesUpdatedSince={device['tag']}")
     assert (updated.status, updated.json()["serialNumbers"]) == (200, [device["serial"]])
     fields = apple_fields(latest_pass(local_stack, device))
-    assert (fields["event"], fields["when"]) == ("Wallet Summit Berlin", "Wed 4 Jun 2031")
+    assert (fields["event"], fields["starts"], fields["ends"]) == ("Wallet Summit Berlin", "2031-06-04T10:00:00+02:00", "2031-06-04T19:00:00+02:00")
 
 
 def test_a_brand_edit_refreshes_the_passes_wearing_it(local_stack, call_route, saved, database):
@@ -120,11 +130,47 @@ def test_a_brand_edit_refreshes_the_passes_wearing_it(local_stack, call_route, s
     assert relay(card.tenant_id) == 1
     local_stack.run_workers_once()
     assert len(local_stack.wallet.apns.pushes_to(device["push"])) == pushes + 1
-    google_object = local_stack.wallet.google.objects[saved["object_id"]]
-    assert google_object["hexBackgroundColor"] == "#7c2d12"
-    assert google_object["cardTitle"]["defaultValue"]["value"] == "Northwind Live"
+    sent = google_class(local_stack, saved["class_id"])
+    assert (sent["hexBackgroundColor"], sent["issuerName"]) == ("#7c2d12", "Northwind Live")
+    assert local_stack.wallet.google.objects[saved["object_id"]]["hexBackgroundColor"] == "#7c2d12"
     document = latest_pass(local_stack, device)
     assert (document["backgroundColor"], document["organizationName"]) == ("rgb(124, 45, 18)", "Northwind Live")
+
+
+def test_the_venue_language_and_pass_settings_are_shown_too(local_stack, call_route, saved, database):
+    card, device = saved["card"], saved["device"]
+    edited = call_route("PATCH", f"{ADMIN}/events/{card.event_id}", claims=card.admin, json_body={
+        "venue": {"name": "Messe Berlin", "address": "Messedamm 22\n14055 Berlin", "latitude": 52.5065, "longitude": 13.2708},
+        "settings": {"contact_email": "team@northwind.example"}})
+    assert edited.status == 200, edited
+    assert refresh_requests(database, card.tenant_id) == [("event", card.event_id)]
+    relay(card.tenant_id)
+    local_stack.run_workers_once()
+    sent = google_class(local_stack, saved["class_id"])
+    assert sent["venue"]["name"]["defaultValue"]["value"] == "Messe Berlin"
+    assert sent["merchantLocations"] == [{"latitude": 52.5065, "longitude": 13.2708}]
+    document = latest_pass(local_stack, device)
+    assert document["locations"][0]["latitude"] == 52.5065
+    assert apple_fields(document)["organiser_email"] == "team@northwind.example"
+
+    for body in ({"language": "de"}, {"settings": {"contact_email": "team@northwind.example", "pass_expires_days_after_end": 30}}):
+        assert call_route("PATCH", f"{ADMIN}/events/{card.event_id}", claims=card.admin, json_body=body).status == 200
+        assert refresh_requests(database, card.tenant_id) == [("event", card.event_id)], body
+        relay(card.tenant_id)
+
+
+def test_an_attendees_new_language_reaches_the_saved_passes(local_stack, call_route, saved, database):
+    card, device = saved["card"], saved["device"]
+    assert call_route("PATCH", f"{ADMIN}/attendees/{card.attendee_id}", claims=card.admin, json_body={"language": "de"}).status == 200
+    relay(card.tenant_id)
+    local_stack.run_workers_once()
+    updated = local_stack.request("GET", f"/wallet/v1/devices/{device['id']}/registrations/{device['pass_type']}?passesUpdatedSince={device['tag']}")
+    assert (updated.status, updated.json()["serialNumbers"]) == (200, [device["serial"]])
+    response = local_stack.request("GET", f"/wallet/v1/passes/{device['pass_type']}/{device['serial']}",
+                                   headers={"authorization": f"ApplePass {device['token']}"})
+    assert [name for name in unpack(response.body) if name.endswith("pass.strings")] == ["de.lproj/pass.strings"]
+    labels = local_stack.wallet.google.objects[saved["object_id"]]["textModulesData"][0]["localizedHeader"]
+    assert labels["defaultValue"]["language"] == "de"
 
 
 def test_edits_a_pass_does_not_show_push_nothing(local_stack, call_route, saved, database):
@@ -190,6 +236,10 @@ def test_a_large_event_is_expanded_a_chunk_at_a_time_and_edits_coalesce(local_st
         queued = conn.execute("SELECT cards_queued FROM wallet_refresh_requests WHERE tenant_id = %s AND scope = 'event' "
                               "ORDER BY request_id DESC LIMIT 1", (card.tenant_id,)).fetchone()[0]
     assert queued == 4
+    calls = len(local_stack.wallet.google.calls)
     local_stack.run_workers_once()
-    renamed = [o for o in local_stack.wallet.google.objects.values() if o["id"].endswith(tuple(outbox_cards(database, card.tenant_id)))]
-    assert renamed and all({m["id"]: m["body"] for m in o["textModulesData"]}["event"] == "Second rename" for o in renamed)
+    # Four cards refreshed, the renamed class sent once; the objects do not show the name: untouched.
+    sent = local_stack.wallet.google.calls[calls:]
+    assert sent.count(("PATCH", f"/walletobjects/v1/eventTicketClass/{saved['class_id']}")) == 1
+    assert [call for call in sent if "eventTicketObject" in call[1] and call[1].endswith(tuple(outbox_cards(database, card.tenant_id)))] == []
+    assert google_class(local_stack, saved["class_id"])["eventName"]["defaultValue"]["value"] == "Second rename"

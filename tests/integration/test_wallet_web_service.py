@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import serialization
 from outreachpass.db.connection import tenant_tx
 from outreachpass.services.cards import card_changed
 from outreachpass.services.wallet.push import dispatch_outbox
-from tests.integration.wallet_support import make_card, pass_json, wallet_events
+from tests.integration.wallet_support import lproj_strings, make_card, pass_json, unpack, wallet_events
 
 
 @pytest.fixture
@@ -111,6 +111,9 @@ def test_the_update_protocol(local_stack, call_route, device, database):
     assert fresh.headers["last-modified"] != first_modified
     document = pass_json(fresh.body)
     assert document["generic"]["primaryFields"][0]["value"] == "Ada King"
+    # The web service serves the same pass as the download: its event, its language.
+    assert document["relevantDate"] == "2031-05-01T11:00:00+02:00" and document["expirationDate"] == "2031-05-09T20:00:00+02:00"
+    assert lproj_strings(unpack(fresh.body))["en"]["op.description"] == "Contact card of Ada King"
     assert (document["serialNumber"], document["authenticationToken"]) == (d["serial"], d["token"])
 
     # 6. An unchanged second fetch is a 304, and the list is empty (204) at the new tag.

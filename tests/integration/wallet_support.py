@@ -25,7 +25,7 @@ class CardSetup:
     card_id: str
 
 
-def make_card(call_route, claims_for, tenant_factory, *, theme: dict | None = None, **attendee: Any) -> CardSetup:
+def make_card(call_route, claims_for, tenant_factory, *, theme: dict | None = None, event: dict | None = None, **attendee: Any) -> CardSetup:
     tenant_id = tenant_factory()
     admin = claims_for(tenant_id, "admin")
     brand = call_route(
@@ -33,10 +33,11 @@ def make_card(call_route, claims_for, tenant_factory, *, theme: dict | None = No
         json_body={"brand_key": "MAIN", "display_name": "Northwind Events", "theme": theme or {"primary_color": "#0b3d91", "accent_color": "#fbbf24"}},
     )
     assert brand.status == 201, brand
+    event_extra = event
     event = call_route(
         "POST", f"{ADMIN}/events", claims=admin,
         json_body={"name": "Wallet Summit", "slug": f"wallet-{uuid.uuid4().hex[:8]}", "starts_at": "2031-05-01T09:00:00Z",
-                   "ends_at": "2031-05-02T18:00:00Z", "timezone": "Europe/Berlin"},
+                   "ends_at": "2031-05-02T18:00:00Z", "timezone": "Europe/Berlin", **(event_extra or {})},
     )
     assert event.status == 201, event
     body = {"first_name": "Ada", "last_name": "Lovelace", "email": f"ada-{uuid.uuid4().hex[:6]}@example.com",
@@ -73,3 +74,15 @@ def pass_rows(database, card_id: str) -> dict[str, dict[str, Any]]:
     with psycopg.connect(database.admin_url, row_factory=psycopg.rows.dict_row) as conn:
         rows = conn.execute("SELECT * FROM wallet_passes WHERE card_id = %s", (card_id,)).fetchall()
     return {row["platform"]: row for row in rows}
+
+
+def lproj_strings(files: dict[str, bytes]) -> dict[str, dict[str, str]]:
+    """{language: pass.strings entries} of every .lproj folder of an unpacked .pkpass (parsed
+    strictly: tests/apple_strings.py)."""
+    from tests.apple_strings import parse
+
+    found = {}
+    for name, data in files.items():
+        if name.endswith(".lproj/pass.strings"):
+            found[name.split(".lproj/", 1)[0]] = parse(data)
+    return found

@@ -121,6 +121,8 @@ def test_pass_json_has_the_required_keys_and_the_card(apple):
     assert document["backgroundColor"] == "rgb(31, 41, 55)"
     assert document["foregroundColor"] == "rgb(255, 255, 255)"
     assert document["labelColor"] == "rgb(147, 197, 253)"
+    keys = [f["key"] for section in document["generic"].values() for f in section]
+    assert len(keys) == len(set(keys)), keys  # Apple: a field's key is unique in the pass
     fields = {f["key"]: f["value"] for section in document["generic"].values() for f in section}
     assert fields["name"] == "Ada Lovelace"
     assert fields["title"] == "Chief Mathematician"

@@ -1729,13 +1729,7 @@ export interface components {
             language: string;
             /** Name */
             name: string;
-            /**
-             * Settings
-             * @description Free-form JSON: at most 8 levels deep and 16384 bytes, numbers within ±9007199254740991, no NUL characters
-             */
-            settings?: {
-                [key: string]: unknown;
-            };
+            settings?: components["schemas"]["EventSettings"];
             /** Slug */
             slug: string;
             /**
@@ -1809,6 +1803,24 @@ export interface components {
             updated_at: string;
             venue?: components["schemas"]["Venue"] | null;
         };
+        /**
+         * EventSettings
+         * @description The event's settings: a free-form JSON object (at most 8 levels deep and 16384 bytes as a whole, numbers within ±9007199254740991, no NUL characters), except the keys listed here, which the product reads and checks
+         */
+        EventSettings: {
+            /**
+             * Contact Email
+             * @description The organiser's contact address, shown on the back of the wallet passes
+             */
+            contact_email?: string | null;
+            /**
+             * Pass Expires Days After End
+             * @description Days after the event's end when its wallet passes expire (default 7)
+             */
+            pass_expires_days_after_end?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** EventUpdate */
         EventUpdate: {
             /** Brand Id */
@@ -1819,10 +1831,7 @@ export interface components {
             language?: string | null;
             /** Name */
             name?: string | null;
-            /** Settings */
-            settings?: {
-                [key: string]: unknown;
-            } | null;
+            settings?: components["schemas"]["EventSettings"] | null;
             /** Slug */
             slug?: string | null;
             /** Starts At */

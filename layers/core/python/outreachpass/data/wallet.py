@@ -22,7 +22,7 @@ from outreachpass.data.sql import update_returning
 
 COLUMNS = (
     "pass_id, tenant_id, card_id, platform, serial_number, pass_type_id, authentication_token, google_object_id, "
-    "vcard_rev, s3_key, status, last_updated_at, created_at, updated_at"
+    "vcard_rev, s3_key, status, google_body_sha256, last_updated_at, created_at, updated_at"
 )
 
 # --- tenants of public requests --------------------------------------------------------------------
@@ -53,19 +53,25 @@ def device_updated_serials(
 
 # --- the card as a pass shows it ---------------------------------------------------------------------
 
-# The brand is the event's, or the tenant's first brand for a card outside any event. Deleted
-# cards are included: their passes are served voided. The tenant's feature flags and the
-# brand's features say whether the card's wallet routes are served.
+# The brand is the event's, or the tenant's first brand for a card outside any event; the
+# event's dates, venue, language and settings and the attendee's language say when, where and in
+# which language the passes speak. Deleted cards are included: their passes are served voided.
+# The tenant's feature flags and the brand's features say whether the card's wallet routes are
+# served.
 _CARD_QUERY = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.links_json, c.bio, c.website, c.vcard_rev, c.deleted_at, c.updated_at,
-       e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at, e.timezone AS event_timezone,
+       c.links_json, c.bio, c.website, c.vcard_rev, c.avatar_s3_key, c.deleted_at, c.updated_at,
+       e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
+       e.timezone AS event_timezone, e.venue_json AS event_venue, e.language AS event_language,
+       e.settings_json AS event_settings,
+       a.language AS attendee_language,
        t.name AS tenant_name,
        b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
        {TENANT_FLAGS_OF_CARD}
 FROM cards c
 JOIN tenants t ON t.tenant_id = c.tenant_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id
+LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
 LEFT JOIN brands b ON b.tenant_id = c.tenant_id AND b.brand_id = coalesce(
     e.brand_id,
     (SELECT d.brand_id FROM brands d WHERE d.tenant_id = c.tenant_id ORDER BY d.created_at, d.brand_id LIMIT 1))
@@ -123,7 +129,7 @@ def insert_pass(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str
     ).fetchone()
 
 
-UPDATABLE = ("pass_type_id", "google_object_id", "vcard_rev", "s3_key", "status")
+UPDATABLE = ("pass_type_id", "google_object_id", "vcard_rev", "s3_key", "status", "google_body_sha256")
 
 
 def update_pass(conn: Conn, tenant_id: UUID, pass_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -156,6 +162,27 @@ def touch_card_passes(conn: Conn, tenant_id: UUID, card_id: UUID, *, void: bool 
         """,
         (tenant_id, card_id),
     ).fetchall()
+
+
+# --- Google Wallet classes ------------------------------------------------------------------------
+
+
+def google_class_sha256(conn: Conn, tenant_id: UUID, class_id: str) -> str | None:
+    """The SHA-256 of the class body Google last took, None when never sent."""
+    row = conn.execute(
+        "SELECT body_sha256 FROM wallet_google_classes WHERE tenant_id = %s AND class_id = %s", (tenant_id, class_id)
+    ).fetchone()
+    return row["body_sha256"] if row else None
+
+
+def set_google_class_sha256(conn: Conn, tenant_id: UUID, class_id: str, body_sha256: str) -> None:
+    conn.execute(
+        """
+        INSERT INTO wallet_google_classes (tenant_id, class_id, body_sha256) VALUES (%s, %s, %s)
+        ON CONFLICT (tenant_id, class_id) DO UPDATE SET body_sha256 = EXCLUDED.body_sha256, synced_at = now()
+        """,
+        (tenant_id, class_id, body_sha256),
+    )
 
 
 # --- Apple device registrations -------------------------------------------------------------------------

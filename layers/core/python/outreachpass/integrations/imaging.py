@@ -111,6 +111,18 @@ def contain(image: Any, width: int, height: int) -> bytes:
     return encode(ImageOps.contain(image, (width, height), Image.Resampling.LANCZOS), fmt="PNG")
 
 
+def banner(image: Any, width: int, height: int, *, margin: int) -> bytes:
+    """Scaled to fit inside the widthxheight box less `margin` on each side, centred on a
+    transparent canvas of exactly widthxheight (Google Wallet's logo circle and hero banner), as PNG."""
+    from PIL import Image, ImageOps
+
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")
+    inner = ImageOps.contain(rgba, (width - 2 * margin, height - 2 * margin), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    canvas.paste(inner, ((width - inner.width) // 2, (height - inner.height) // 2), inner)
+    return encode(canvas, fmt="PNG")
+
+
 def padded_square(image: Any, side: int) -> bytes:
     """Scaled to fit a sidexside square, centred on transparent padding (an icon), as PNG."""
     from PIL import Image, ImageOps

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from outreachpass.models.bounded_json import JsonObject, StoredJsonObject
-from outreachpass.models.common import MULTI_LINE, LanguageTag, Name, RequestModel, Slug, TimeZoneName
+from outreachpass.models.bounded_json import (
+    MAX_BYTES,
+    MAX_DEPTH,
+    MAX_SAFE_INTEGER,
+    StoredJsonObject,
+    problem,
+)
+from outreachpass.models.common import MULTI_LINE, LanguageTag, LowerEmail, Name, RequestModel, Slug, TimeZoneName
 
 EventStatus = Literal["draft", "active", "archived"]
 
@@ -22,6 +29,38 @@ class Venue(RequestModel):
     longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
 
 
+# Wallet passes expire this many days after the event ends unless the event says otherwise
+# (docs/wallet.md, "Dates and places").
+DEFAULT_PASS_EXPIRY_DAYS = 7
+
+
+class EventSettings(BaseModel):
+    """An event's settings: free-form JSON with the bounds of a JsonObject field (on the whole
+    object), except the keys the product reads, which are checked here: a stored setting of the
+    wrong type would break every pass of the event later."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"description": (
+        f"The event's settings: a free-form JSON object (at most {MAX_DEPTH} levels deep and {MAX_BYTES} bytes "
+        f"as a whole, numbers within ±{MAX_SAFE_INTEGER}, no NUL characters), except the keys listed here, "
+        "which the product reads and checks")})
+
+    contact_email: LowerEmail | None = Field(
+        default=None, description="The organiser's contact address, shown on the back of the wallet passes"
+    )
+    pass_expires_days_after_end: int | None = Field(
+        default=None, ge=0, le=365,
+        description=f"Days after the event's end when its wallet passes expire (default {DEFAULT_PASS_EXPIRY_DAYS})",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _within_bounds(cls, value: Any) -> Any:
+        found = problem(value) if isinstance(value, dict) else None
+        if found:
+            raise PydanticCustomError("json_bounds", found)
+        return value
+
+
 class EventCreate(RequestModel):
     name: Name
     slug: Slug
@@ -30,7 +69,7 @@ class EventCreate(RequestModel):
     timezone: TimeZoneName = "UTC"
     brand_id: UUID | None = None
     status: Literal["draft", "active"] = "draft"
-    settings: JsonObject = Field(default_factory=dict)
+    settings: EventSettings = Field(default_factory=EventSettings)
     venue: Venue | None = None
     language: LanguageTag = Field(default="en", description="BCP 47 tag the cards, e-mails and passes speak (attendees may override)")
 
@@ -43,7 +82,7 @@ class EventUpdate(RequestModel):
     timezone: TimeZoneName | None = None
     brand_id: UUID | None = None
     status: EventStatus | None = None
-    settings: JsonObject | None = None
+    settings: EventSettings | None = None
     venue: Venue | None = None
     language: LanguageTag | None = None
 

@@ -158,7 +158,7 @@ def text_value(value: Any) -> str | None:
 
 
 def event_dates(starts: datetime | None, ends: datetime | None, timezone: str | None) -> str | None:
-    """When an event is, in its own time zone, as the emails and passes show it: "Thu 1 May 2031",
+    """When an event is, in its own time zone, as the emails show it: "Thu 1 May 2031",
     or "Thu 1 May - Fri 2 May 2031" (an en dash) over several days."""
     if starts is None:
         return None
@@ -173,11 +173,6 @@ def event_dates(starts: datetime | None, ends: datetime | None, timezone: str | 
         if end.date() != start.date():
             text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
     return text
-
-
-def event_dates_of(card: dict[str, Any]) -> str | None:
-    """The dates of a card's event, from a row of data.wallet.card_for_pass."""
-    return event_dates(card.get("event_starts_at"), card.get("event_ends_at"), card.get("event_timezone"))
 
 
 # --- the wallet passes' colours -----------------------------------------------------------------------

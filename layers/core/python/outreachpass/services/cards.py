@@ -126,6 +126,11 @@ def follow_attendee(
         if links != card["links_json"]:
             changes["links_json"] = links
     if not changes:
+        if before.get("language") != after.get("language"):
+            # The card shows the same, but its wallet passes speak the attendee's language.
+            from outreachpass.services.wallet.hooks import on_card_changed
+
+            on_card_changed(conn, principal.tenant_id, card)
         return card
     cards_data.update(conn, principal.tenant_id, card["card_id"], changes)
     updated = card_changed(conn, principal.tenant_id, card)

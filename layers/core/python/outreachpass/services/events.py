@@ -38,7 +38,7 @@ def create_event(principal: Principal, request: EventCreate) -> EventOut:
     with tenant_tx(principal.tenant_id) as conn:
         brand_id = _resolve_brand(conn, principal.tenant_id, request.brand_id)
         values = request.model_dump(exclude={"settings", "brand_id", "venue"})
-        values.update(brand_id=brand_id, settings_json=request.settings, venue_json=_venue(request.venue), created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
+        values.update(brand_id=brand_id, settings_json=request.settings.model_dump(mode="json", exclude_unset=True), venue_json=_venue(request.venue), created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
         with _slug_guard(request.slug):
             event = events_data.insert(conn, principal.tenant_id, values)
         record_change(conn, principal, action="event.create", entity_type="event", entity_id=event["event_id"], before=None, after=event)
@@ -81,7 +81,8 @@ def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> 
         if key in changes and changes[key] is None:
             raise ValidationFailed.field(key, "may not be null")
     if "settings" in changes:
-        changes["settings_json"] = changes.pop("settings")
+        changes.pop("settings")
+        changes["settings_json"] = request.settings.model_dump(mode="json", exclude_unset=True) if request.settings else None
     if "venue" in changes:
         changes["venue_json"] = _venue(request.venue)
     with tenant_tx(principal.tenant_id) as conn:

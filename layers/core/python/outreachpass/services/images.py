@@ -18,6 +18,8 @@ cached copies of the old one:
                                            original.{png,jpg,webp}
     logos/{tenant_id}/{brand_id}/{job_id}/logo.png, logo@2x.png, logo@3x.png   (160x50 pt box)
                                           icon.png, icon@2x.png, icon@3x.png   (29 pt square)
+                                          google-logo.png (660 px, in the circle Google shows),
+                                          google-hero.png (1032x336 px banner)
                                           original.{png,jpg,webp}
 The vCard photo is also written to avatars/{tenant_id}/{card_id}/vcard.jpg, where the vCard route
 reads it (integrations/public_assets.py). cards.avatar_s3_key holds the avatar.jpg key and
@@ -88,6 +90,10 @@ LOGO_VARIANTS: tuple[Variant, ...] = (
     Variant("icon.png", lambda im: imaging.padded_square(im, 29), "image/png"),
     Variant("icon@2x.png", lambda im: imaging.padded_square(im, 58), "image/png"),
     Variant("icon@3x.png", lambda im: imaging.padded_square(im, 87), "image/png"),
+    # Google Wallet (services/wallet/google.py): the class's logo, shown in a circle (so inside
+    # it), and its hero banner.
+    Variant("google-logo.png", lambda im: imaging.banner(im, 660, 660, margin=110), "image/png"),
+    Variant("google-hero.png", lambda im: imaging.banner(im, 1032, 336, margin=48), "image/png"),
 )
 class Target(TypedDict):
     variants: tuple[Variant, ...]

@@ -1,18 +1,28 @@
-"""Apple Wallet .pkpass files: pass.json for a contact card, the manifest, the signature, the zip.
+"""Apple Wallet .pkpass files: pass.json for a contact card, its localized strings, the manifest,
+the signature, the zip.
 
-A .pkpass is a zip of pass.json, the images, manifest.json (the SHA-1 of every other file,
-and nothing else) and `signature` (signing.sign_manifest). Pure functions of their inputs:
-the caller supplies the content, the images and the credentials.
+A .pkpass is a zip of pass.json, the images, `<lang>.lproj/pass.strings`, manifest.json (the
+SHA-1 of every other file, and nothing else) and `signature` (signing.sign_manifest). Pure
+functions of their inputs: the caller supplies the content, the strings, the images and the
+credentials.
+
+Localization as Apple documents it: pass.json carries keys (`op.name`, `op.description`, ...)
+where Wallet shows a localized string, and each `<lang>.lproj/pass.strings` maps those keys to
+that language's text ("key" = "value"; lines, UTF-16 with a byte order mark). A pass carries
+one localization, the pass's language: with several, Wallet picks by the device's languages
+and, when none matches, an arbitrary one (docs/decisions.md).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from outreachpass.integrations.wallet.signing import sign_manifest
@@ -31,9 +41,18 @@ class Colours:
     label: str
 
 
+STRING_KEY_PREFIX = "op."
+
+
+def string_key(name: str) -> str:
+    """The pass.json key Wallet looks up in pass.strings for one of our strings (a prefix no name
+    or title will equal: Wallet looks every displayed string up)."""
+    return STRING_KEY_PREFIX + name
+
+
 @dataclass(frozen=True)
 class ApplePassContent:
-    """What the pass shows and how the device finds updates."""
+    """What the pass shows, when and where it is relevant, and how the device finds updates."""
 
     serial_number: str
     authentication_token: str
@@ -45,13 +64,29 @@ class ApplePassContent:
     title: str | None = None
     org_name: str | None = None
     event_name: str | None = None
-    event_dates: str | None = None  # "Thu 1 May - Fri 2 May 2031" (an en dash), in the event's time zone
     email: str | None = None
     phone: str | None = None
     bio: str | None = None
     website: str | None = None
     logo_text: str | None = None
     voided: bool = False
+    # The pass's one localization: `<language>.lproj/pass.strings` with `strings` ({name: text},
+    # each under string_key(name)); the labels, the description and the lock-screen text are
+    # those keys in pass.json.
+    language: str = "en"
+    strings: dict[str, str] = field(default_factory=dict)
+    # The event: its dates (aware, in the event's time zone; shown in it), where, and whom to ask.
+    event_starts: datetime | None = None
+    event_ends: datetime | None = None
+    venue: str | None = None  # name and address, one per line
+    organiser: str | None = None
+    organiser_email: str | None = None
+    # Relevance and expiry: relevantDate (iOS up to 17) and relevantDates (iOS 18: intervals of
+    # at most a day), expirationDate, and the venue's coordinates.
+    relevant_date: datetime | None = None
+    relevant_dates: tuple[tuple[datetime, datetime], ...] = ()
+    expiration_date: datetime | None = None
+    locations: tuple[tuple[float, float], ...] = ()
 
 
 def rgb(hex_colour: str) -> str:
@@ -70,22 +105,42 @@ def qr_url(card_url: str) -> str:
 def _field(key: str, label: str, value: str | None, **extra: Any) -> list[dict[str, Any]]:
     if value is None or not str(value).strip():
         return []  # Apple requires a value; an empty field is left out
-    return [{"key": key, "label": label, "value": str(value).strip(), **extra}]
+    return [{"key": key, "label": string_key(label), "value": str(value).strip(), **extra}]
+
+
+def w3c(moment: datetime) -> str:
+    """A W3C timestamp with its offset (what Apple's date keys take), to the second."""
+    return moment.replace(microsecond=0).isoformat()
+
+
+def _date_field(key: str, label: str, moment: datetime | None, *, time_style: str = "PKDateStyleShort") -> list[dict[str, Any]]:
+    if moment is None:
+        return []
+    # Wallet formats the date in the reader's locale; ignoresTimeZone shows the event's own
+    # time, not the time where the phone is.
+    return [{"key": key, "label": string_key(label), "value": w3c(moment), "dateStyle": "PKDateStyleMedium",
+             "timeStyle": time_style, "ignoresTimeZone": True}]
 
 
 def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_identifier: str) -> dict[str, Any]:
     """The pass.json dictionary of a `generic` pass for a contact card."""
     back = [
-        *_field("email", "Email", content.email, dataDetectorTypes=["PKDataDetectorTypeLink"]),
-        *_field("phone", "Phone", content.phone, dataDetectorTypes=["PKDataDetectorTypePhoneNumber"]),
-        *_field("bio", "About", content.bio),
-        *_field("website", "Website", content.website, dataDetectorTypes=["PKDataDetectorTypeLink"]),
+        *_field("event_name", "event", content.event_name),  # keys are unique across the pass (Apple)
+        *_date_field("starts", "starts", content.event_starts),
+        *_date_field("ends", "ends", content.event_ends),
+        *_field("venue", "venue", content.venue),
+        *_field("email", "email", content.email, dataDetectorTypes=["PKDataDetectorTypeLink"]),
+        *_field("phone", "phone", content.phone, dataDetectorTypes=["PKDataDetectorTypePhoneNumber"]),
+        *_field("bio", "about", content.bio),
+        *_field("website", "website", content.website, dataDetectorTypes=["PKDataDetectorTypeLink"]),
         *_field(
             "card",
-            "Contact card",
+            "contact_card",
             content.card_url,
-            attributedValue=f"<a href=\"{content.card_url}\">Open the contact card</a>",
+            attributedValue=string_key("card_link"),  # pass_strings: a link named in the pass's language
         ),
+        *_field("organiser", "organiser", content.organiser),
+        *_field("organiser_email", "organiser_email", content.organiser_email, dataDetectorTypes=["PKDataDetectorTypeLink"]),
     ]
     document: dict[str, Any] = {
         "formatVersion": 1,
@@ -93,14 +148,15 @@ def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_iden
         "serialNumber": content.serial_number,
         "teamIdentifier": team_identifier,
         "organizationName": content.organization_name,
-        "description": f"Contact card of {content.display_name}",
+        "description": string_key("description"),
         "foregroundColor": rgb(content.colours.foreground),
         "backgroundColor": rgb(content.colours.background),
         "labelColor": rgb(content.colours.label),
         "generic": {
-            "primaryFields": _field("name", "Name", content.display_name),
-            "secondaryFields": [*_field("title", "Title", content.title), *_field("organisation", "Organisation", content.org_name)],
-            "auxiliaryFields": [*_field("event", "Event", content.event_name), *_field("when", "When", content.event_dates)],
+            "headerFields": _date_field("date", "starts", content.event_starts, time_style="PKDateStyleNone"),
+            "primaryFields": _field("name", "name", content.display_name),
+            "secondaryFields": [*_field("title", "title", content.title), *_field("organisation", "organisation", content.org_name)],
+            "auxiliaryFields": _field("event", "event", content.event_name),
             "backFields": back,
         },
         "barcodes": [
@@ -116,9 +172,52 @@ def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_iden
     }
     if content.logo_text:
         document["logoText"] = content.logo_text
+    if content.relevant_date is not None:
+        document["relevantDate"] = w3c(content.relevant_date)
+    if content.relevant_dates:
+        document["relevantDates"] = [{"startDate": w3c(start), "endDate": w3c(end)} for start, end in content.relevant_dates]
+    if content.expiration_date is not None:
+        document["expirationDate"] = w3c(content.expiration_date)
+    if content.locations:
+        document["locations"] = [
+            {"latitude": latitude, "longitude": longitude, "relevantText": string_key("near_venue")}
+            for latitude, longitude in content.locations[:10]  # Apple reads at most ten
+        ]
     if content.voided:
         document["voided"] = True
     return document
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _quoted(value: str) -> str:
+    out = []
+    for char in value:
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\U{ord(char):04x}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def pass_strings(content: ApplePassContent) -> dict[str, str]:
+    """What the pass's pass.strings holds: each of content.strings under its key, and the card
+    link of the back (a link whose text is the localized "open the contact card")."""
+    strings = {string_key(name): text for name, text in content.strings.items()}
+    link_text = content.strings.get("open_contact_card")
+    if link_text:
+        strings[string_key("card_link")] = f'<a href="{html.escape(content.card_url)}">{html.escape(link_text)}</a>'
+    return strings
+
+
+def strings_file(strings: Mapping[str, str]) -> bytes:
+    """A pass.strings file: `"key" = "value";` per line, sorted, UTF-16 (little endian) with a
+    byte order mark, the encoding Apple's strings files are documented in."""
+    text = "".join(f"{_quoted(key)} = {_quoted(value)};\n" for key, value in sorted(strings.items()))
+    return b"\xff\xfe" + text.encode("utf-16-le")
 
 
 def manifest_for(files: Mapping[str, bytes]) -> bytes:
@@ -148,6 +247,8 @@ def build_pkpass(
         "pass.json": json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8"),
         **images,
     }
+    if content.strings:
+        files[f"{content.language}.lproj/pass.strings"] = strings_file(pass_strings(content))
     manifest = manifest_for(files)
     signature = sign_manifest(manifest, certificate=certificate, private_key=private_key, intermediate=intermediate)
     buffer = io.BytesIO()

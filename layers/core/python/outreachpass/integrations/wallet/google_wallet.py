@@ -1,4 +1,5 @@
-"""Google Wallet: generic classes and objects through the Wallet REST API, and the save JWT.
+"""Google Wallet: event ticket classes and objects through the Wallet REST API, the save JWT,
+and the issuer check of `python -m ops.wallet check`.
 
 - The REST calls go through google-auth's `AuthorizedSession` (a requests session that gets
   and refreshes an OAuth access token for the service account, scope wallet_object.issuer).
@@ -6,7 +7,7 @@
   token requests: tests and the local stack use it to fake Google at the transport.
 - The "Add to Google Wallet" link is `https://pay.google.com/gp/v/save/<jwt>`: a JWT signed
   RS256 with the service-account key that only references the object inserted through the
-  API (`payload.genericObjects: [{"id": ...}]`), which keeps the URL far below the
+  API (`payload.eventTicketObjects: [{"id": ...}]`), which keeps the URL far below the
   1,800-character limit browsers and Google allow.
 
 Ids are `<issuer id>.<suffix>`, the suffix made of letters, digits, '.', '_' and '-'.
@@ -102,58 +103,84 @@ class GoogleWalletClient:
                 self._session = session
             return self._session
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        """(status, JSON body) of one API call. Raises GoogleWalletRejected when the token
+        endpoint refuses the service account, GoogleWalletError when Google cannot be reached."""
         import requests
-        from google.auth.exceptions import GoogleAuthError
+        from google.auth.exceptions import GoogleAuthError, TransportError
 
         try:
             response = self._http().request(method, f"{self.api_url}/{path}", json=body, timeout=TIMEOUT)
+        except TransportError as exc:  # the token endpoint could not be reached: retry later
+            raise GoogleWalletError(f"Google's token endpoint unreachable: {_reason(exc)}") from exc
         except GoogleAuthError as exc:
-            raise GoogleWalletRejected(f"Google refused the service account's credentials: {type(exc).__name__}") from exc
+            raise GoogleWalletRejected(f"Google's token endpoint refused the service account: {_reason(exc)}") from exc
         except requests.RequestException as exc:
-            raise GoogleWalletError(f"Google Wallet unreachable: {type(exc).__name__}") from exc
+            raise GoogleWalletError(f"Google Wallet unreachable: {_reason(exc)}") from exc
         try:
             payload = response.json() if response.content else {}
         except ValueError:
             payload = {}
-        status = response.status_code
+        return response.status_code, payload if isinstance(payload, dict) else {}
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        """_request, with throttling and outages raised as GoogleWalletError and refusals (a 4xx
+        other than 404 and 409) as GoogleWalletRejected."""
+        status, payload = self._request(method, path, body)
         if status == 429 or status >= 500:
             raise GoogleWalletError(f"Google Wallet is busy or down: {method} {path.split('/')[0]} -> {status}", status=status)
         if status >= 400 and status not in (404, 409):
-            message = (payload.get("error") or {}).get("message") if isinstance(payload, dict) else None
+            message = (payload.get("error") or {}).get("message")
             raise GoogleWalletRejected(f"Google Wallet refused {method} {path.split('/')[0]}: {status} {message or ''}".strip(), status=status)
-        return status, payload if isinstance(payload, dict) else {}
+        return status, payload
 
     # --- classes --------------------------------------------------------------------------------
 
-    def ensure_class(self, body: dict[str, Any]) -> None:
-        """Insert the generic class, or patch it with `body` when it exists (409): a class made
-        before a field was added (e.g. callbackOptions) gets it too."""
-        status, _ = self._call("POST", "genericClass", body)
+    def upsert_class(self, body: dict[str, Any]) -> None:
+        """Insert the event ticket class, or patch it with `body` when it exists (409)."""
+        status, _ = self._call("POST", "eventTicketClass", body)
         if status == 409:
-            status, _ = self._call("PATCH", f"genericClass/{quote(body['id'], safe='')}", body)
+            status, _ = self._call("PATCH", f"eventTicketClass/{quote(body['id'], safe='')}", body)
         if status != 200:
-            raise GoogleWalletRejected(f"Google Wallet did not create class {body['id']}: {status}", status=status)
+            raise GoogleWalletRejected(f"Google Wallet did not take class {body['id']}: {status}", status=status)
 
     # --- objects --------------------------------------------------------------------------------
 
-    def upsert_object(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Insert the generic object, or patch it when it exists already."""
-        status, payload = self._call("POST", "genericObject", body)
-        if status == 409:
-            return self.patch_object(body, insert_if_missing=False)
+    def upsert_object(self, body: dict[str, Any], *, exists: bool = False) -> dict[str, Any]:
+        """Insert the event ticket object, or patch it when it exists already (saved passes show
+        the change). `exists`: patch first (insert on 404)."""
+        path = f"eventTicketObject/{quote(body['id'], safe='')}"
+        if exists:
+            status, payload = self._call("PATCH", path, body)
+            if status == 404:
+                status, payload = self._call("POST", "eventTicketObject", body)
+        else:
+            status, payload = self._call("POST", "eventTicketObject", body)
+            if status == 409:
+                status, payload = self._call("PATCH", path, body)
         if status != 200:
-            raise GoogleWalletRejected(f"Google Wallet did not insert object {body['id']}: {status}", status=status)
+            raise GoogleWalletRejected(f"Google Wallet did not take object {body['id']}: {status}", status=status)
         return payload
 
-    def patch_object(self, body: dict[str, Any], *, insert_if_missing: bool = True) -> dict[str, Any]:
-        """Patch the object with `body` (saved passes show the change); insert it when Google has none."""
-        status, payload = self._call("PATCH", f"genericObject/{quote(body['id'], safe='')}", body)
-        if status == 404 and insert_if_missing:
-            return self.upsert_object(body)
-        if status != 200:
-            raise GoogleWalletRejected(f"Google Wallet did not patch object {body['id']}: {status}", status=status)
-        return payload
+    def retire_generic_object(self, object_id: str, successor_id: str) -> None:
+        """A generic object of before issue 17: link its event ticket successor (Google adds a
+        linked object to the wallets that saved this one) and set it inactive (it moves to the
+        expired passes). Gone already (404): nothing to do."""
+        status, _ = self._call("PATCH", f"genericObject/{quote(object_id, safe='')}",
+                               {"id": object_id, "linkedObjectIds": [successor_id], "state": "INACTIVE"})
+        if status not in (200, 404):
+            raise GoogleWalletRejected(f"Google Wallet did not take the retirement of {object_id}: {status}", status=status)
+
+    # --- the issuer ---------------------------------------------------------------------------------
+
+    def issuer(self, issuer_id: str) -> tuple[int, dict[str, Any]]:
+        """GET issuer/{id} as (status, body), without raising for an HTTP status: `ops.wallet
+        check` turns each answer into what to fix."""
+        return self._request("GET", f"issuer/{quote(issuer_id, safe='')}")
+
+
+def _reason(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:300]
 
 
 def save_jwt(credentials: GoogleWalletCredentials, object_ids: Iterable[str], *, origins: Iterable[str], now: int | None = None) -> str:
@@ -168,7 +195,7 @@ def save_jwt(credentials: GoogleWalletCredentials, object_ids: Iterable[str], *,
         "typ": "savetowallet",
         "iat": int(now if now is not None else time.time()),
         "origins": list(origins),
-        "payload": {"genericObjects": [{"id": object_id} for object_id in object_ids]},
+        "payload": {"eventTicketObjects": [{"id": object_id} for object_id in object_ids]},
     }
     token = jwt.encode(signer, payload)
     return token.decode() if isinstance(token, bytes) else token

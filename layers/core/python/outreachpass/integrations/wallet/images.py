@@ -1,4 +1,5 @@
-"""The images of an Apple pass: the brand's icon and logo at 1x/2x/3x, or the default set.
+"""The images of an Apple pass: the brand's icon and logo at 1x/2x/3x, or the default set, and
+the card's avatar as the thumbnail.
 
 Default images ship with the code (outreachpass/assets/wallet, drawn by
 scripts/generate_wallet_assets.py): a contact-card glyph, with a white logo for dark pass
@@ -7,6 +8,10 @@ the assets bucket, under the folder of the brand's `logo_s3_key`
 (`logos/{tenant_id}/{brand_id}/`): `logo.png`, `logo@2x.png`, `logo@3x.png` and, when the
 brand has one, `icon.png`, `icon@2x.png`, `icon@3x.png`. A missing brand image falls back to
 the default one of the same name, so a pass always has the full set.
+
+The thumbnail (`thumbnail.png`, `@2x`, `@3x`: 90 pt squares) is the image worker's rendition next
+to the card's avatar (`avatars/{tenant_id}/{card_id}/{job_id}/`, services/images.py); a card
+without an avatar has none (a generic pass shows no empty frame).
 
 What is read is cached per container (bounded, for CACHE_TTL_S), so a warm function signs
 without touching S3 for images it has seen, and a new logo shows within minutes.
@@ -28,6 +33,7 @@ ASSETS = Path(__file__).resolve().parent.parent.parent / "assets" / "wallet"
 SCALES = ("", "@2x", "@3x")
 ICON_NAMES = tuple(f"icon{s}.png" for s in SCALES)
 LOGO_NAMES = tuple(f"logo{s}.png" for s in SCALES)
+THUMBNAIL_NAMES = tuple(f"thumbnail{s}.png" for s in SCALES)
 MAX_IMAGE_BYTES = 512 * 1024
 _MAX_CACHED = 256
 CACHE_TTL_S = 600
@@ -94,18 +100,39 @@ def _cached_fetch(bucket: str, key: str, fetch: Fetch) -> bytes | None:
 
 
 def pass_images(
-    *, bucket: str | None, logo_s3_key: str | None, dark_logo: bool, fetch: Fetch | None = None
+    *,
+    bucket: str | None,
+    logo_s3_key: str | None,
+    dark_logo: bool,
+    avatar_s3_key: str | None = None,
+    fetch: Fetch | None = None,
 ) -> dict[str, bytes]:
-    """The full image set of a pass: the brand's where it has them, the defaults otherwise."""
+    """The full image set of a pass: the brand's where it has them, the defaults otherwise, and
+    the avatar's thumbnails when the card has them."""
     images = dict(default_images(dark_logo))
-    if not bucket or not logo_s3_key:
+    if not bucket:
         return images
-    folder = posixpath.dirname(logo_s3_key)
-    for name in (*LOGO_NAMES, *ICON_NAMES):
-        data = _cached_fetch(bucket, posixpath.join(folder, name) if folder else name, fetch or _s3_fetch)
-        if data is not None:
-            images[name] = data
+    reader = fetch or _s3_fetch
+    if logo_s3_key:
+        images.update(_siblings(bucket, logo_s3_key, (*LOGO_NAMES, *ICON_NAMES), reader))
+    if avatar_s3_key:
+        images.update(_siblings(bucket, avatar_s3_key, THUMBNAIL_NAMES, reader))
     return images
+
+
+def _siblings(bucket: str, key: str, names: tuple[str, ...], fetch: Fetch) -> dict[str, bytes]:
+    folder = posixpath.dirname(key)
+    found: dict[str, bytes] = {}
+    for name in names:
+        data = _cached_fetch(bucket, posixpath.join(folder, name) if folder else name, fetch)
+        if data is not None:
+            found[name] = data
+    return found
+
+
+def stored_image(bucket: str, key: str, fetch: Fetch | None = None) -> bytes | None:
+    """A PNG of the assets bucket (cached like the pass images), None when missing or not a PNG."""
+    return _cached_fetch(bucket, key, fetch or _s3_fetch)
 
 
 def clear_cache() -> None:

@@ -17,10 +17,12 @@ from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import card_url, event_dates_of, organisation_of, parse_card_id, pass_look
+from outreachpass.services.card_appearance import card_url, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
+from outreachpass.services.wallet.labels import texts
+from outreachpass.services.wallet.pass_event import pass_event
 
 ASSETS_BUCKET = "assets"
 
@@ -58,7 +60,8 @@ def ensure_apple_pass(conn: Conn, tenant_id: UUID, card: dict[str, Any], pass_ty
 
 
 def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials: Any = None) -> bytes:
-    """The signed .pkpass of the card as it is now (voided when the card is deleted)."""
+    """The signed .pkpass of the card as it is now (voided when the card is deleted): its event's
+    dates, venue and organiser, in the pass's language (services.wallet.pass_event)."""
     from outreachpass.integrations.wallet.apple_pass import ApplePassContent, Colours, build_pkpass
     from outreachpass.integrations.wallet.credentials import apple_pass_credentials
     from outreachpass.integrations.wallet.images import pass_images
@@ -66,32 +69,41 @@ def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials
     creds = credentials or apple_pass_credentials()
     theme = card.get("theme_json") or {}
     look = pass_look(theme)
-    organisation = organisation_of(card)
+    event = pass_event(card)
     content = ApplePassContent(
         serial_number=pass_row["serial_number"],
         authentication_token=pass_row["authentication_token"],
         web_service_url=web_service_url(),
         card_url=card_url(card["card_id"]),
-        organization_name=organisation,
+        organization_name=event.organiser,
         display_name=card["display_name"],
         title=card.get("title"),
         org_name=card.get("org_name"),
-        event_name=card.get("event_name"),
-        event_dates=event_dates_of(card),
+        event_name=event.name,
         email=card.get("email"),
         phone=card.get("phone"),
         bio=card.get("bio"),
         website=card.get("website"),
         colours=Colours(foreground=look.foreground, background=look.background, label=look.label),
-        logo_text=organisation,
+        logo_text=event.organiser,
         voided=bool(card.get("deleted_at")) or pass_row.get("status") == "voided",
+        language=event.language,
+        strings=texts(event.language, name=card["display_name"], event=event.name or event.organiser),
+        event_starts=event.starts_at,
+        event_ends=event.ends_at,
+        venue=event.venue_text,
+        organiser=event.organiser,
+        organiser_email=event.contact_email,
+        relevant_date=event.starts_at,
+        relevant_dates=tuple(event.relevant_days()),
+        expiration_date=event.expires_at,
+        locations=(event.location,) if event.location else (),
     )
-    logo_key = theme.get("logo_s3_key")
-    if logo_key and not _owned_logo(logo_key, card["tenant_id"]):
-        logger().warning("brand logo outside the tenant's logo prefix ignored", extra={"brand_id": str(card.get("brand_id"))})
-        logo_key = None
-    bucket = settings().buckets.get(ASSETS_BUCKET) if logo_key else None
-    images = pass_images(bucket=bucket, logo_s3_key=logo_key, dark_logo=look.dark_logo)
+    tenant_id = card["tenant_id"]
+    logo_key = _owned(theme.get("logo_s3_key"), f"logos/{tenant_id}/", "brand logo", card)
+    avatar_key = _owned(card.get("avatar_s3_key"), f"avatars/{tenant_id}/", "avatar", card)
+    bucket = settings().buckets.get(ASSETS_BUCKET) if (logo_key or avatar_key) else None
+    images = pass_images(bucket=bucket, logo_s3_key=logo_key, dark_logo=look.dark_logo, avatar_s3_key=avatar_key)
     pkpass: bytes = build_pkpass(
         content,
         images,
@@ -104,8 +116,15 @@ def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials
     return pkpass
 
 
-def _owned_logo(key: str, tenant_id: UUID) -> bool:
-    return ".." not in key and not key.startswith("/") and key.startswith(f"logos/{tenant_id}/")
+def _owned(key: Any, prefix: str, what: str, card: dict[str, Any]) -> str | None:
+    """`key` when it lies in the tenant's own folder (`prefix`), else None (logged): a theme or a
+    card never makes a pass read another tenant's images."""
+    if not isinstance(key, str) or not key:
+        return None
+    if ".." in key or key.startswith("/") or not key.startswith(prefix):
+        logger().warning(f"{what} outside the tenant's prefix ignored", extra={"card_id": str(card.get("card_id"))})
+        return None
+    return key
 
 
 def pkpass_filename(display_name: str) -> tuple[str, str]:

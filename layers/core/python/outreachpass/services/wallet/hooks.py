@@ -15,8 +15,10 @@ from outreachpass.data.conn import Conn
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import PASS_THEME_KEYS
 
-# What a pass shows of its event (name, "When") and which brand it wears.
-EVENT_FIELDS_ON_PASSES = ("name", "starts_at", "ends_at", "timezone", "brand_id")
+# What a pass shows of its event (name, dates, venue, language; docs/wallet.md) and which brand
+# it wears, and the settings the passes read (models.events.EventSettings).
+EVENT_FIELDS_ON_PASSES = ("name", "starts_at", "ends_at", "timezone", "brand_id", "venue_json", "language")
+EVENT_SETTINGS_ON_PASSES = ("contact_email", "pass_expires_days_after_end")
 
 
 def on_card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
@@ -38,7 +40,10 @@ def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
 def on_event_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
     """An event was edited: when what its passes show changed, a refresh of every pass of its
     cards is requested (one row; the relay expands it after commit). True when requested."""
-    if all(before.get(name) == after.get(name) for name in EVENT_FIELDS_ON_PASSES):
+    settings_before, settings_after = before.get("settings_json") or {}, after.get("settings_json") or {}
+    if all(before.get(name) == after.get(name) for name in EVENT_FIELDS_ON_PASSES) and all(
+        settings_before.get(key) == settings_after.get(key) for key in EVENT_SETTINGS_ON_PASSES
+    ):
         return False
     wallet_data.request_refresh(conn, tenant_id, "event", after["event_id"])
     logger().info("event edit: a refresh of its wallet passes is requested", extra={"event_id": str(after["event_id"])})

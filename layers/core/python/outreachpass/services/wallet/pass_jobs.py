@@ -44,7 +44,7 @@ from outreachpass.services.feature_flags import Features, event_features
 from outreachpass.services.jobs import TENANT_DISABLED_ERROR, fail_for_disabled_tenant
 from outreachpass.services.wallet.apple import ASSETS_BUCKET, build_apple_pass, ensure_apple_pass
 from outreachpass.services.wallet.events import record_event
-from outreachpass.services.wallet.google import ensure_google_object, ensure_google_pass_row, google_pass_current
+from outreachpass.services.wallet.google import ensure_google_pass_row, record_sync, stored_state, sync_google_pass
 
 QUEUE = "passes"
 CHUNK = 20
@@ -293,18 +293,18 @@ def _apple_item(tenant_id: UUID, card: dict[str, Any], *, force: bool) -> tuple[
 
 
 def _google_item(tenant_id: UUID, card: dict[str, Any], *, force: bool) -> tuple[str, UUID]:
+    """The card's class and object at Google: sent when what they show changed (or with force)."""
     from outreachpass.integrations.wallet.credentials import google_wallet_credentials
 
     creds = google_wallet_credentials()
     with tenant_tx(tenant_id) as conn:
         pass_row, _ = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
-    if not force and google_pass_current(pass_row, card):
+        state = stored_state(conn, tenant_id, card, pass_row, creds.issuer_id)
+    sync = sync_google_pass(card, creds, state, force=force)
+    if not sync.sent:
         return "current", pass_row["pass_id"]
-    object_id = ensure_google_object(card, creds)
     with tenant_tx(tenant_id) as conn:
-        wallet_data.update_pass(
-            conn, tenant_id, pass_row["pass_id"], {"google_object_id": object_id, "vcard_rev": card["vcard_rev"], "status": "active"}
-        )
+        record_sync(conn, tenant_id, pass_row, card, sync)
     return "generated", pass_row["pass_id"]
 
 

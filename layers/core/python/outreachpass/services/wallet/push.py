@@ -15,7 +15,9 @@ a chunk of cards per transaction.
 - Apple: an empty APNs push (topic = the pass type id) to every device registered for the
   card's pass; devices APNs reports gone (410, BadDeviceToken) are unregistered. The device
   then asks the web service which serials changed and fetches the new pass.
-- Google: PATCHes the card's generic object, so saved passes show the change.
+- Google: PATCHes the card's event ticket class and object, each when what it shows changed
+  (an edited card: its object; an edited event or brand: the class, and the objects whose
+  expiry moved), so saved passes show the change.
 Throttling and outages raise (the message is retried, then lands in the DLQ, which alarms);
 so do credentials APNs or Google refuse, after an ERROR log saying what to fix.
 """
@@ -33,7 +35,7 @@ from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.integrations import queues
 from outreachpass.observability import logger
 from outreachpass.services.wallet.events import record_event
-from outreachpass.services.wallet.google import ensure_google_object
+from outreachpass.services.wallet.google import record_sync, stored_state, sync_google_pass
 
 QUEUE = "wallet_push"
 CLAIM_LIMIT = 1000
@@ -155,19 +157,25 @@ def _push_apple(tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any],
 
 
 def _patch_google(tenant_id: UUID, card: dict[str, Any], pass_row: dict[str, Any]) -> int:
+    """PATCH the card's class and object, each when what it shows changed (services.wallet.google
+    compares with the SHA-256 of what Google last took). An edited event refreshes every card of
+    it: its class goes once, with the first card, and the objects only when they show the edit
+    (new dates: the expiry); a renamed event is one PATCH, not one per attendee. Returns the
+    number of cards whose pass was sent (0 or 1)."""
     from outreachpass.integrations.wallet.credentials import google_wallet_credentials
     from outreachpass.integrations.wallet.google_wallet import GoogleWalletRejected
 
     creds = google_wallet_credentials()
-    try:
-        ensure_google_object(card, creds, patch=True)
-    except GoogleWalletRejected as exc:
-        logger().error("Google Wallet refused the object PATCH", extra={"reason": str(exc)})
-        raise
     with tenant_tx(tenant_id) as conn:
-        changes: dict[str, Any] = {"vcard_rev": card["vcard_rev"]}
-        if card.get("deleted_at"):
-            changes["status"] = "voided"
-        wallet_data.update_pass(conn, tenant_id, pass_row["pass_id"], changes)
-        record_event(conn, card, "google", "updated", None, {"object_id": pass_row["google_object_id"], "vcard_rev": card["vcard_rev"]})
+        state = stored_state(conn, tenant_id, card, pass_row, creds.issuer_id)
+    try:
+        sync = sync_google_pass(card, creds, state)
+    except GoogleWalletRejected as exc:
+        logger().error("Google Wallet refused the class or object PATCH", extra={"reason": str(exc)})
+        raise
+    if not sync.sent:
+        return 0
+    with tenant_tx(tenant_id) as conn:
+        record_sync(conn, tenant_id, pass_row, card, sync)
+        record_event(conn, card, "google", "updated", None, {"object_id": sync.object_id, "vcard_rev": card["vcard_rev"]})
     return 1
