@@ -142,6 +142,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/track/cards/{card_id}/contact", "handlers.track.contact_share", roles=None,
           summary="Share my details with the card's owner (e-mailed; rate-limited; the contact_share flag)",
           needs=Needs(send_email=True, memory_mb=512, timeout_s=15)),
+    # The official wallet badges the card page shows (static artwork in the code; no database).
+    Route("GET", "/wallet-badges/{badge}", "handlers.public.wallet_badge", roles=None, summary="An official wallet badge (SVG)",
+          needs=Needs(database=False, timeout_s=5)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
     # The passes read the brand's logos and the card's avatar thumbnails (Apple) or check the

@@ -95,7 +95,7 @@ def test_send_to_all_queues_a_job_and_the_worker_mails_each_attendee(call_route,
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert "Hi Ada," in text and "Hi Ada," in html
+    assert "Hi Ada," in text and "Hi <bdi>Ada</bdi>," in html  # the name isolated from the sentence's direction
     assert "Expo 2030" in html and "#abcdef" in html  # branded with the theme's accent colour
     # the QR is an inline image of the html part, referenced by its Content-ID
     related = next(p for p in message.walk() if p.get_content_type() == "multipart/related")

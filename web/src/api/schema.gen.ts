@@ -908,6 +908,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/wallet-badges/{badge}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An official wallet badge (SVG)
+         * @description The localized Add to Apple Wallet badge or Add to Google Wallet button the card page shows, as SVG (`apple-<language>.svg`, `google-<language>.svg`).
+         */
+        get: operations["wallet_badge_wallet_badges__badge__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/wallet/google/callback": {
         parameters: {
             query?: never;
@@ -1003,6 +1023,11 @@ export interface components {
     schemas: {
         /** AttendeeCreate */
         AttendeeCreate: {
+            /**
+             * Bio
+             * @description A short bio for the attendee's card (at most 280 characters; the card keeps it: read and change it through /cards/{card_id})
+             */
+            bio?: string | null;
             /** Email */
             email?: string | null;
             /** First Name */
@@ -1022,6 +1047,11 @@ export interface components {
             phone?: string | null;
             /** Title */
             title?: string | null;
+            /**
+             * Website
+             * @description A website for the attendee's card (http or https; the card keeps it)
+             */
+            website?: string | null;
         };
         /** AttendeeOut */
         AttendeeOut: {
@@ -1193,6 +1223,8 @@ export interface components {
         CardOut: {
             /** Avatar S3 Key */
             avatar_s3_key: string | null;
+            /** Bio */
+            bio?: string | null;
             /**
              * Card Id
              * Format: uuid
@@ -1234,6 +1266,8 @@ export interface components {
             url: string;
             /** Vcard Rev */
             vcard_rev: number;
+            /** Website */
+            website?: string | null;
         };
         /**
          * CardUpdate
@@ -1241,6 +1275,11 @@ export interface components {
          *     ({"linkedin": "https://...", "website": "https://..."}; http(s) only, at most 20).
          */
         CardUpdate: {
+            /**
+             * Bio
+             * @description A short bio (at most 280 characters; null clears it)
+             */
+            bio?: string | null;
             /** Display Name */
             display_name?: string | null;
             /** Email */
@@ -1255,6 +1294,11 @@ export interface components {
             phone?: string | null;
             /** Title */
             title?: string | null;
+            /**
+             * Website
+             * @description The owner's website (http or https; null clears it)
+             */
+            website?: string | null;
         };
         /** ContactShareIn */
         ContactShareIn: {
@@ -10816,6 +10860,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_Health_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    wallet_badge_wallet_badges__badge__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                badge: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The badge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */

@@ -60,7 +60,7 @@ def device_updated_serials(
 # served.
 _CARD_QUERY = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.links_json, c.vcard_rev, c.avatar_s3_key, c.deleted_at, c.updated_at,
+       c.links_json, c.bio, c.website, c.vcard_rev, c.avatar_s3_key, c.deleted_at, c.updated_at,
        e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
        e.timezone AS event_timezone, e.venue_json AS event_venue, e.language AS event_language,
        e.settings_json AS event_settings,
