@@ -78,11 +78,12 @@ def http_handler(
         log.set_correlation_id(correlation)
         clear_principal()
         try:
-            _check_body(event, max_body_bytes, accepted)
+            # Who may call comes first: a refused caller learns nothing about what its body would do.
             if allowed_roles is not None:
                 claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
                 principal = authenticate(claims, allowed_roles)
                 log.append_keys(tenant_id=str(principal.tenant_id), role=principal.role)
+            _check_body(event, max_body_bytes, accepted)
             response = resolver.resolve(event, context)
         except AppError as exc:
             log.info("request refused", extra={"status": exc.status, "code": exc.code})
