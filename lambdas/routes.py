@@ -186,7 +186,11 @@ ROUTES: tuple[Route, ...] = (
     # CSV imports and the jobs they (and passes, emails, images) run as
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports", "handlers.admin.imports_create", roles=EDITORS, summary="Start a CSV import of attendees (presigned PUT, or the CSV in the body)",
           needs=Needs(buckets=(BucketGrant("uploads", "write", "imports/"),), send_queues=("imports",), memory_mb=512)),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports/preview", "handlers.admin.imports_preview", roles=EDITORS,
+          summary="What the first KBs of a CSV would import as: detected columns, the first rows and their problems", needs=Needs(memory_mb=512)),
+    Route("GET", f"{ADMIN_PREFIX}/jobs", "handlers.admin.jobs_list", roles=EVERYONE, summary="The tenant's jobs, by event and kind"),
     Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}", "handlers.admin.jobs_get", roles=EVERYONE, summary="A job's status, counts and errors"),
+    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}/errors", "handlers.admin.jobs_errors", roles=EVERYONE, summary="Every failed item of a job (an import's refused rows), paged"),
     # Users (Cognito accounts with custom:tenant_id and custom:role); listing reads the database only
     Route("GET", f"{ADMIN_PREFIX}/users", "handlers.admin.users_list", roles=ADMIN, summary="List users"),
     Route("POST", f"{ADMIN_PREFIX}/users", "handlers.admin.users_invite", roles=ADMIN, needs=Needs(cognito_admin=True), summary="Invite a user"),
@@ -227,7 +231,7 @@ WORKERS: tuple[Worker, ...] = (
                        memory_mb=1024, timeout_s=240)),
     Worker("wallet_push", "wallet_push", "handlers.workers.wallet_push", batch_size=10,
            needs=Needs(secrets=("apple_pass", "apns", "google_wallet"), memory_mb=512, timeout_s=50)),
-    # One CSV per message: the import is one transaction of up to 200,000 rows.
+    # One CSV per message: the import is one transaction of up to 1,000,000 rows.
     Worker("import_attendees", "imports", "handlers.workers.import_attendees", batch_size=1,
            needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), memory_mb=1024, timeout_s=600)),
     Worker("process_image", "images", "handlers.workers.process_image", batch_size=5,

@@ -13,16 +13,17 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.emails import EmailSendRequest
 from outreachpass.models.envelope import Envelope
-from outreachpass.models.jobs import JobOut
+from outreachpass.models.jobs import JobStarted
 from outreachpass.services.email_sending import request_send
 
 router = new_router()
 
 
-@router.post("/api/v1/admin/events/<event_id>/emails", status_code=202)
-def emails_send(event_id: UUID, body: EmailSendRequest) -> Response[Envelope[JobOut]]:
+@router.post("/api/v1/admin/events/<event_id>/emails", status_code=202,
+             description="Answers 202 with the job (Location: the job), like every job-starting route.")
+def emails_send(event_id: UUID, body: EmailSendRequest) -> Response[Envelope[JobStarted]]:
     job = request_send(current_principal(), event_id, body)
-    return ok(job, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})
+    return ok({"job": job, "upload": None}, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})
 
 
 handler = http_handler(router, roles=("admin", "user"))

@@ -12,10 +12,13 @@ from uuid import UUID
 import psycopg
 from psycopg.types.json import Jsonb
 
-COLUMNS = (
-    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, errors, input, "
+from outreachpass.data.pagination import Cursor, next_cursor
+
+SUMMARY_COLUMNS = (
+    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, warnings, input, "
     "error, created_by, started_at, finished_at, created_at, updated_at"
 )
+COLUMNS = f"{SUMMARY_COLUMNS}, errors"  # errors: up to MAX_STORED_ERRORS items, left out of lists
 COUNTERS = ("total", "created", "updated", "skipped", "succeeded", "failed")
 MAX_STORED_ERRORS = 1000  # a job keeps its first thousand item errors; the counters keep counting
 
@@ -43,6 +46,58 @@ def insert(
 def get(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s{lock}", (tenant_id, job_id)).fetchone()
+
+
+def lock(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+    """The job row, locked for this transaction; raises psycopg.errors.LockNotAvailable at once
+    when another transaction (another delivery of the same job) holds it."""
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s FOR UPDATE NOWAIT", (tenant_id, job_id)
+    ).fetchone()
+
+
+def list_page(
+    conn: psycopg.Connection,
+    tenant_id: UUID,
+    *,
+    event_id: UUID | None,
+    kind: str | None,
+    limit: int,
+    cursor: Cursor | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The tenant's jobs, newest first, without their item errors."""
+    conditions = ["tenant_id = %(tenant_id)s"]
+    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
+    if event_id is not None:
+        conditions.append("event_id = %(event_id)s")
+        params["event_id"] = event_id
+    if kind is not None:
+        conditions.append("kind = %(kind)s")
+        params["kind"] = kind
+    if cursor:
+        conditions.append("(created_at, job_id) < (%(after_created)s, %(after_id)s)")
+        params.update(after_created=cursor.created_at, after_id=cursor.id)
+    rows = conn.execute(
+        f"SELECT {SUMMARY_COLUMNS} FROM jobs WHERE {' AND '.join(conditions)} "
+        "ORDER BY created_at DESC, job_id DESC LIMIT %(limit)s",
+        params,
+    ).fetchall()
+    return next_cursor(rows, limit, "job_id")
+
+
+def item_errors_page(
+    conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, after: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """A page of the job's job_item_errors in report order (limit + 1 rows: the extra one says
+    another page exists)."""
+    return conn.execute(
+        """
+        SELECT position, row_number AS row, field, column_name AS column, reason FROM job_item_errors
+        WHERE tenant_id = %s AND job_id = %s AND position > %s
+        ORDER BY position LIMIT %s
+        """,
+        (tenant_id, job_id, -1 if after is None else after, limit + 1),
+    ).fetchall()
 
 
 def mark_running(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
@@ -79,6 +134,15 @@ def add_progress(
         """,
         {"errors": Jsonb(list(errors)), "tenant_id": tenant_id, "job_id": job_id, **increments},
     ).fetchone()
+
+
+def add_warnings(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, warnings: list[dict[str, Any]]) -> None:
+    """Things the job did not do as asked but that did not stop it (e.g. a CSV column it ignored)."""
+    if warnings:
+        conn.execute(
+            "UPDATE jobs SET warnings = warnings || %s WHERE tenant_id = %s AND job_id = %s",
+            (Jsonb(warnings), tenant_id, job_id),
+        )
 
 
 def set_total(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, total: int) -> None:
