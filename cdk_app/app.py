@@ -102,6 +102,7 @@ def build_application(
         bucket_names=storage.bucket_names,
         queues=dict(messaging.queues),
         topics=messaging.topics,
+        work_dead_letter_queues=dict(messaging.dead_letter_queues),
         secrets=dict(data.integration_secrets),
         email=email,
         auth=auth,

@@ -38,6 +38,7 @@ class Needs:
     database: bool = True
     buckets: tuple[BucketGrant, ...] = ()
     send_queues: tuple[str, ...] = ()  # logical queue names it sends to
+    dead_letters: tuple[str, ...] = ()  # logical queue names whose DLQ it reads, leaving the messages there
     secrets: tuple[str, ...] = ()  # logical secret names it reads
     send_email: bool = False  # SES SendEmail with the tenant configuration sets
     cognito_admin: bool = False  # admin user management in the user pool
@@ -245,6 +246,9 @@ SCHEDULES: tuple[Schedule, ...] = (
              needs=Needs(send_queues=("wallet_push",), timeout_s=50)),
     # Counts new analytics rows into the rollups (exactly once, by ingest watermark); bounded by its timeout.
     Schedule("analytics_rollup", "handlers.jobs.analytics_rollup", "rate(5 minutes)", needs=Needs(memory_mb=512, timeout_s=240)),
+    # Jobs whose work was dead-lettered end failed with the reason (the messages stay in the DLQs, alarmed).
+    Schedule("dead_letter_jobs", "handlers.jobs.dead_letter_jobs", "rate(1 minute)",
+             needs=Needs(dead_letters=("imports", "passes", "emails", "images"), timeout_s=50)),
     # Retention: expired message contexts, finished jobs, old audit log; analytics older than a year to S3.
     Schedule("retention", "handlers.jobs.retention", "cron(20 3 * * ? *)",
              needs=Needs(buckets=(BucketGrant("archive", "write", "analytics/"),), memory_mb=1024, timeout_s=900)),
@@ -281,6 +285,10 @@ def queue_env(queue: str) -> str:
     return f"{queue.upper()}_QUEUE_URL"
 
 
+def dead_letter_env(queue: str) -> str:
+    return f"{queue.upper()}_DLQ_URL"
+
+
 def secret_env(secret: str) -> str:
     return f"{secret.upper()}_SECRET_ARN"
 
@@ -292,5 +300,6 @@ def secret_env(secret: str) -> str:
 #   https://<domain>; CloudFront serves the assets bucket's avatars/ and logos/ there).
 # Set when Needs.database: DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN (the application
 #   role's credentials), or DATABASE_URL instead (local stack, tests).
+# Set per Needs.dead_letters: <QUEUE>_DLQ_URL (dead_letter_env), the URL of that queue's DLQ.
 # Set when Needs.cognito_admin: USER_POOL_ID.
 # Set when Needs.send_email: SES_CONFIGURATION_SET, DEFAULT_SENDER.

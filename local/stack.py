@@ -29,11 +29,13 @@ from local.database import DatabaseUrls, LocalDatabase, redact
 from local.invoke import HandlerRegistry
 from local.mail import MailViewer  # also gives the local tracking_hmac secret a generated key
 from local.poller import Binding, PollReport, SqsPoller
+from local.schedules import LocalSchedules
 from local.seed import DEMO_TENANT_ID, DemoData, seed_demo
 from local.server import LocalApiServer, LocalGateway, docs_page, index_page, json_page
 from local.state import LocalState, generate_password
 
 log = logging.getLogger("local.stack")
+DEAD_LETTER_SWEEP_S = 5.0  # the dead_letter_jobs schedule, every few seconds under make dev (every minute in AWS)
 
 # Runtime caches to forget when the environment changes (module, function).
 _RUNTIME_RESETS = (
@@ -90,6 +92,7 @@ class LocalStack:
         self.cognito: LocalCognito | None = None
         self.server: LocalApiServer | None = None
         self.poller: SqsPoller | None = None
+        self.schedules = LocalSchedules(registry=self.registry, stage=self.config.stage, region=self.config.region)
         self.demo: DemoData | None = None
         self.wallet: Any = None  # local.wallet_credentials.LocalWallet: files (root CA), secrets, APNs/Google fakes
         self.admin_password: str | None = None
@@ -152,6 +155,8 @@ class LocalStack:
         if config.background_workers:
             self.poller.start()
             self.wallet.start_relay()  # the wallet_outbox_relay schedule, every few seconds
+            # Jobs whose messages the poller dead-lettered end failed, as the schedule does in AWS.
+            self.schedules.start("dead_letter_jobs", DEAD_LETTER_SWEEP_S)
         self.server.start()
         self._started = True
         log.info("local stack up: api %s, aws %s, database %s", self.api_url, endpoint, redact(self.db_urls.app_url))
@@ -202,6 +207,7 @@ class LocalStack:
             self.poller = None
         if self.wallet is not None:
             self.wallet.stop_relay()
+        self.schedules.stop()
         _reset_runtime_safely()
         self._restore_env()
         self.moto.stop()
@@ -430,6 +436,10 @@ class LocalStack:
         if self.poller is None:
             raise RuntimeError("the local stack is not started")
         return self.poller.run_once(retries=retries)
+
+    def run_schedule(self, name: str) -> Any:
+        """Run a schedule of routes.SCHEDULES now, as its EventBridge rule would."""
+        return self.schedules.run(name)
 
     def sent_emails(self) -> list[dict[str, Any]]:
         if self.aws is None:
