@@ -12,7 +12,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class FieldError:
     field: str
-    reason: str
+    reason: str  # words a person can act on, never a regular expression
+    pattern: str | None = None  # the regular expression the value must match, for clients that check first
 
 
 class AppError(Exception):
