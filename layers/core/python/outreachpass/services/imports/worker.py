@@ -54,6 +54,7 @@ def run_import(tenant_id: UUID, job_id: UUID, *, key: str | None = None, final_a
         jobs_data.mark_running(conn, tenant_id, job_id)
     log.append_keys(request_correlation_id=(job["input"] or {}).get("correlation_id"))
 
+    outcome: ImportOutcome | None = None
     for attempt in range(1, ATTEMPTS + 1):
         try:
             job, outcome = _import_once(tenant_id, job_id, expected)
