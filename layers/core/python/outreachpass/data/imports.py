@@ -16,7 +16,9 @@ earlier chunks never need looking up: an e-mail occurs once in a file.
 
 The file goes through in chunks (the caller streams one while the previous one is applied); each
 chunk is `clear` -> `copy_rows` -> `apply`, whose named steps are:
-1. `mark_existing`: each valid row learns its attendee (event, lower(email)) from import_known;
+1. `refuse_repeated`: a row whose e-mail an earlier row of the file has is refused (import_seen
+   holds the file's e-mails so far; the first row of an e-mail is the one imported);
+   `mark_existing`: each valid row learns its attendee (event, lower(email)) from import_known;
 2. `refuse_nameless`: a new attendee needs a first name (an existing one keeps its own);
 3. `update_existing`: the attendees a row changes are locked, updated (a blank cell keeps the
    value: an import never erases data) and their cards follow the fields that changed, with
@@ -26,8 +28,8 @@ chunk is `clear` -> `copy_rows` -> `apply`, whose named steps are:
    same statement (V0130: the link is checked at the end instead of row by row), in e-mail order
    with ids that ascend in that order (most index entries are appended);
 5. `record_errors`: every refused row's problems into job_item_errors.
-Rows are unique by e-mail within a file (the caller refuses a repeated e-mail), so no step has
-to merge two rows, and no row of one chunk can meet a row of another.
+After step 1 the rows are unique by e-mail within the file, so no step has to merge two rows, and
+no row of one chunk can meet a row of another.
 
 `lock_event` serialises imports into one event (two imports never interleave their chunks, so they
 cannot deadlock or race to insert the same e-mail).
@@ -53,6 +55,7 @@ CARD_TEXT_FIELDS = ("display_name", "email", "phone", "org_name", "title")
 # problem, position = row * 16 + problem number).
 STAGED_COLUMNS = ("row_no", *VALUE_COLUMNS, "position", "field", "column_name", "reason")
 NAMELESS_PROBLEM = 15  # the problem number of "first name required", after any the caller found
+REPEATED_PROBLEM = 14  # the problem number of "the same e-mail as row N"
 
 
 def display_name_sql(alias: str) -> str:
@@ -134,6 +137,9 @@ def stage(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> int:
         """
     )
     conn.execute("CREATE TEMP TABLE import_updated ON COMMIT DROP AS SELECT attendee_id FROM attendees WHERE false")
+    # Every e-mail of the file so far, with the row that imports it (the first): the set the
+    # repeated-e-mail rule needs lives here, not in the worker's memory.
+    conn.execute("CREATE TEMP TABLE import_seen (email text PRIMARY KEY, row_no integer NOT NULL) ON COMMIT DROP")
     return known
 
 
@@ -151,6 +157,7 @@ def copy_rows(conn: psycopg.Connection) -> Iterator[Any]:
 
 @dataclass
 class ChunkResult:
+    repeated_rows: list[tuple[int, int]] = field(default_factory=list)  # (row, the earlier row with its e-mail): refused
     created: int = 0  # attendees inserted (each with a new card)
     updated: int = 0  # existing attendees whose values changed
     unchanged: int = 0  # existing attendees the rows left as they were
@@ -165,20 +172,23 @@ def apply(
     job_id: UUID | None,
     *,
     nameless: tuple[str | None, str],
+    repeated: tuple[str | None, str],
     known: int,
     id_base: tuple[int, int],
 ) -> ChunkResult:
     """The staged chunk into the event's attendees and cards; see the module doc. `nameless` is
-    the (column, reason) a row without a first name for a new attendee is refused with; `known`
-    is what `stage` returned (0: a first import, nothing to look up); `id_base` as insert_new."""
+    the (column, reason) a row without a first name for a new attendee is refused with, `repeated`
+    the (column, reason with %s for the earlier row) a repeated e-mail is; `known` is what `stage`
+    returned (0: a first import, nothing to look up); `id_base` as insert_new."""
     params = {"tenant_id": tenant_id, "event_id": event_id}
+    repeated_rows = refuse_repeated(conn, *repeated)
     # The steps below filter on these two (their null fractions): without statistics the planner
     # guesses a handful of rows and joins 25,000 by 25,000 in a nested loop.
     conn.execute("ANALYZE import_rows (reason, attendee_id)", prepare=False)
     existing = mark_existing(conn) if known else 0
     if existing:
         conn.execute("ANALYZE import_rows (attendee_id)", prepare=False)  # now set on some rows
-    result = ChunkResult(nameless_rows=refuse_nameless(conn, *nameless))
+    result = ChunkResult(repeated_rows=repeated_rows, nameless_rows=refuse_nameless(conn, *nameless))
     if existing:
         result.updated, result.changed_card_ids = update_existing(conn, params)
         result.unchanged = existing - result.updated
@@ -186,6 +196,37 @@ def apply(
     if job_id is not None:
         record_errors(conn, tenant_id, job_id)
     return result
+
+
+def refuse_repeated(conn: psycopg.Connection, column: str | None, reason: str) -> list[tuple[int, int]]:
+    """A valid row whose e-mail an earlier row of the file has (in this chunk or an earlier one)
+    is refused: the first row of an e-mail is the one imported. Returns (row, first row). The
+    lookup is one index probe per row whatever the statistics say (a correlated subquery)."""
+    conn.execute(
+        """
+        INSERT INTO import_seen (email, row_no)
+        SELECT email, row_no FROM import_rows WHERE reason IS NULL ORDER BY row_no
+        ON CONFLICT (email) DO NOTHING
+        """,
+        prepare=False,
+    )
+    rows = conn.execute(
+        """
+        WITH firsts AS (
+            SELECT r.row_no, (SELECT s.row_no FROM import_seen s WHERE s.email = r.email) AS first
+            FROM import_rows r
+            WHERE r.reason IS NULL
+        )
+        UPDATE import_rows r
+        SET position = r.row_no * 16 + %(problem)s, field = 'email', column_name = %(column)s, reason = format(%(reason)s, f.first)
+        FROM firsts f
+        WHERE f.row_no = r.row_no AND f.first <> f.row_no AND r.reason IS NULL
+        RETURNING r.row_no, f.first
+        """,
+        {"problem": REPEATED_PROBLEM, "column": column, "reason": reason},
+        prepare=False,
+    ).fetchall()
+    return sorted((row["row_no"], row["first"]) for row in rows)
 
 
 def mark_existing(conn: psycopg.Connection) -> int:
