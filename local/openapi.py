@@ -37,11 +37,7 @@ ERROR_SCHEMA = {
                     "items": {
                         "type": "object",
                         "required": ["field", "reason"],
-                        "properties": {
-                            "field": {"type": "string"},
-                            "reason": {"type": "string", "description": "What is wrong, in words a person can act on"},
-                            "pattern": {"type": "string", "description": "The regular expression the value must match (pattern fields only)"},
-                        },
+                        "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
                     },
                 },
             },

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class FieldError:
     field: str
-    reason: str  # words a person can act on, never a regular expression
-    pattern: str | None = None  # the regular expression the value must match, for clients that check first
+    reason: str
 
 
 class AppError(Exception):

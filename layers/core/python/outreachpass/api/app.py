@@ -151,20 +151,7 @@ def _field_name(location: Iterable[Any]) -> str:
 
 
 def validation_details(errors: Iterable[dict[str, Any]]) -> list[FieldError]:
-    return [_field_error(err) for err in errors]
-
-
-def _field_error(err: dict[str, Any]) -> FieldError:
-    """Pydantic's message, except where it would show a person a regular expression: then the
-    words the model gave the pattern (models.common.hinted), and the pattern beside them."""
-    field = _field_name(err.get("loc", ()))
-    if err.get("type") == "string_pattern_mismatch":
-        from outreachpass.models.common import PATTERN_HINTS
-
-        pattern = str((err.get("ctx") or {}).get("pattern", ""))
-        hint = PATTERN_HINTS.get(pattern)
-        return FieldError(field, f"must be {hint}" if hint else "is not in the form this field takes", pattern=pattern or None)
-    return FieldError(field, err.get("msg") or err.get("type", "invalid"))
+    return [FieldError(_field_name(err.get("loc", ())), err.get("msg") or err.get("type", "invalid")) for err in errors]
 
 
 def _register_error_handlers(app: APIGatewayHttpResolver) -> None:

@@ -37,7 +37,7 @@ def page(items: list[Any], next_cursor: str | None) -> Response:
 def error_body(code: str, message: str, details: list[FieldError] | None = None) -> str:
     error: dict[str, Any] = {"code": code, "message": message, "correlation_id": correlation_id()}
     if details:
-        error["details"] = [{"field": d.field, "reason": d.reason, **({"pattern": d.pattern} if d.pattern else {})} for d in details]
+        error["details"] = [{"field": d.field, "reason": d.reason} for d in details]
     return dumps({"error": error})
 
 

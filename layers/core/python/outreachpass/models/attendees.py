@@ -8,10 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
-from outreachpass.models.common import LowerEmail, RequestModel, hinted
+from outreachpass.models.common import LowerEmail, RequestModel
 
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=hinted(r"^[0-9+()./\- ]+$", "digits, spaces and + ( ) . / - only"))]
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()./\- ]+$")]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 

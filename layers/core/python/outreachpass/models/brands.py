@@ -6,9 +6,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from outreachpass.models.common import HexColour, HostName, RequestModel, hinted
+from outreachpass.models.common import HexColour, HostName, RequestModel
 
-BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=hinted(r"^[A-Z0-9_]+$", "capital letters, digits and _ only (like EXPO_2030)"))]
+BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[A-Z0-9_]+$")]
 
 
 class Theme(BaseModel):

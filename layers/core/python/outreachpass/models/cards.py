@@ -9,10 +9,10 @@ from uuid import UUID
 from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
 
 from outreachpass.models.attendees import Phone, ShortText
-from outreachpass.models.common import LowerEmail, RequestModel, hinted
+from outreachpass.models.common import LowerEmail, RequestModel
 
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-LinkKey = Annotated[str, StringConstraints(pattern=hinted(r"^[a-z][a-z0-9_]{0,31}$", "a lower-case letter, then up to 31 lower-case letters, digits or _ (like website)"))]
+LinkKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 LinkUrl = Annotated[HttpUrl, UrlConstraints(max_length=2048)]
 MAX_LINKS = 20
 

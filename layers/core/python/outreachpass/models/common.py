@@ -8,20 +8,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
 
-# What each field pattern means in words: a value that does not match is refused with the words
-# (the API's 400 details carry the pattern itself in a separate "pattern" field, for clients).
-PATTERN_HINTS: dict[str, str] = {}
-
-
-def hinted(pattern: str, hint: str) -> str:
-    """`pattern`, remembered with the words a person is told when a value does not match it."""
-    PATTERN_HINTS[pattern] = hint
-    return pattern
-
-
-SLUG_PATTERN = hinted(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "lower-case letters and digits, words joined by single hyphens (like expo-2030)")
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
-HEX_COLOUR = hinted(r"^#[0-9a-fA-F]{6}$", "a colour as # and six hexadecimal digits (like #1a73e8)")
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class RequestModel(BaseModel):

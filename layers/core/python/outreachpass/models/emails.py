@@ -7,12 +7,12 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from outreachpass.models.common import RequestModel, hinted
+from outreachpass.models.common import RequestModel
 
 Audience = Literal["all", "unsent", "selected"]
 MAX_SELECTED = 5000
 
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=hinted(r"^[^\r\n\x00-\x08\x0b\x0c\x0e-\x1f]*$", "one line of text, without line breaks or control characters"))]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\r\n\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
 Message = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 
 

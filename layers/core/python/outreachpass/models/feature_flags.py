@@ -7,10 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
-from outreachpass.models.common import hinted
-
 # Same rule as the feature_flags.flag_key CHECK constraint.
-FlagKey = Annotated[str, StringConstraints(pattern=hinted(r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$", "a letter, then up to 99 letters, digits or _ . : - (like wallet.apple)"))]
+FlagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$")]
 MAX_FLAGS = 200
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from outreachpass.models.brands import BrandKey
-from outreachpass.models.common import Name, RequestModel, StaffEmail, hinted
+from outreachpass.models.common import Name, RequestModel, StaffEmail
 
 # Same rule as the tenants.tenant_key CHECK constraint: the tenant's key in the deployment config.
-TenantKey = Annotated[str, StringConstraints(pattern=hinted(r"^[a-z0-9][a-z0-9-]{0,62}$", "lower-case letters, digits and hyphens, starting with a letter or digit, at most 63"))]
+TenantKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
 class TenantCreate(RequestModel):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from outreachpass.models.common import RequestModel, hinted
+from outreachpass.models.common import RequestModel
 
 Platform = Literal["apple", "google"]
 MAX_IDS = 5000
@@ -57,7 +57,7 @@ class PassesGenerate(RequestModel):
 
 # --- Apple Wallet web service (Apple's JSON shapes) ------------------------------------------------
 
-PushToken = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=hinted(r"^[A-Za-z0-9]+$", "letters and digits only"))]
+PushToken = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9]+$")]
 
 
 class DeviceRegistration(BaseModel):
