@@ -7,8 +7,18 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The CDK CLI, pinned by tools/cdk/package-lock.json (what make synth, the CLI test and deploys run).
+CDK_DIR := tools/cdk
+CDK := $(CDK_DIR)/node_modules/.bin/cdk
 
-.PHONY: dev test synth bench bench-quick lint openapi clean system-deps
+.PHONY: dev test typecheck synth bench bench-quick lint openapi clean system-deps console web-test
+
+# The console (web/): npm ci when node_modules is missing or the lockfile changed; a build
+# when its sources changed. Tests (*.test.*, src/test/) are not sources of the build.
+WEB := web
+WEB_STAMP := $(WEB)/node_modules/.installed
+WEB_SOURCES := $(shell find $(WEB)/src $(WEB)/public -type f ! -name '*.test.*' ! -path '*/src/test/*' 2>/dev/null) \
+	$(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json $(WEB)/package.json
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,18 +26,42 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt $(PIP_QUIET)
 	@touch $(STAMP)
 
+$(CDK): $(CDK_DIR)/package.json $(CDK_DIR)/package-lock.json
+	npm ci --prefix $(CDK_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # Debian packages the tests need (headless Chromium, openssl); installed only when missing.
 system-deps:
 	@bash scripts/system-deps.sh
 
-dev: $(STAMP)
+$(WEB_STAMP): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB)/dist/index.html: $(WEB_STAMP) $(WEB_SOURCES)
+	cd $(WEB) && npm run --silent build
+
+console: $(WEB)/dist/index.html
+
+# Vitest: the client glue, forms, sign-in flows, and the generated client checked against
+# docs/openapi.json (fails when `npm run generate:client` is due).
+web-test: $(WEB_STAMP)
+	cd $(WEB) && npx vitest run
+
+dev: $(STAMP) console
 	$(PY) -m local
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(CDK) system-deps typecheck console web-test
 	$(PY) -m pytest
 
-synth: $(STAMP)
-	$(PY) -m cdk_app.synth
+# mypy, strict on the runtime library and the handlers ([tool.mypy] in pyproject.toml); make test and make lint run it.
+typecheck: $(STAMP)
+	$(PY) -m mypy
+
+# A deployable synth: the real dependencies layer and the built console (it refuses to go on without it).
+synth: $(STAMP) $(CDK)
+	@if [ -f web/package.json ]; then $(MAKE) --no-print-directory console; fi
+	$(PY) -m stacks.synth
 
 # The analytics benchmark runs at the issue's scale (10M events, 50 tenants; the generated
 # database is kept in .local/bench-analytics, so only the first run pays ~12 minutes for it).
@@ -38,11 +72,11 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m bench
 
-lint: $(STAMP)
+lint: $(STAMP) typecheck
 	$(PY) -m ruff check .
 
 openapi: $(STAMP)
 	$(PY) -m local.openapi --write
 
 clean:
-	rm -rf cdk.out .build test-artifacts
+	rm -rf cdk.out .build test-artifacts $(WEB)/dist

@@ -64,3 +64,26 @@ def latency_results(benchmark: str, samples: list[float], *, target_p50: str = "
         Result(benchmark, "p50", round(statistics.median(samples), 3), "ms", target_p50),
         Result(benchmark, "p99", round(percentile(samples, 99), 3), "ms", target_p99),
     ]
+
+
+def staff_claims(admin_url: str, tenant_id: str, role: str = "admin", sub: str = "bench-staff") -> dict[str, str]:
+    """Id-token claims of a staff user of `tenant_id`, with its users row: the API authorizes
+    from the database's current state, so a benchmark's caller must exist there, as in AWS."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            INSERT INTO users (tenant_id, email, role, status, cognito_sub)
+            VALUES (%(tenant)s, %(email)s, %(role)s, 'active', %(sub)s)
+            ON CONFLICT DO NOTHING
+            """,
+            {"tenant": str(tenant_id), "email": f"{sub}-{role}@bench.example.com", "role": role, "sub": f"{sub}-{tenant_id}-{role}"},
+        )
+    return {
+        "sub": f"{sub}-{tenant_id}-{role}",
+        "custom:tenant_id": str(tenant_id),
+        "custom:role": role,
+        "cognito:username": f"{sub}-{role}@bench.example.com",
+        "token_use": "id",
+    }

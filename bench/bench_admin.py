@@ -31,7 +31,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench import Result, add_code_paths, percentile, time_calls
+from bench import Result, add_code_paths, percentile, staff_claims, time_calls
 
 ATTENDEES = int(os.environ.get("BENCH_ADMIN_ATTENDEES", "20000"))
 ITERATIONS = int(os.environ.get("BENCH_ADMIN_ITERATIONS", "200"))
@@ -152,7 +152,7 @@ def run() -> list[Result]:
     stack = shared_stack()
     admin_url = stack.db_urls.admin_url
     data = _populate(admin_url)
-    claims = {"sub": str(uuid.uuid4()), "custom:tenant_id": data["tenant_id"], "custom:role": "admin", "token_use": "id"}
+    claims = staff_claims(admin_url, data["tenant_id"])
     invoke = _invoker(claims)
     event_id, attendee_id = data["event_id"], data["attendee_id"]
     list_template = f"{ADMIN}/events/{{event_id}}/attendees"

@@ -37,7 +37,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import ROOT, Result, add_code_paths, percentile
+from bench import ROOT, Result, add_code_paths, percentile, staff_claims
 
 FULL = "BENCH_ANALYTICS_EVENTS" in os.environ or any(arg.removeprefix("bench_") == "analytics" for arg in sys.argv[1:])
 EVENTS = int(os.environ.get("BENCH_ANALYTICS_EVENTS", "10000000" if FULL else "200000"))
@@ -103,7 +103,7 @@ def prepare(server: Any) -> dict[str, Any]:
     import psycopg
     from psycopg import sql
 
-    from outreachpass.db.migrate import apply_migrations
+    from outreachpass.db.migrate.runner import apply_migrations
 
     marker = DATA_DIR / "dataset.json"
     wanted = {"events": EVENTS, "tenants": TENANTS}
@@ -204,7 +204,7 @@ def add_tail(admin_url: str, tenant_id: str) -> None:
 # --- the queries ----------------------------------------------------------------------------------
 
 
-def invoker(route_path: str, tenant_id: str):
+def invoker(route_path: str, tenant_id: str, admin_url: str):
     import importlib
 
     import routes
@@ -212,7 +212,7 @@ def invoker(route_path: str, tenant_id: str):
 
     route = routes.find_route("GET", route_path)
     handler = importlib.import_module(route.handler).handler
-    claims = {"sub": "bench", "custom:tenant_id": tenant_id, "custom:role": "admin", "token_use": "id"}
+    claims = staff_claims(admin_url, tenant_id)
     context = LambdaContext(function_name=function_name("bench", route.handler))
 
     def call(query: str) -> dict[str, Any]:
@@ -294,7 +294,7 @@ def _run() -> list[Result]:
         dates = {"today": today.isoformat(), "d90": (today - timedelta(days=89)).isoformat()}
         for label, (tenant_id, size) in measured.items():
             for name, path, query in queries:
-                samples = measure(invoker(path, tenant_id), query.format(**dates), ITERATIONS)
+                samples = measure(invoker(path, tenant_id, admin_url), query.format(**dates), ITERATIONS)
                 p50, p95 = statistics.median(samples), percentile(samples, 95)
                 log(f"{name} ({label} tenant): p50 {p50:.1f} ms, p95 {p95:.1f} ms")
                 target = TARGET if name.startswith(("overview", "timeseries 90d daily UTC")) else ""

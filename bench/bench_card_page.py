@@ -76,7 +76,10 @@ def _populate(admin_url: str) -> dict[str, str]:
 
 def _invoker() -> Callable[..., dict[str, Any]]:
     import routes
+    from local.edge import origin_headers
     from local.events import LambdaContext, function_name, http_api_event
+
+    cloudfront = origin_headers()  # the origin-verify header CloudFront adds, read once
 
     def invoke(method: str, template: str, path: str, *, query: str = "", headers: list[tuple[str, str]] | None = None,
                body: bytes = b"", params: dict[str, str] | None = None) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def _invoker() -> Callable[..., dict[str, Any]]:
         handler = importlib.import_module(route.handler).handler
         event = http_api_event(
             method=method, raw_path=path, raw_query=query, route_key=route.route_key, path_parameters=params,
-            header_pairs=headers or [], body=body,
+            header_pairs=[*(headers or []), *cloudfront], body=body,
         )
         return handler(event, LambdaContext(function_name=function_name("bench", route.handler)))
 
@@ -124,8 +127,8 @@ def _round_trips_per_view(card_id: str) -> tuple[int, int]:
     import psycopg
 
     from outreachpass.api.visitor import new_session_id
+    from outreachpass.services.card_tracking import Visitor
     from outreachpass.services.cards_public import open_card_page
-    from outreachpass.services.tracking import Visitor
 
     statements = 0
     pipelines = 0

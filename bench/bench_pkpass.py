@@ -2,7 +2,7 @@
 
 What a download or a web-service fetch costs after the database read: pass.json, the SHA-1
 manifest, the detached PKCS#7 signature (RSA-2048, SHA-256, with the WWDR intermediate) and the
-zip, through the service's own builder (services.wallet.build_apple_pass: brand colours,
+zip, through the service's own builder (services.wallet.apple.build_apple_pass: brand colours,
 images from the per-container cache). Signed with the local development credentials
 (local.wallet_credentials, generated in a temporary folder), single-threaded.
 
@@ -64,7 +64,7 @@ def run() -> list[Result]:
     os.environ.setdefault("PUBLIC_BASE_URL", "https://cards.example.com")
     creds, card, pass_row = _fixture()
     from outreachpass.integrations.wallet.signing import sign_manifest
-    from outreachpass.services.wallet import build_apple_pass
+    from outreachpass.services.wallet.apple import build_apple_pass
 
     size = len(build_apple_pass(card, pass_row, creds))
     count, elapsed, samples = _rate(lambda: build_apple_pass(card, pass_row, creds), SECONDS)

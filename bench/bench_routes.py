@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench import ROOT, Result, add_code_paths, percentile, time_calls
+from bench import ROOT, Result, add_code_paths, percentile, staff_claims, time_calls
 
 ITERATIONS = int(os.environ.get("BENCH_ROUTES_ITERATIONS", "200"))
 BUDGET_S = float(os.environ.get("BENCH_ROUTES_BUDGET_S", "2"))  # per route: slow routes get fewer calls
@@ -84,17 +84,21 @@ def selected_routes() -> list[tuple[Any, Callable[[], dict[str, Any]] | None]]:
 
 
 def caller(route: Any, ids: dict[str, str], claims: dict[str, str], query: str, body: Callable[[], dict[str, Any]] | None) -> tuple[Callable[[], Any], Counter[int]]:
+    from local.edge import origin_headers
     from local.events import LambdaContext, function_name, http_api_event
 
     handler = importlib.import_module(route.handler).handler
     raw_path, params = _fill(route.path, ids)
     statuses: Counter[int] = Counter()
     name = function_name("bench", route.handler)
+    cloudfront = origin_headers()
 
     def call() -> Any:
         payload = json.dumps(body()).encode() if body else b""
         headers = [("content-type", "application/json")] if payload else []
         headers.append(("user-agent", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148 bench"))
+        if route.is_public:
+            headers += cloudfront  # the origin-verify header CloudFront adds
         event = http_api_event(
             method=route.method,
             raw_path=raw_path,
@@ -119,13 +123,7 @@ def run() -> list[Result]:
 
     stack = shared_stack()
     ids = demo_ids(stack)
-    claims = {
-        "sub": str(uuid.uuid4()),
-        "custom:tenant_id": ids["tenant_id"],
-        "custom:role": "admin",
-        "cognito:username": "bench-admin@example.test",
-        "token_use": "id",
-    }
+    claims = staff_claims(stack.db_urls.admin_url, ids["tenant_id"])
     try:
         from local.stack import openapi_document
 

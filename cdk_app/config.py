@@ -135,6 +135,12 @@ class DeploymentConfig(_Model):
     # NAT gateways give the wallet functions their way out to Apple and Google; AWS services
     # are reached through VPC endpoints either way. 0 = fully isolated subnets.
     nat_gateways: int = Field(default=1, ge=0, le=3)
+    # Interface endpoints for Secrets Manager, SQS, SES and Cognito (billed per endpoint and AZ). Without
+    # them the functions reach those APIs through the NAT gateway, which then must exist.
+    interface_endpoints: bool = True
+    # RDS Proxy between the functions and Aurora (billed for at least 8 ACUs). Without it each warm
+    # function holds its own connection to the writer: fine for a dev stage's handful of users.
+    rds_proxy: bool = True
     domain: DomainConfig | None = None
     sender: EmailAddress
     alarm_email: EmailAddress
@@ -147,6 +153,8 @@ class DeploymentConfig(_Model):
     # The card page's beacons and tracked links are unauthenticated: a second WAF limit, over 5 minutes.
     tracking_requests_per_5_minutes_per_ip: int = Field(default=300, ge=10, le=2_000_000_000)
     tenants: tuple[TenantConfig, ...] = ()
+    # Raised by one to rotate the origin-verify secret (docs/deploying.md): CloudFront then sends the new value.
+    origin_verify_generation: int = Field(default=1, ge=1)
     # Lambda SnapStart for the HTTP API's functions: "public" (routes without roles: cards, wallet,
     # tracking, health), "all" (every route) or "off". Workers, schedules and consumers never use it.
     snapstart: SnapStartMode = "public"
@@ -190,6 +198,8 @@ class DeploymentConfig(_Model):
             raise ValueError(f"a domain can front only one distribution: {', '.join(repeated)}")
         if self.nat_gateways > len(self.zones):
             raise ValueError(f"nat_gateways ({self.nat_gateways}) exceeds the number of availability zones")
+        if not self.interface_endpoints and not self.nat_gateways:
+            raise ValueError("without interface_endpoints the functions need a NAT gateway (nat_gateways >= 1)")
         return self
 
     @property

@@ -26,11 +26,11 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+import routes as route_contract
 from cdk_app.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, core_layer_code, dependencies_layer_code
 from cdk_app.nag import suppress, wildcard_finding
 from cdk_app.naming import Naming
 from cdk_app.table import FunctionSpec
-from lambdas import routes as route_contract
 
 _T = TypeVar("_T")
 
@@ -156,6 +156,9 @@ class FunctionResources:
     email: EmailSending | None = None
     user_pool: cognito.IUserPool | None = None
     assets_base_url: str | None = None  # the edge serving the public assets; None: the card page presigns
+    # The origin-verify secret every public route reads, in this region, by name: its ARN without the
+    # random suffix (GetSecretValue accepts it; the policy adds the suffix's "-??????").
+    origin_secret_arn: str | None = None
 
 
 def shared_managed_policies(scope: Construct) -> tuple[iam.ManagedPolicy, iam.ManagedPolicy]:
@@ -310,6 +313,9 @@ class AppFunction(Construct):
             environment[route_contract.secret_env(secret)] = resources.secrets[secret].secret_arn
         if needs.cognito_admin:
             environment["USER_POOL_ID"] = _required(resources.user_pool, spec, "a user pool").user_pool_id
+        if spec.is_public_route:
+            secret = _required(resources.origin_secret_arn, spec, "the origin-verify secret")
+            environment[route_contract.secret_env(route_contract.ORIGIN_VERIFY_SECRET)] = secret
         if needs.send_email:
             email = _required(resources.email, spec, "SES")
             environment |= {"SES_CONFIGURATION_SET": email.configuration_set, "DEFAULT_SENDER": email.default_sender}
@@ -337,9 +343,11 @@ class AppFunction(Construct):
         if needs.dead_letters:
             arns = [resources.dead_letter_queues[queue].queue_arn for queue in needs.dead_letters]
             statements.append(iam.PolicyStatement(actions=list(SQS_PEEK_ACTIONS), resources=arns))
-        if needs.secrets:
-            arns = [resources.secrets[secret].secret_arn for secret in needs.secrets]
-            statements.append(iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=arns))
+        secret_arns = [resources.secrets[secret].secret_arn for secret in needs.secrets]
+        if spec.is_public_route:  # public routes check the origin-verify header against it
+            secret_arns.append(_required(resources.origin_secret_arn, spec, "the origin-verify secret") + "-??????")
+        if secret_arns:
+            statements.append(iam.PolicyStatement(actions=list(SECRET_READ_ACTIONS), resources=secret_arns))
         if needs.send_email:
             email = _required(resources.email, spec, "SES")
             statements.append(

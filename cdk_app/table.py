@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Literal
 
+import routes as route_module
 from cdk_app.naming import pascal, short_hash
-from lambdas import routes as route_module
-from lambdas.routes import Needs, Queue, Route, Schedule, TopicConsumer, UploadTrigger, Worker
+from routes import ADMIN_PREFIX, Needs, Queue, Route, Schedule, TopicConsumer, UploadTrigger, Worker
 
 FunctionKind = Literal["route", "worker", "schedule", "topic_consumer", "deploy_job"]
 # Lambda's maximum; API Gateway itself gives up on an integration after 30 s.
@@ -26,6 +26,27 @@ MAX_TIMEOUT_S = 900
 MAX_CONCURRENCY_RANGE = (2, 1000)
 API_INTEGRATION_TIMEOUT_S = 29
 KNOWN_TOPICS = ("ses_events",)
+
+# One CloudFormation stack holds at most 500 resources; ours stay under 400, so a fifth stays free for what
+# comes next (a test and `make bench` watch it). A route's function takes 6 to 8 (8 with SnapStart).
+RESOURCE_CEILING = 400
+# Which stack holds a function: decided by the entry alone, its kind or its route's path, never by its
+# position or by how full a stack is. A function has a fixed name, and moving it to another stack would
+# create it there before the old stack lets go of the name, which fails the deploy.
+FunctionGroup = Literal["ApiPublic", "ApiWallet", "ApiAdmin", "ApiSettings", "ApiReports", "Workers"]
+FUNCTION_GROUPS: tuple[FunctionGroup, ...] = typing.get_args(FunctionGroup)
+# The first path prefix (whole segments) that matches decides; other public routes are ApiPublic (cards,
+# tracking, health), other protected routes ApiAdmin (events, attendees, cards, jobs, exhibitors, leads).
+ROUTE_GROUP_PREFIXES: tuple[tuple[str, FunctionGroup], ...] = (
+    ("/wallet", "ApiWallet"),  # the Apple Wallet web service, called by devices
+    (f"{ADMIN_PREFIX}/analytics", "ApiReports"),
+    (f"{ADMIN_PREFIX}/audit-log", "ApiReports"),
+    (f"{ADMIN_PREFIX}/brands", "ApiSettings"),
+    (f"{ADMIN_PREFIX}/users", "ApiSettings"),
+    (f"{ADMIN_PREFIX}/feature-flags", "ApiSettings"),
+    (f"{ADMIN_PREFIX}/email-settings", "ApiSettings"),
+    (f"{ADMIN_PREFIX}/suppressions", "ApiSettings"),
+)
 
 
 class TableError(ValueError):
@@ -53,6 +74,21 @@ class FunctionSpec:
     @property
     def handler_path(self) -> str:
         return f"{self.handler}.handler"
+
+    @property
+    def is_public_route(self) -> bool:
+        return isinstance(self.entry, Route) and self.entry.is_public
+
+    @property
+    def group(self) -> FunctionGroup:
+        """The stack this function lives in (see ROUTE_GROUP_PREFIXES)."""
+        if not isinstance(self.entry, Route):
+            return "Workers"
+        path = self.entry.path
+        for prefix, group in ROUTE_GROUP_PREFIXES:
+            if path == prefix or path.startswith(prefix + "/"):
+                return group
+        return "ApiPublic" if self.entry.is_public else "ApiAdmin"
 
 
 def _module_slug(handler: str) -> str:

@@ -19,7 +19,10 @@ Access = Literal["read", "write", "read_write"]
 
 ADMIN: tuple[Role, ...] = ("admin",)
 EDITORS: tuple[Role, ...] = ("admin", "user")
+# Exhibitor users (a sponsor's staff) read only their exhibitor's event here (the services scope
+# it); their own API is under /api/v1/leads.
 EVERYONE: tuple[Role, ...] = ("admin", "user", "exhibitor")
+EXHIBITOR: tuple[Role, ...] = ("exhibitor",)
 
 
 @dataclass(frozen=True)
@@ -135,11 +138,15 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(buckets=(BucketGrant("assets", "read_write", "qr/"),), memory_mb=512)),
     Route("POST", "/api/track/events", "handlers.track.events_beacon", roles=None, summary="Card page beacon (add_to_contacts, copy_email, share)",
           needs=Needs(memory_mb=512)),
+    # "Share my details" on the card page: the visitor's details, mailed to the card's owner only (SES).
+    Route("POST", "/api/track/cards/{card_id}/contact", "handlers.track.contact_share", roles=None,
+          summary="Share my details with the card's owner (e-mailed; rate-limited; the contact_share flag)",
+          needs=Needs(send_email=True, memory_mb=512, timeout_s=15)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
-    Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",
+    Route("GET", "/c/{card_id}/wallet/apple", "handlers.public.card_wallet_apple", roles=None, summary="The card's signed Apple Wallet pass (.pkpass)",
           needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
-    Route("GET", "/c/{card_id}/wallet/google", "handlers.public.wallet_google", roles=None, summary="302 to the card's Google Wallet save link",
+    Route("GET", "/c/{card_id}/wallet/google", "handlers.public.card_wallet_google", roles=None, summary="302 to the card's Google Wallet save link",
           needs=Needs(secrets=("google_wallet",), memory_mb=512, timeout_s=20)),
     Route("POST", "/wallet/v1/devices/{device_id}/registrations/{pass_type_id}/{serial}", "handlers.wallet.device_register", roles=None,
           summary="Apple Wallet: register a device for a pass's updates"),
@@ -174,41 +181,62 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/track/email/click/{message_id}", "handlers.track.email_click", roles=None,
           summary="Tracked link of a card email: 302 only to a link of that message", needs=Needs(secrets=("tracking_hmac",), timeout_s=5)),
     # Attendees (creating one creates its card; updating one updates the card)
-    Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_list", roles=EVERYONE, summary="List or search an event's attendees"),
+    Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_list", roles=EDITORS, summary="List or search an event's attendees"),
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_create", roles=EDITORS, summary="Add an attendee (and its card)"),
-    Route("GET", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_get", roles=EVERYONE, summary="Read an attendee"),
+    Route("GET", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_get", roles=EDITORS, summary="Read an attendee"),
     Route("PATCH", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_update", roles=EDITORS, summary="Update an attendee and its card"),
     Route("DELETE", f"{ADMIN_PREFIX}/attendees/{{attendee_id}}", "handlers.admin.attendees_delete", roles=EDITORS, summary="Delete an attendee (its card is soft-deleted)"),
     # Cards
-    Route("GET", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_get", roles=EVERYONE, summary="Read a card"),
+    Route("GET", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_get", roles=EDITORS, summary="Read a card"),
     Route("PATCH", f"{ADMIN_PREFIX}/cards/{{card_id}}", "handlers.admin.cards_update", roles=EDITORS, summary="Update a card"),
     Route("POST", f"{ADMIN_PREFIX}/cards/{{card_id}}/avatar", "handlers.admin.cards_avatar_upload", roles=EDITORS, summary="Start an avatar upload (presigned POST; the image worker renders it)",
           needs=Needs(buckets=(BucketGrant("uploads", "write", "images/"),))),
+    # Exhibitors: the sponsors and booths of an event (their staff are exhibitor users)
+    Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/exhibitors", "handlers.admin.exhibitors_list", roles=EDITORS, summary="List an event's exhibitors"),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/exhibitors", "handlers.admin.exhibitors_create", roles=EDITORS, summary="Add an exhibitor (a sponsor or booth) to an event"),
+    Route("GET", f"{ADMIN_PREFIX}/exhibitors/{{exhibitor_id}}", "handlers.admin.exhibitors_get", roles=EDITORS, summary="Read an exhibitor"),
+    Route("PATCH", f"{ADMIN_PREFIX}/exhibitors/{{exhibitor_id}}", "handlers.admin.exhibitors_update", roles=EDITORS, summary="Update an exhibitor"),
+    Route("DELETE", f"{ADMIN_PREFIX}/exhibitors/{{exhibitor_id}}", "handlers.admin.exhibitors_delete", roles=EDITORS,
+          summary="Delete an exhibitor and its leads (its users lose their exhibitor)"),
     # CSV imports and the jobs they (and passes, emails, images) run as
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports", "handlers.admin.imports_create", roles=EDITORS, summary="Start a CSV import of attendees (presigned PUT, or the CSV in the body)",
           needs=Needs(buckets=(BucketGrant("uploads", "write", "imports/"),), send_queues=("imports",), memory_mb=512)),
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports/preview", "handlers.admin.imports_preview", roles=EDITORS,
           summary="What the first KBs of a CSV would import as: detected columns, the first rows and their problems", needs=Needs(memory_mb=512)),
-    Route("GET", f"{ADMIN_PREFIX}/jobs", "handlers.admin.jobs_list", roles=EVERYONE, summary="The tenant's jobs, by event and kind"),
-    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}", "handlers.admin.jobs_get", roles=EVERYONE, summary="A job's status, counts and errors"),
-    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}/errors", "handlers.admin.jobs_errors", roles=EVERYONE, summary="Every failed item of a job (an import's refused rows), paged"),
+    Route("GET", f"{ADMIN_PREFIX}/jobs", "handlers.admin.jobs_list", roles=EDITORS, summary="The tenant's jobs, by event and kind"),
+    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}", "handlers.admin.jobs_get", roles=EDITORS, summary="A job's status, counts and errors"),
+    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}/errors", "handlers.admin.jobs_errors", roles=EDITORS, summary="Every failed item of a job (an import's refused rows), paged"),
     # Users (Cognito accounts with custom:tenant_id and custom:role); listing reads the database only
     Route("GET", f"{ADMIN_PREFIX}/users", "handlers.admin.users_list", roles=ADMIN, summary="List users"),
-    Route("POST", f"{ADMIN_PREFIX}/users", "handlers.admin.users_invite", roles=ADMIN, needs=Needs(cognito_admin=True), summary="Invite a user"),
+    Route("POST", f"{ADMIN_PREFIX}/users", "handlers.admin.users_invite", roles=EDITORS, needs=Needs(cognito_admin=True),
+          summary="Invite a user (a user-role caller: exhibitor users only)"),
     Route("PATCH", f"{ADMIN_PREFIX}/users/{{user_id}}", "handlers.admin.users_update", roles=ADMIN, needs=Needs(cognito_admin=True), summary="Change a user's role, disable or enable"),
     # Feature flags and the audit trail
     Route("GET", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_get", roles=ADMIN, summary="Read the tenant's feature flags"),
     Route("PUT", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_put", roles=ADMIN, summary="Replace the tenant's feature flags"),
     Route("GET", f"{ADMIN_PREFIX}/audit-log", "handlers.admin.audit_log_list", roles=ADMIN, summary="Who changed what"),
     # Analytics: reports over from/to for the tenant or ?event_id=, read from the rollups plus the raw tail
-    Route("GET", f"{ADMIN_PREFIX}/analytics/overview", "handlers.admin.analytics_overview", roles=EVERYONE, summary="Headline numbers: cards, attendees, e-mails, views, wallet adds, exports"),
-    Route("GET", f"{ADMIN_PREFIX}/analytics/email", "handlers.admin.analytics_email", roles=EVERYONE, summary="E-mail funnel: unique and total per stage, machines excluded, raw alongside"),
-    Route("GET", f"{ADMIN_PREFIX}/analytics/views", "handlers.admin.analytics_views", roles=EVERYONE, summary="Card views by source, device, browser and OS"),
-    Route("GET", f"{ADMIN_PREFIX}/analytics/wallet", "handlers.admin.analytics_wallet", roles=EVERYONE, summary="Wallet passes by platform and event type"),
-    Route("GET", f"{ADMIN_PREFIX}/analytics/exports", "handlers.admin.analytics_exports", roles=EVERYONE, summary="Contact exports by type"),
-    Route("GET", f"{ADMIN_PREFIX}/analytics/timeseries", "handlers.admin.analytics_timeseries", roles=EVERYONE, summary="One metric per hour, day or week in the caller's time zone"),
-    Route("GET", f"{ADMIN_PREFIX}/analytics/export.csv", "handlers.admin.analytics_export_csv", roles=EVERYONE, summary="The events behind a report as CSV (formula-safe); large ranges answer 303 to a presigned download",
+    Route("GET", f"{ADMIN_PREFIX}/analytics/overview", "handlers.admin.analytics_overview", roles=EDITORS, summary="Headline numbers: cards, attendees, e-mails, views, wallet adds, exports"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/email", "handlers.admin.analytics_email", roles=EDITORS, summary="E-mail funnel: unique and total per stage, machines excluded, raw alongside"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/views", "handlers.admin.analytics_views", roles=EDITORS, summary="Card views by source, device, browser and OS"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/wallet", "handlers.admin.analytics_wallet", roles=EDITORS, summary="Wallet passes by platform and event type"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/exports", "handlers.admin.analytics_exports", roles=EDITORS, summary="Contact exports by type"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/timeseries", "handlers.admin.analytics_timeseries", roles=EDITORS, summary="One metric per hour, day or week in the caller's time zone"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/leads", "handlers.admin.analytics_leads", roles=EDITORS, summary="Leads captured per exhibitor, by rating"),
+    Route("GET", f"{ADMIN_PREFIX}/analytics/export.csv", "handlers.admin.analytics_export_csv", roles=EDITORS, summary="The events behind a report as CSV (formula-safe); large ranges answer 303 to a presigned download",
           needs=Needs(buckets=(BucketGrant("uploads", "read_write", "analytics-exports/"),), memory_mb=1024, timeout_s=29)),
+    # The exhibitor API: an exhibitor user's lead scanner (phone first, offline queue: idempotent
+    # per card and client_id). The exhibitor is the caller's, from its users row. The fixed paths
+    # come before /{lead_id} (the local test router matches in this order; API Gateway and the
+    # local server prefer fixed segments anyway).
+    Route("POST", "/api/v1/leads", "handlers.leads.leads_capture", roles=EXHIBITOR, summary="Capture a lead: scan an attendee's card"),
+    Route("GET", "/api/v1/leads", "handlers.leads.leads_list", roles=EXHIBITOR, summary="The exhibitor's leads (search with q)"),
+    Route("GET", "/api/v1/leads/summary", "handlers.leads.leads_summary", roles=EXHIBITOR, summary="The exhibitor and its lead counts"),
+    Route("GET", "/api/v1/leads/export.csv", "handlers.leads.leads_export_csv", roles=EXHIBITOR, summary="The exhibitor's leads as CSV (formula-safe, UTF-8 with BOM)",
+          needs=Needs(memory_mb=512, timeout_s=29)),
+    Route("GET", "/api/v1/leads/{lead_id}", "handlers.leads.leads_get", roles=EXHIBITOR, summary="Read a lead"),
+    Route("PATCH", "/api/v1/leads/{lead_id}", "handlers.leads.leads_update", roles=EXHIBITOR, summary="Notes, rating and tags of a lead"),
+    Route("DELETE", "/api/v1/leads/{lead_id}", "handlers.leads.leads_delete", roles=EXHIBITOR, summary="Delete a lead"),
 )
 
 QUEUES: tuple[Queue, ...] = (
@@ -293,11 +321,18 @@ def secret_env(secret: str) -> str:
     return f"{secret.upper()}_SECRET_ARN"
 
 
+# Origin verification (issue 12): CloudFront adds this header to every request it sends to the API, with the
+# `current` value of the secret below; public routes refuse requests without a value the secret holds.
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
+ORIGIN_VERIFY_SECRET = "origin_verify"  # noqa: S105 (a secret's name) not in SECRETS: generated by the edge stack
+
+
 # Always set on every function:
 #   STAGE, PUBLIC_BASE_URL (https://cards.example.com, no trailing slash),
 #   POWERTOOLS_SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL.
-# Set on every function when the deployment has an edge domain: ASSETS_BASE_URL (the same
-#   https://<domain>; CloudFront serves the assets bucket's avatars/ and logos/ there).
+# Set on every function of an application (platform or silo copy): ASSETS_BASE_URL (the same as
+#   PUBLIC_BASE_URL, the edge; CloudFront serves the assets bucket's avatars/ and logos/ there).
+# Set on every public route's function: ORIGIN_VERIFY_SECRET_ARN (secret_env(ORIGIN_VERIFY_SECRET)).
 # Set when Needs.database: DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN (the application
 #   role's credentials), or DATABASE_URL instead (local stack, tests).
 # Set per Needs.dead_letters: <QUEUE>_DLQ_URL (dead_letter_env), the URL of that queue's DLQ.

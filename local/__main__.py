@@ -27,13 +27,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=None, help=f"where data and state live (default: {DEFAULT_DATA_DIR})")
     parser.add_argument("--no-seed", action="store_true", help="do not create the demo tenant")
     parser.add_argument("--no-workers", action="store_true", help="do not poll the SQS queues")
+    parser.add_argument(
+        "--cors-origin", action="append", default=None, metavar="ORIGIN",
+        help="a browser origin allowed to call the API (repeatable; default: $CORS_ORIGINS, comma-separated; none)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"), help="log level of the local stack (default: INFO)")
     return parser.parse_args(argv)
 
 
 def build_config(args: argparse.Namespace) -> LocalConfig:
     port = args.port if args.port is not None else int(os.environ.get("PORT", "8000"))
+    origins = args.cors_origin if args.cors_origin is not None else os.environ.get("CORS_ORIGINS", "").split(",")
     return LocalConfig(
+        cors_origins=tuple(origin.strip().rstrip("/") for origin in origins if origin.strip()),
         data_dir=(args.data_dir or DEFAULT_DATA_DIR).resolve(),
         port=port,
         database_url=os.environ.get("DATABASE_URL") or None,
@@ -48,7 +54,9 @@ def banner(info: dict, dev_json: Path, elapsed_s: float) -> str:
         "=" * 78,
         f"  OutreachPass local stack is up ({elapsed_s:.1f} s)",
         "=" * 78,
+        f"  Console        {info['console_url']}",
         f"  API            {info['api_url']}",
+        f"  API reference  {info['docs_url']}",
         f"  Health         {info['api_url']}/health",
         f"  AWS (moto)     {info['aws_endpoint_url']}   region {info['region']}",
         f"  User pool      {info['user_pool_id']}   client {info['user_pool_client_id']}",
@@ -58,7 +66,8 @@ def banner(info: dict, dev_json: Path, elapsed_s: float) -> str:
     if info.get("token"):
         lines += [
             "",
-            f"  Demo admin     {info['admin_username']}   tenant {info['tenant_id']}",
+            f"  Demo admin     {info['admin_username']}   password {info['admin_password']}",
+            f"                 tenant {info['tenant_id']}   (sign in to the console with these)",
             f"  Demo event     {info['event_id']}",
             "  Admin token (Cognito id token, valid 1 hour; `python -m local.token` prints a fresh one):",
             "",

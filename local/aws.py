@@ -7,7 +7,8 @@ The code under test talks to moto exactly as it talks to AWS: boto3 clients hono
   maxReceiveCount is the table's (moto moves a message to the DLQ on the receive after
   the last allowed one, as SQS does);
 - the SES sender identity and configuration set;
-- one Secrets Manager secret per `routes.SECRETS` (values: see `register_secret_value`);
+- one Secrets Manager secret per `routes.SECRETS` (values: see `register_secret_value`), and the
+  origin-verify secret the edge would create (local.edge; the gateway sends its value as CloudFront does);
 - the Cognito user pool (local.cognito).
 """
 
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import routes
+from local import edge
 from local.config import ACCOUNT_ID, LocalConfig
 from local.state import LocalState
 
@@ -100,6 +102,7 @@ class AwsResources:
     buckets: dict[str, str] = field(default_factory=dict)
     queues: dict[str, QueueResources] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)  # logical name -> ARN
+    origin_verify: str = ""  # the value CloudFront would send (local.edge)
     ses_configuration_set: str = ""
     sender: str = ""
 
@@ -220,6 +223,10 @@ class LocalAws:
             value = self.state.get_or_create(f"secret:{name}", factory) if factory else "{}"
             arn = client.create_secret(Name=self.config.secret_name(name), SecretString=value)["ARN"]
             resources.secrets[name] = arn
+        origin = self.state.get_or_create(f"secret:{routes.ORIGIN_VERIFY_SECRET}", edge.new_secret_value)
+        name = self.config.secret_name(routes.ORIGIN_VERIFY_SECRET)
+        resources.secrets[routes.ORIGIN_VERIFY_SECRET] = client.create_secret(Name=name, SecretString=origin)["ARN"]
+        resources.origin_verify = edge.current_value(origin)
 
     def put_secret_value(self, name: str, value: str) -> None:
         """Replace a secret's value in the running stack (not persisted)."""

@@ -21,6 +21,9 @@ from local.config import DEMO_DOMAIN
 from local.state import generate_password
 
 CUSTOM_ATTRIBUTES = ("tenant_id", "role")
+# The app client's attribute permissions, as stacks/auth.py gives them to the frontend client.
+READ_ATTRIBUTES = ("email", "email_verified", "name", "custom:tenant_id", "custom:role")
+WRITE_ATTRIBUTES = ("name",)
 
 
 class TokenError(Exception):
@@ -142,7 +145,15 @@ class LocalCognito:
             UserPoolId=pool["Id"],
             ClientName=f"{name}-web",
             GenerateSecret=False,
+            # Browsers sign in with SRP (the AWS client's only flow, stacks/auth.py) through
+            # local.cognito_proxy; admin password auth is for local tokens (tests, local.token).
             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            PreventUserExistenceErrors="ENABLED",
+            EnableTokenRevocation=True,
+            # As the auth stack's client: the tenant and role are readable, never writable by
+            # their user (local.moto_cognito enforces WriteAttributes, which moto ignores).
+            ReadAttributes=list(READ_ATTRIBUTES),
+            WriteAttributes=list(WRITE_ATTRIBUTES),
         )["UserPoolClient"]
         self.pool = UserPool(pool_id=pool["Id"], client_id=client["ClientId"], region=self.region, endpoint_url=self.endpoint_url)
         return self.pool

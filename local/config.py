@@ -52,6 +52,10 @@ class LocalConfig:
     background_workers: bool = True
     sender: str = f"no-reply@{DEMO_DOMAIN}"
     admin_username: str = f"admin@{DEMO_DOMAIN}"
+    # Browser origins besides the stack's own that may call the API (the deployment config's
+    # `cors_origins` in AWS), e.g. a Vite dev server on another port. The console at /admin/
+    # is on the stack's own origin and needs none.
+    cors_origins: tuple[str, ...] = ()
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -5,7 +5,7 @@
 - DATABASE_URL set: that server is used, with that URL as the admin connection.
 - Both URLs given (tests): used as they are; nothing is started or migrated.
 
-Migrations are applied with `outreachpass.db.migrate.apply_migrations` (which creates the
+Migrations are applied with `outreachpass.db.migrate.runner.apply_migrations` (which creates the
 owner and application roles); handlers connect as the application role
 `outreachpass_app` (the DATABASE_URL they see).
 """
@@ -120,7 +120,7 @@ class LocalDatabase:
             warnings.simplefilter("ignore")
             import pgserver
 
-        from outreachpass.db.migrate import ensure_database
+        from outreachpass.db.migrate.runner import ensure_database
 
         pgdata = self.config.pgdata_dir
         pgdata.parent.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ class LocalDatabase:
         return with_database(server_url, self.config.database_name)
 
     def _migrate(self, admin_url: str, *, app_password: str | None) -> None:
-        from outreachpass.db.migrate import apply_migrations
+        from outreachpass.db.migrate.runner import apply_migrations
 
         self.applied = apply_migrations(admin_url, migrations_dir=MIGRATIONS_DIR, app_password=app_password)
         if self.applied:

@@ -37,6 +37,15 @@ class HandlerRegistry:
         # module. Warm invocations run concurrently.
         self.cold_start_lock = threading.RLock()
         self._warm: set[str] = set()
+        # One invocation at a time per function, as in one Lambda container: a handler's module
+        # state (Powertools' resolver context, the logger's appended keys) is not made for two
+        # invocations at once, and Lambda never gives a container two. (AWS runs concurrent
+        # requests in more containers; locally they queue.)
+        self._function_locks: dict[str, threading.Lock] = {}
+
+    def function_lock(self, module_name: str) -> threading.Lock:
+        with self._lock:
+            return self._function_locks.setdefault(module_name, threading.Lock())
 
     def is_warm(self, module_name: str) -> bool:
         return module_name in self._warm
@@ -82,7 +91,7 @@ def invoke(
 ) -> Invocation:
     """Call the handler; exceptions propagate (the caller maps them as AWS would)."""
     cold = not registry.is_warm(module_name)
-    with registry.cold_start_lock if cold else nullcontext():
+    with registry.function_lock(module_name), registry.cold_start_lock if cold else nullcontext():
         invocation = _call(registry, module_name, event, stage=stage, region=region, memory_mb=memory_mb, timeout_s=timeout_s)
         if cold:
             registry.mark_warm(module_name)

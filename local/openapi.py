@@ -37,7 +37,11 @@ ERROR_SCHEMA = {
                     "items": {
                         "type": "object",
                         "required": ["field", "reason"],
-                        "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+                        "properties": {
+                            "field": {"type": "string", "description": "The field at fault (dotted path, e.g. theme.primary_color)"},
+                            "reason": {"type": "string", "description": "What is wrong, in words a person can act on"},
+                            "pattern": {"type": "string", "description": "The pattern the value must match, when that is the reason"},
+                        },
                     },
                 },
             },
@@ -54,7 +58,24 @@ ERROR_STATUSES = {
     "500": "Internal error (no details; quote the correlation id)",
     "503": "The database is unavailable",
 }
-AUTH_STATUSES = {"401": "Missing or invalid token", "403": "The role may not do this"}
+AUTH_STATUSES = {
+    "401": "UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; "
+    "USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says)",
+    "403": "FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); "
+    "TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; "
+    "EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor",
+}
+# Public routes answer only requests that came through CloudFront (outreachpass.api.origin).
+PUBLIC_STATUSES = {"403": "ORIGIN_NOT_VERIFIED: the request did not come through the service's public address"}
+# The edge's per-IP rate limits (stacks/edge/waf.py; an infra test keeps the two in step): WAF answers
+# 429 RATE_LIMITED in this error shape, with Retry-After.
+RATE_LIMITED_PREFIXES = ("/c/", "/api/track/")
+NOT_RATE_LIMITED_PREFIXES = ("/api/track/email/open/",)
+RATE_LIMITED_STATUS = {"429": "RATE_LIMITED: too many requests from this network (at the edge), see Retry-After"}
+
+
+def is_rate_limited(path: str) -> bool:
+    return path.startswith(RATE_LIMITED_PREFIXES) and not path.startswith(NOT_RATE_LIMITED_PREFIXES)
 
 
 def build_document() -> dict[str, Any]:
@@ -84,6 +105,10 @@ def build_document() -> dict[str, Any]:
             operation["security"] = [{"cognitoJwt": []}]
             operation["x-roles"] = list(route.roles or ())
             statuses.update(AUTH_STATUSES)
+        else:
+            statuses.update(PUBLIC_STATUSES)
+        if is_rate_limited(route.path):
+            statuses.update(RATE_LIMITED_STATUS)
         for status, description in statuses.items():
             # Replaces Powertools' default 422 too: validation failures answer 400 with our envelope.
             responses[status] = {

@@ -14,6 +14,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 
@@ -31,6 +32,7 @@ DEMO_BRAND_ID = demo_id("brand")
 DEMO_ADMIN_USER_ID = demo_id("user:admin")
 DEMO_EVENT_ID = demo_id("event")
 DEMO_EVENT_SLUG = "demo-summit"
+DEMO_EXHIBITOR_ID = demo_id("exhibitor:demo-booth")  # a sponsor's booth: its staff scan leads (/api/v1/leads)
 
 _ATTENDEES = (
     ("Ada", "Lovelace", "ada@example.com", "+44 20 7946 0001", "Analytical Engines Ltd", "Chief Mathematician"),
@@ -57,6 +59,7 @@ class DemoData:
     event_slug: str
     admin_user_id: str
     attendees: list[DemoAttendee] = field(default_factory=list)
+    exhibitor_id: str | None = None
 
     @property
     def card_urls(self) -> list[str]:
@@ -116,6 +119,11 @@ def seed_demo(admin_url: str, *, base_url: str, admin_email: str, admin_sub: str
                     DEMO_ADMIN_USER_ID,
                 ),
             )
+            cur.execute(
+                "INSERT INTO exhibitors (exhibitor_id, tenant_id, event_id, name, contact_email, created_by) "
+                "VALUES (%s, %s, %s, 'Demo Booth', 'booth@example.com', %s) ON CONFLICT DO NOTHING",
+                (DEMO_EXHIBITOR_ID, DEMO_TENANT_ID, DEMO_EVENT_ID, DEMO_ADMIN_USER_ID),
+            )
             attendees = []
             for first, last, email, phone, org, title in _ATTENDEES:
                 attendee_id = demo_id(f"attendee:{email}")
@@ -151,6 +159,7 @@ def seed_demo(admin_url: str, *, base_url: str, admin_email: str, admin_sub: str
         event_slug=DEMO_EVENT_SLUG,
         admin_user_id=str(DEMO_ADMIN_USER_ID),
         attendees=attendees,
+        exhibitor_id=str(DEMO_EXHIBITOR_ID),
     )
 
 
@@ -163,3 +172,20 @@ def _as_owner(conn: psycopg.Connection) -> None:
         conn.rollback()
         log.info("admin connection cannot SET ROLE outreachpass_owner; seeding as itself")
 
+
+
+def ensure_staff_user(admin_url: str, tenant_id: Any, *, email: str, role: str, sub: str) -> None:
+    """The users row of a local Cognito account (made by LocalStack.token_for): created when
+    missing, its sub and role brought to the account's; its status is left alone (a disabled
+    user stays disabled). No-op for a tenant that does not exist."""
+    with psycopg.connect(admin_url, autocommit=True) as conn, conn.transaction():
+        conn.execute("UPDATE users SET cognito_sub = NULL WHERE cognito_sub = %s AND tenant_id <> %s", (sub, str(tenant_id)))
+        conn.execute(
+            """
+            INSERT INTO users (tenant_id, email, role, status, cognito_sub)
+            SELECT t.tenant_id, %(email)s, %(role)s, 'active', %(sub)s FROM tenants t WHERE t.tenant_id = %(tenant)s
+            ON CONFLICT (tenant_id, lower(email)) DO UPDATE SET cognito_sub = EXCLUDED.cognito_sub, role = EXCLUDED.role,
+                exhibitor_id = CASE WHEN EXCLUDED.role = 'exhibitor' THEN users.exhibitor_id END
+            """,
+            {"tenant": str(tenant_id), "email": email, "role": role, "sub": sub},
+        )

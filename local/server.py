@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from local.cognito import TokenError, bearer_token
+from local.edge import through_cloudfront
 from local.events import http_api_event, new_request_id, trace_id
 from local.invoke import HandlerLoadError, HandlerRegistry, invoke
 from routes import Route
@@ -233,12 +234,18 @@ class LocalGateway:
         stage: str = "local",
         region: str = "us-east-1",
         pages: Mapping[str, Callable[[], GatewayResponse]] | None = None,
+        cors_origins: Iterable[str] = (),
     ):
         self.table = RouteTable(routes)
+        # Origins other than the stack's own that may call the API from a browser, as the HTTP
+        # API's CORS configuration (config `cors_origins`) allows them in AWS. Never "null".
+        self.cors_origins = frozenset(origin for origin in cors_origins if origin and origin != "null")
         self.registry = registry or HandlerRegistry()
         self.verifier = verifier
         self.stage = stage
         self.region = region
+        # The origin-verify value CloudFront adds on the way to the API (local.edge): public routes check it.
+        self.origin_verify: str | None = None
         # Local-only pages (GET), served only where no route of the table matches.
         self.pages: dict[str, Callable[[], GatewayResponse]] = dict(pages or {})
         # Local-only handlers of a path prefix (e.g. the mail viewer, local/mail.py):
@@ -260,11 +267,17 @@ class LocalGateway:
         )
         origin = next((value for name, value in header_pairs if name.lower() == "origin"), None)
         response = result.response
-        if origin and not any(name.lower() == "access-control-allow-origin" for name, _ in response.headers):
-            # Locally every origin may call the API (a frontend on another port); in AWS the
-            # HTTP API's CORS configuration decides.
-            response.headers += [("access-control-allow-origin", origin), ("vary", "Origin")]
+        if (
+            self.cors_allows(origin)
+            and not _is_local_path(target)
+            and not any(name.lower() == "access-control-allow-origin" for name, _ in response.headers)
+        ):
+            response.headers += [("access-control-allow-origin", origin), ("vary", "Origin")]  # type: ignore[list-item]
         return result
+
+    def cors_allows(self, origin: str | None) -> bool:
+        """Whether a browser page of `origin` may read the API's answers (exact match only)."""
+        return bool(origin) and origin in self.cors_origins
 
     def _handle(
         self,
@@ -283,6 +296,12 @@ class LocalGateway:
         if not raw_path.startswith("/"):
             return GatewayResult(error_response(400, "BAD_REQUEST", "Malformed request target", request_id), request_id, None)
 
+        if _is_local_path(raw_path) and not same_origin_request(header_pairs):
+            # The mail viewer and the Cognito front door are for the stack's own pages (and a
+            # person typing the address), never for another site's scripts or forms.
+            return GatewayResult(
+                error_response(403, "CROSS_ORIGIN_FORBIDDEN", "Local pages answer only their own origin", request_id), request_id, None
+            )
         local = self._local_handler(method, raw_path, raw_query, header_pairs, body, request_id)
         if local is not None:
             return GatewayResult(local, request_id, None)
@@ -309,7 +328,7 @@ class LocalGateway:
             method=method,
             raw_path=unquote(raw_path),
             raw_query=raw_query,
-            header_pairs=header_pairs,
+            header_pairs=through_cloudfront(header_pairs, self.origin_verify),
             body=body,
             source_ip=source_ip,
             route_key=route.route_key,
@@ -393,8 +412,11 @@ class LocalGateway:
         methods = self.table.methods_for(raw_path)
         headers_lower = {name.lower(): value for name, value in header_pairs}
         if method == "OPTIONS" and methods and "access-control-request-method" in headers_lower:
-            # CORS preflight, answered by the HTTP API's CORS configuration in AWS.
-            origin = headers_lower.get("origin", "*")
+            # CORS preflight, answered by the HTTP API's CORS configuration in AWS: an origin it
+            # does not list gets no allow headers, so the browser refuses the request.
+            origin = headers_lower.get("origin", "")
+            if not self.cors_allows(origin):
+                return GatewayResponse(status=204, headers=[("vary", "Origin"), ("x-correlation-id", request_id)])
             return GatewayResponse(
                 status=204,
                 headers=[
@@ -407,6 +429,32 @@ class LocalGateway:
                 ],
             )
         return error_response(404, "ROUTE_NOT_FOUND", f"No route for {method} {unquote(raw_path)}", request_id)
+
+
+LOCAL_PREFIX = "/_local/"
+
+
+def _is_local_path(target: str) -> bool:
+    path = target.split("?", 1)[0]
+    return path == LOCAL_PREFIX.rstrip("/") or path.startswith(LOCAL_PREFIX)
+
+
+def same_origin_request(header_pairs: Sequence[tuple[str, str]]) -> bool:
+    """True unless the browser says the request comes from another origin.
+
+    A fetch or form post from another page carries `Origin` (not this host) and, in current
+    browsers, `Sec-Fetch-Site: cross-site` or `same-site` (another port of 127.0.0.1 is
+    same-site); an address typed by a person is `none`; non-browser clients send neither.
+    """
+    headers = {name.lower(): value for name, value in header_pairs}
+    site = headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = headers.get("origin")
+    if origin is None:
+        return True
+    host = headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -434,36 +482,6 @@ def json_page(produce: Callable[[], Any]) -> Callable[[], GatewayResponse]:
     def render() -> GatewayResponse:
         body = json.dumps(produce(), indent=2, default=str).encode()
         return GatewayResponse(status=200, headers=[("content-type", "application/json")], body=body)
-
-    return render
-
-
-def docs_page(document: Callable[[], Mapping[str, Any]]) -> Callable[[], GatewayResponse]:
-    """A dependency-free reference page of the OpenAPI document (no CDN scripts)."""
-
-    def render() -> GatewayResponse:
-        spec = document()
-        rows = []
-        for path, operations in sorted(spec.get("paths", {}).items()):
-            for method, operation in operations.items():
-                if not isinstance(operation, dict):
-                    continue
-                roles = ", ".join(operation.get("x-roles", [])) or "public"
-                rows.append(
-                    f"<tr><td><b>{html.escape(method.upper())}</b></td><td><code>{html.escape(path)}</code></td>"
-                    f"<td>{html.escape(operation.get('summary', ''))}</td><td>{html.escape(roles)}</td></tr>"
-                )
-        title = html.escape(spec.get("info", {}).get("title", "API"))
-        body = (
-            f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
-            "<style>body{font:15px/1.5 system-ui,sans-serif;margin:2rem auto;max-width:64rem;padding:0 1rem}"
-            "td{padding:.2rem .8rem;border-bottom:1px solid #eee;vertical-align:top}</style>"
-            f'<h1>{title}</h1><p><a href="/openapi.json">openapi.json</a> (load it into any OpenAPI viewer)</p>'
-            "<table><tr><th>Method</th><th>Path</th><th>Summary</th><th>Roles</th></tr>"
-            + "".join(rows)
-            + "</table></html>"
-        )
-        return GatewayResponse(status=200, headers=[("content-type", "text/html; charset=utf-8")], body=body.encode())
 
     return render
 
@@ -582,6 +600,9 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _HttpServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of browser connections (a page's
+    # assets, a load test) overflowed it and the kernel dropped or reset the rest.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], gateway: LocalGateway):
         super().__init__(address, _RequestHandler)

@@ -22,17 +22,22 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 import routes
+from local import moto_cognito
+from local.api_reference import ApiReference
 from local.aws import DUMMY_CREDENTIALS, AwsResources, LocalAws, MotoServer
 from local.cognito import JwtVerifier, LocalCognito
+from local.cognito_proxy import CognitoFrontDoor
 from local.config import LocalConfig, ensure_code_paths
+from local.console import ConsoleSite
 from local.database import DatabaseUrls, LocalDatabase, redact
 from local.invoke import HandlerRegistry
 from local.mail import MailViewer  # also gives the local tracking_hmac secret a generated key
 from local.poller import Binding, PollReport, SqsPoller
 from local.schedules import LocalSchedules
-from local.seed import DEMO_TENANT_ID, DemoData, seed_demo
-from local.server import LocalApiServer, LocalGateway, docs_page, index_page, json_page
+from local.seed import DEMO_TENANT_ID, DemoData, ensure_staff_user, seed_demo
+from local.server import LocalApiServer, LocalGateway, index_page, json_page
 from local.state import LocalState, generate_password
+from local.token import jwt_subject
 
 log = logging.getLogger("local.stack")
 DEAD_LETTER_SWEEP_S = 5.0  # the dead_letter_jobs schedule, every few seconds under make dev (every minute in AWS)
@@ -126,10 +131,13 @@ class LocalStack:
                 "/": index_page(self._index_links),
                 "/_local/mail": json_page(self.sent_emails),
                 "/openapi.json": json_page(openapi_document),
-                "/docs": docs_page(openapi_document),
             },
+            cors_origins=config.cors_origins,
         )
         gateway.local_handlers["/_local/mail"] = MailViewer(self)  # HTML mail viewer and SES event player
+        gateway.local_handlers["/_local/cognito"] = CognitoFrontDoor(self, self.send_local_mail)  # the pool, for browsers
+        gateway.local_handlers["/admin"] = ConsoleSite(self.console_config, lambda: [self.aws_endpoint_url])
+        gateway.local_handlers["/docs"] = ApiReference(openapi_document)
         self.server = LocalApiServer(gateway, host=config.host, port=config.port)
 
         self.db_urls = self.database.start()
@@ -168,9 +176,12 @@ class LocalStack:
         from local.wallet_credentials import install_wallet_credentials
 
         self.wallet = install_wallet_credentials(self.aws, self.config.data_dir)
+        moto_cognito.install()  # AWS's rules moto lacks: client write permissions, invitations
         self.cognito = LocalCognito(self.aws.client("cognito-idp"), region=self.config.region, endpoint_url=self.aws.endpoint_url)
         pool = self.cognito.create_pool(self.config.resource_name("users"))
+        moto_cognito.on_invitation(pool.pool_id, self._send_invitation)
         self.server.gateway.verifier = JwtVerifier(pool).verify
+        self.server.gateway.origin_verify = self.resources.origin_verify  # as CloudFront adds it
 
     def ensure_provisioned(self) -> bool:
         """Re-create the AWS resources if moto lost them; True when it had to.
@@ -288,6 +299,34 @@ class LocalStack:
         except Exception:  # the demo works without its dashboard data
             log.exception("demo analytics were not seeded")
 
+    def send_local_mail(self, to: str, subject: str, text: str) -> None:
+        """Mail from the stack itself (Cognito's invitations and codes) through SES: /_local/mail shows it."""
+        self.boto("ses").send_email(
+            Source=self.config.sender,
+            Destination={"ToAddresses": [to]},
+            Message={"Subject": {"Data": subject}, "Body": {"Text": {"Data": text}}},
+        )
+
+    def _send_invitation(self, email: str, username: str, temporary_password: str) -> None:
+        console = f"{self.api_url}/admin/" if self.server is not None else "the console"
+        self.send_local_mail(
+            email,
+            "Your temporary password",
+            f"You have been invited to OutreachPass.\n\nSign in at {console} with your e-mail address {email} "
+            f"and the temporary password {temporary_password}\n\nYou will choose your own password at the first sign-in.",
+        )
+
+    def console_config(self) -> dict[str, Any]:
+        """/admin/config.json: what the console needs to find the API and the user pool."""
+        return {
+            "apiBaseUrl": "",
+            "region": self.config.region,
+            "userPoolId": self.user_pool_id,
+            "userPoolClientId": self.client_id,
+            "stage": self.config.stage,
+            "cognitoEndpoint": "/_local/cognito",
+        }
+
     def admin_token(self) -> str:
         """A fresh id token of the demo admin (tokens live one hour)."""
         assert self.cognito is not None
@@ -298,6 +337,7 @@ class LocalStack:
         if self.demo is not None:
             links.append(("Events (needs the admin bearer token)", f"{self.api_url}{routes.ADMIN_PREFIX}/events"))
             links.extend((f"Card: {a.name}", a.card_url) for a in self.demo.attendees)
+        links.insert(0, ("Console (sign in with the demo admin)", f"{self.api_url}/admin/"))
         links.append(("API reference", f"{self.api_url}/docs"))
         links.append(("OpenAPI document", f"{self.api_url}/openapi.json"))
         links.append(("Mail sent through SES (JSON)", f"{self.api_url}/_local/mail"))
@@ -322,8 +362,11 @@ class LocalStack:
             "tenant_id": demo.tenant_id if demo else None,
             "brand_id": demo.brand_id if demo else None,
             "event_id": demo.event_id if demo else None,
+            "exhibitor_id": demo.exhibitor_id if demo else None,  # invite exhibitor users to it (role exhibitor)
             "card_urls": demo.card_urls if demo else [],
             "mail_url": f"{self.api_url}/_local/mail",
+            "console_url": f"{self.api_url}/admin/",
+            "docs_url": f"{self.api_url}/docs",
             "database_url": self.db_urls.app_url,
             "admin_database_url": self.db_urls.admin_url,
             "buckets": dict(self.resources.buckets),
@@ -375,9 +418,15 @@ class LocalStack:
 
     def token_for(self, tenant_id: Any, role: str = "admin", username: str | None = None) -> str:
         """A real Cognito id token for a user of `tenant_id` with `role` (user created if needed)."""
-        if self.cognito is None:
+        if self.cognito is None or self.db_urls is None:
             raise RuntimeError("the local stack is not started")
-        return self.cognito.token_for(str(tenant_id), role, username)
+        username = username or self.cognito.default_username(str(tenant_id), role)
+        token = self.cognito.token_for(str(tenant_id), role, username)
+        # The API authorizes from the users row (its stored role and status), as in AWS, where
+        # every account is made by an invite or by ops.tenants together with its row.
+        sub = jwt_subject(token)
+        ensure_staff_user(self.db_urls.admin_url, tenant_id, email=username, role=role, sub=sub)
+        return token
 
     def request(
         self,

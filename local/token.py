@@ -35,6 +35,13 @@ def fresh_token(info: dict) -> str:
     return result["AuthenticationResult"]["IdToken"]
 
 
+def jwt_subject(token: str) -> str:
+    """The `sub` claim of a token this stack's pool issued (read, not verified: it is ours)."""
+    import jwt
+
+    return str(jwt.decode(token, options={"verify_signature": False})["sub"])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.token", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)

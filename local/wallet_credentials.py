@@ -104,7 +104,7 @@ class LocalWallet:
         self._stop.clear()
         # Imported here, not in the thread: concurrent first imports of a package on two threads
         # can see each other's half-initialised modules.
-        from outreachpass.services.wallet_push import dispatch_outbox
+        from outreachpass.services.wallet.push import dispatch_outbox
 
         def loop() -> None:
             while not self._stop.wait(interval_s):

@@ -1,4 +1,5 @@
-"""What every OutreachPass stack shares: environment, tags, termination protection, removal policy."""
+"""What every OutreachPass stack shares: environment, availability zones, tags, termination protection,
+removal policy."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ class AppStack(cdk.Stack):
         tags = {"app": APP_NAME, "stage": config.stage, **({"tenant": naming.silo_key} if naming.silo_key else {})}
         for key, value in tags.items():
             cdk.Tags.of(self).add(key, value, exclude_resource_types=list(UNTAGGABLE))
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """The config's zones, not a look-up: CDK would otherwise ask AWS (credentials, network) for the
+        account's zones whenever a VPC is built, and `cdk synth` must work offline from a clean clone."""
+        if self.region == self.config.region:
+            return list(self.config.zones)
+        return [f"{self.region}a", f"{self.region}b"]  # the edge (us-east-1) builds no VPC
 
     @property
     def removal_policy(self) -> cdk.RemovalPolicy:

@@ -1,5 +1,6 @@
-"""Data: the VPC, Aurora PostgreSQL 16 Serverless v2 behind an RDS Proxy, its credentials, the
-integration secrets operators fill in, and the custom resource that applies migrations on every deploy."""
+"""Data: the VPC (with interface endpoints unless the config turns them off), Aurora PostgreSQL 16
+Serverless v2 behind an RDS Proxy (unless the config turns it off), its credentials, the integration
+secrets operators fill in, and the custom resource that applies migrations on every deploy."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from cdk_app.function import (
 from cdk_app.nag import suppress, wildcard_finding
 from cdk_app.naming import Naming, pascal
 from cdk_app.table import FunctionSpec, RouteTable
-from lambdas.routes import Needs
+from routes import Needs
 from stacks.base import AppStack
 
 VPC_CIDR = "10.40.0.0/16"
@@ -85,6 +86,11 @@ class DataStack(AppStack):
             nat_gateways=self.config.nat_gateways,
             subnet_configuration=subnets,
         )
+        suppress(
+            self.vpc,
+            "CloudFormation-Validate::W3010",
+            "availability zones come from the deployment config on purpose: synth needs no AWS look-up",
+        )
         flow_logs = logs.LogGroup(
             self, "VpcFlowLogs", retention=retention(self.config.log_retention_days), removal_policy=self.removal_policy
         )
@@ -92,8 +98,15 @@ class DataStack(AppStack):
         self.app_subnets = ec2.SubnetSelection(subnet_group_name="App")
         data_subnets = ec2.SubnetSelection(subnet_group_name="Data")
 
-        # AWS services through endpoints, not the NAT: S3 (gateway) and the APIs the functions call.
+        # AWS services through endpoints, not the NAT: S3 (gateway, free) and, unless the config turns them
+        # off to save their hourly price, the APIs the functions call.
         self.vpc.add_gateway_endpoint("S3Endpoint", service=ec2.GatewayVpcEndpointAwsService.S3)
+        if self.config.interface_endpoints:
+            self._interface_endpoints()
+        self._security_groups()
+        self._data_subnets = data_subnets
+
+    def _interface_endpoints(self) -> None:
         services = {
             "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
             "Sqs": ec2.InterfaceVpcEndpointAwsService.SQS,
@@ -118,6 +131,7 @@ class DataStack(AppStack):
                 security_groups=[endpoints_security_group],
             )
 
+    def _security_groups(self) -> None:
         self.functions_security_group = ec2.SecurityGroup(
             self,
             "FunctionsSecurityGroup",
@@ -132,17 +146,19 @@ class DataStack(AppStack):
             description="The deploy-time migrations function",
             allow_all_outbound=True,
         )
-        self.proxy_security_group = ec2.SecurityGroup(
-            self, "ProxySecurityGroup", vpc=self.vpc, description="RDS Proxy", allow_all_outbound=True
-        )
         self.database_security_group = ec2.SecurityGroup(
             self, "DatabaseSecurityGroup", vpc=self.vpc, description="Aurora cluster", allow_all_outbound=False
         )
         postgres = ec2.Port.tcp(DB_PORT)
-        self.proxy_security_group.add_ingress_rule(self.functions_security_group, postgres, "functions to the proxy")
-        self.database_security_group.add_ingress_rule(self.proxy_security_group, postgres, "proxy to the cluster")
+        if self.config.rds_proxy:
+            self.proxy_security_group = ec2.SecurityGroup(
+                self, "ProxySecurityGroup", vpc=self.vpc, description="RDS Proxy", allow_all_outbound=True
+            )
+            self.proxy_security_group.add_ingress_rule(self.functions_security_group, postgres, "functions to the proxy")
+            self.database_security_group.add_ingress_rule(self.proxy_security_group, postgres, "proxy to the cluster")
+        else:
+            self.database_security_group.add_ingress_rule(self.functions_security_group, postgres, "functions")
         self.database_security_group.add_ingress_rule(self.migrations_security_group, postgres, "migrations")
-        self._data_subnets = data_subnets
 
     # -- database ------------------------------------------------------------------------------
     def _database(self) -> None:
@@ -198,7 +214,8 @@ class DataStack(AppStack):
         suppress(
             self.cluster,
             "AwsSolutions-RDS11",
-            "the cluster accepts connections only from the proxy and migrations security groups inside the VPC; "
+            "the cluster accepts connections only from the proxy (or, without one, the functions) and migrations "
+            "security groups inside the VPC; "
             "a non-default port would add no protection",
         )
         if not config.is_production_like:
@@ -229,6 +246,20 @@ class DataStack(AppStack):
             vpc_subnets=self.app_subnets,
             automatically_after=ROTATION,
         )
+        # The functions reach PostgreSQL through the proxy, or (config rds_proxy false) the writer itself.
+        host = self._proxy() if self.config.rds_proxy else self.cluster.cluster_endpoint.hostname
+        self.database_access = DatabaseAccess(
+            vpc=self.vpc,
+            subnets=self.app_subnets,
+            security_group=self.functions_security_group,
+            host=host,
+            port=str(DB_PORT),
+            name=DB_NAME,
+            app_secret=self.app_secret,
+        )
+        cdk.CfnOutput(self, "ClusterEndpoint", value=self.cluster.cluster_endpoint.hostname)
+
+    def _proxy(self) -> str:
         self.proxy = self.cluster.add_proxy(
             "Proxy",
             db_proxy_name=f"{self.naming.resource_prefix}-proxy",
@@ -241,17 +272,8 @@ class DataStack(AppStack):
             client_password_auth_type=rds.ClientPasswordAuthType.POSTGRES_SCRAM_SHA_256,
             borrow_timeout=cdk.Duration.seconds(30),
         )
-        self.database_access = DatabaseAccess(
-            vpc=self.vpc,
-            subnets=self.app_subnets,
-            security_group=self.functions_security_group,
-            host=self.proxy.endpoint,
-            port=str(DB_PORT),
-            name=DB_NAME,
-            app_secret=self.app_secret,
-        )
         cdk.CfnOutput(self, "ProxyEndpoint", value=self.proxy.endpoint)
-        cdk.CfnOutput(self, "ClusterEndpoint", value=self.cluster.cluster_endpoint.hostname)
+        return self.proxy.endpoint
 
     def _integration_secret(self, name: str) -> secretsmanager.Secret:
         secret = secretsmanager.Secret(

@@ -11,8 +11,10 @@ natively rather than with `add_event_notification`, which would add a custom res
 when the configuration is written, so the queue policy (MessagingStack) must exist first: the queue
 ARNs make this stack depend on Messaging.
 
-The assets bucket's public prefixes (avatars, logos) are readable by CloudFront through origin access
-control: the Edge stack serves them, and the functions get that URL as ASSETS_BASE_URL.
+The assets bucket's public prefixes (avatars, logos) are readable by the application's distribution
+through origin access control: the Edge stack serves them, and the functions get that URL as
+ASSETS_BASE_URL. This stack comes after the Edge stack, so the policy names that distribution, and the
+uploads bucket lets the console on it (https://<edge>/admin/) upload from the browser.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from cdk_app.config import DeploymentConfig
 from cdk_app.nag import suppress
 from cdk_app.naming import Naming, pascal
 from cdk_app.table import RouteTable, bucket_names
-from lambdas.routes import UploadTrigger
+from routes import UploadTrigger
 from stacks.base import AppStack
 
 NONCURRENT_VERSION_DAYS = 30
@@ -51,8 +53,12 @@ class StorageStack(AppStack):
         naming: Naming,
         table: RouteTable,
         queues: Mapping[str, sqs.IQueue],
+        edge_origin: str,
+        distribution_id: str,
     ) -> None:
         super().__init__(scope, stack_name, config=config, naming=naming, description="S3 buckets")
+        self._edge_origin = edge_origin  # https://<domain or *.cloudfront.net>: the console's origin
+        self._distribution_id = distribution_id
         self.access_logs = s3.Bucket(
             self,
             "AccessLogsBucket",
@@ -81,12 +87,7 @@ class StorageStack(AppStack):
                 self._notify(self.buckets[logical], triggers, queues)
 
     def _allow_cloudfront(self, bucket: s3.Bucket) -> None:
-        """CloudFront (origin access control) may read the public asset prefixes, nothing else.
-
-        The Edge stack depends on Api, which depends on this stack, so the policy cannot name the
-        distribution: it admits this account's distributions (aws:SourceArn distribution/*). The objects
-        are the images every card page shows anyway; only an OAC-signed request of this account gets them.
-        """
+        """The application's distribution (origin access control) may read the public asset prefixes, nothing else."""
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudFrontReadsPublicAssets",
@@ -95,8 +96,9 @@ class StorageStack(AppStack):
                 resources=[bucket.arn_for_objects(f"{prefix}*") for prefix in PUBLIC_ASSET_PREFIXES],
                 conditions={
                     "StringEquals": {"aws:SourceAccount": self.config.account},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudfront::{self.config.account}:distribution/*"
+                    "ArnEquals": {
+                        "aws:SourceArn": f"arn:{cdk.Aws.PARTITION}:cloudfront::{self.config.account}:distribution/"
+                        f"{self._distribution_id}"
                     },
                 },
             )
@@ -135,12 +137,13 @@ class StorageStack(AppStack):
         cors: list[s3.CorsRule] = []
         if logical == "uploads":
             rules.append(s3.LifecycleRule(id="expire-uploads", expiration=cdk.Duration.days(UPLOAD_EXPIRY_DAYS)))
-            # Browsers upload straight to S3 from the admin frontend: the CSV with a presigned PUT, avatars
-            # and logos with a presigned POST (a form whose policy caps the size and type).
+            # Browsers upload straight to S3 from the console (on the edge) and the configured frontends: the
+            # CSV with a presigned PUT, avatars and logos with a presigned POST (a form whose policy caps the
+            # size and type).
             cors.append(
                 s3.CorsRule(
                     allowed_methods=[s3.HttpMethods.PUT, s3.HttpMethods.POST],
-                    allowed_origins=list(self.config.cors_origins),
+                    allowed_origins=[self._edge_origin, *self.config.cors_origins],
                     allowed_headers=["content-type", "content-md5", "x-amz-*"],
                     max_age=3600,
                 )

@@ -56,6 +56,7 @@ def call_route(app_env):
     from urllib.parse import urlsplit
 
     import routes
+    from local.edge import HEADER, origin_headers, through_cloudfront
     from local.events import LambdaContext, function_name, http_api_event
 
     def call(method: str, path: str, *, claims=None, json_body=None, body: bytes | None = None,
@@ -68,6 +69,8 @@ def call_route(app_env):
         pairs = list((headers or {}).items())
         if content_type:
             pairs.append(("content-type", content_type))
+        if route.is_public:  # through CloudFront, which adds the origin-verify header (local.edge)
+            pairs = through_cloudfront(pairs, dict(origin_headers()).get(HEADER))
         event = http_api_event(
             method=method,
             raw_path=parts.path,
@@ -95,13 +98,21 @@ def call_route(app_env):
 
 
 @pytest.fixture
-def claims_for():
-    """JWT claims as Cognito puts them in an id token, for a tenant and a role."""
+def claims_for(database):
+    """JWT claims as Cognito puts them in an id token, for a tenant and a role.
+
+    The API authorizes from the database's current state, so the caller also gets its
+    `users` row (active, with that role; kept as it is when the subject already has one).
+    `with_user=False` gives claims of a subject the database does not know."""
     import uuid
 
-    def make(tenant_id, role: str = "admin", sub: str | None = None) -> dict:
+
+    def make(tenant_id, role: str = "admin", sub: str | None = None, *, with_user: bool = True) -> dict:
+        sub = sub or str(uuid.uuid4())
+        if with_user and role in ("admin", "user", "exhibitor"):
+            ensure_user(database.admin_url, tenant_id, sub, role)
         return {
-            "sub": sub or str(uuid.uuid4()),
+            "sub": sub,
             "custom:tenant_id": str(tenant_id),
             "custom:role": role,
             "cognito:username": f"{role}@example.test",
@@ -109,3 +120,18 @@ def claims_for():
         }
 
     return make
+
+
+def ensure_user(admin_url: str, tenant_id, sub: str, role: str, status: str = "active") -> None:
+    """A users row for a token's subject (no-op when the subject or the tenant is unknown to it)."""
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            """
+            INSERT INTO users (tenant_id, email, role, status, cognito_sub)
+            SELECT t.tenant_id, %(email)s, %(role)s, %(status)s, %(sub)s FROM tenants t WHERE t.tenant_id = %(tenant)s
+            ON CONFLICT DO NOTHING
+            """,
+            {"tenant": str(tenant_id), "email": f"{sub}@users.example.test", "role": role, "status": status, "sub": sub},
+        )

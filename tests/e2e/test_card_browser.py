@@ -151,3 +151,51 @@ def test_card_page_in_headless_chromium(local_stack, database, branded_card, tmp
         ("add_to_contacts", "mobile", view["session_id"], branded_card["tenant_id"]),
         ("vcard_download", "mobile", view["session_id"], branded_card["tenant_id"]),
     ]
+
+
+def test_share_my_details_in_headless_chromium(local_stack, database, tenant_factory, tmp_path):
+    """The visitor opens "Share my details", fills the form, ticks the consent box and sends: the
+    card's owner gets the mail, the card records a contact_shared event, and the page's strict
+    CSP raised no violation (the form is sent by the nonce'd script, not by a form navigation)."""
+    from selenium.webdriver.common.by import By
+
+    from tests.integration.email_helpers import captured_for
+    from tests.integration.public_cards import rows
+
+    card = make_card(database, tenant_factory(), email=f"owner-{int(time.time() * 1000)}@example.com")
+    driver = _browser(tmp_path / "downloads", tmp_path / "profile")
+    try:
+        driver.get(f"{local_stack.api_url}/c/{card['card_id']}")
+        opener = driver.find_element(By.ID, "share-details-open")
+        assert opener.is_displayed() and opener.text == "Share my details"  # revealed by the script
+        form = driver.find_element(By.ID, "share-details-form")
+        assert not form.is_displayed()
+        opener.click()
+        assert form.is_displayed()
+        assert not driver.find_element(By.NAME, "website").is_displayed() or driver.execute_script(
+            "return document.querySelector('[name=website]').getBoundingClientRect().bottom < 0")  # the honeypot is out of sight
+        form.find_element(By.NAME, "name").send_keys("Grace Hopper")
+        form.find_element(By.NAME, "email").send_keys("grace@navy.example")
+        form.find_element(By.NAME, "company").send_keys("US Navy")
+        form.find_element(By.NAME, "note").send_keys("Great talk!")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        # Without the consent box the browser's own validation stops it: nothing is sent.
+        assert driver.execute_script("return document.getElementById('share-details-form').checkValidity()") is False
+        form.find_element(By.NAME, "consent").click()
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.execute_script("document.getElementById('share-details').scrollIntoView()")
+        driver.save_screenshot(str(ARTIFACTS / "card-share-details-phone.png"))
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        status = driver.find_element(By.ID, "share-details-status")
+        _wait_for(lambda: status.text == "Sent. Thank you!", "the confirmation")
+        problems = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert problems == [], problems  # no CSP violation, no failed request, no script error
+    finally:
+        driver.quit()
+
+    (message,) = captured_for(local_stack, card["email"])
+    assert message["Reply-To"] == "grace@navy.example"
+    assert "  Company: US Navy" in message.get_content().splitlines()
+    shared = rows(database, "SELECT device_type FROM card_engagement_events WHERE card_id = %s AND event_type = 'contact_shared'",
+                  (card["card_id"],))
+    assert shared == [{"device_type": "mobile"}]

@@ -155,7 +155,7 @@ def test_send_track_and_suppress_end_to_end(local_stack, database, world):
 
 def test_machines_are_recorded_but_not_counted_over_http(local_stack, database, world):
     from outreachpass.db.connection import tenant_tx
-    from outreachpass.services.email_tracking import funnel
+    from outreachpass.services.email.tracking import funnel
 
     token = local_stack.token_for(world.tenant_id, "admin")
     started = local_stack.request("POST", f"{ADMIN}/events/{world.event_id}/emails", token=token,
@@ -184,7 +184,7 @@ def test_machines_are_recorded_but_not_counted_over_http(local_stack, database, 
 def test_signed_links_use_the_local_tracking_key(local_stack, database, world):
     """The local stack generates the tracking_hmac secret; a URL signed with it for a message
     redirects, the same URL signed for nothing does not."""
-    from outreachpass.services.email_tracking import reset_signing_keys, sign, signed_click_url, signing_keys
+    from outreachpass.services.email.tracking import reset_signing_keys, sign, signed_click_url, signing_keys
     from tests.integration.email_helpers import insert_message
 
     reset_signing_keys()

@@ -144,3 +144,50 @@ def service_grants(template: dict, service: str) -> set[tuple[str, str, str, str
                 for resource in as_list(statement["Resource"]):
                     found.add((ref_id(resource), action, flatten(source_arn), source_account))
     return found
+
+
+class FunctionStacks:
+    """The function stacks of one application copy (stacks/functions.py), read together: each table entry's
+    function is in exactly one of them, with its role, routes and triggers beside it."""
+
+    def __init__(self, templates: dict[str, dict], prefix: str) -> None:
+        from cdk_app.table import FUNCTION_GROUPS
+
+        self.templates = {
+            f"{prefix}-{group}": templates[f"{prefix}-{group}"]
+            for group in FUNCTION_GROUPS
+            if f"{prefix}-{group}" in templates
+        }
+        assert self.templates, prefix
+
+    def resources(self, resource_type: str) -> list[tuple[dict, str, dict]]:
+        """(template, logical id, resource) of every resource of the type, in every function stack."""
+        return [
+            (template, logical_id, resource)
+            for template in self.templates.values()
+            for logical_id, resource in resources(template, resource_type).items()
+        ]
+
+    def by_handler(self) -> dict[str, list[tuple[dict, str]]]:
+        """Handler path -> [(template, function logical id)]."""
+        found: dict[str, list[tuple[dict, str]]] = {}
+        for template, logical_id, function in self.resources("AWS::Lambda::Function"):
+            found.setdefault(function["Properties"]["Handler"], []).append((template, logical_id))
+        return found
+
+    def function(self, handler_path: str) -> tuple[dict, str]:
+        (only,) = self.by_handler()[handler_path]
+        return only
+
+    def stack_of(self, handler_path: str) -> str:
+        template, _ = self.function(handler_path)
+        return next(name for name, candidate in self.templates.items() if candidate is template)
+
+    def http_routes(self) -> dict[str, tuple[dict, dict]]:
+        """Route key -> (template, route resource); a key defined twice fails."""
+        found: dict[str, tuple[dict, dict]] = {}
+        for template, _, route in self.resources("AWS::ApiGatewayV2::Route"):
+            key = route["Properties"]["RouteKey"]
+            assert key not in found, f"route {key} defined twice"
+            found[key] = (template, route)
+        return found

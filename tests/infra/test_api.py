@@ -1,19 +1,20 @@
-"""The Api stack against the route table: one function and one route per entry, the right
-authorizer, the runtime settings every function shares, and roles that grant only the entry's Needs."""
+"""The Api stack (the HTTP API) and the function stacks against the route table: one function and one route
+per entry in the stack of its group, the right authorizer, the runtime settings every function shares, and
+roles that grant only the entry's Needs."""
 
 from __future__ import annotations
 
 import pytest
 
+import routes
 from cdk_app.naming import pascal
 from cdk_app.table import RouteTable
-from lambdas import routes
 from tests.infra.templates import (
     DATA_SERVICES,
+    FunctionStacks,
     as_list,
     flatten,
     function_statements,
-    functions_by_handler,
     granted,
     output_target,
     ref_id,
@@ -22,6 +23,8 @@ from tests.infra.templates import (
 )
 
 API_STACK = "OutreachPass-staging-Api"
+PREFIX = "OutreachPass-staging"
+ORIGIN_SECRET_ENV = routes.secret_env(routes.ORIGIN_VERIFY_SECRET)
 ALWAYS_GRANTED = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 SQS_CONSUME_ACTIONS = {
     "sqs:ReceiveMessage",
@@ -45,29 +48,35 @@ def api(synthesized) -> dict:
 
 
 @pytest.fixture(scope="module")
-def http_routes(api) -> dict[str, dict]:
-    by_key = {}
-    for route in resources(api, "AWS::ApiGatewayV2::Route").values():
-        key = route["Properties"]["RouteKey"]
-        assert key not in by_key, f"route {key} defined twice"
-        by_key[key] = route
-    return by_key
+def functions(synthesized) -> FunctionStacks:
+    return FunctionStacks(synthesized.templates, PREFIX)
 
 
-def test_every_table_entry_has_exactly_one_function_and_nothing_else_exists(api):
+@pytest.fixture(scope="module")
+def http_routes(functions) -> dict[str, tuple[dict, dict]]:
+    return functions.http_routes()
+
+
+def test_every_table_entry_has_exactly_one_function_in_its_groups_stack_and_nothing_else_exists(functions, api):
     specs = RouteTable.from_module().function_specs()
-    handlers = functions_by_handler(api)
+    handlers = functions.by_handler()
     expected = sorted(spec.handler_path for spec in specs)
     assert sorted(path for path, ids in handlers.items() for _ in ids) == expected
+    for spec in specs:
+        assert functions.stack_of(spec.handler_path) == f"{PREFIX}-{spec.group}", spec.slug
+    assert not resources(api, "AWS::Lambda::Function")  # the API's own stack holds no function
 
 
-def test_every_route_has_one_http_route_invoking_its_own_function(api, http_routes):
+def test_every_route_has_one_http_route_on_the_shared_api_invoking_its_own_function(http_routes, api):
     assert set(http_routes) == {route.route_key for route in routes.ROUTES}
+    (api_id,) = resources(api, "AWS::ApiGatewayV2::Api")
     invoked = set()
     for route in routes.ROUTES:
-        function_id = route_function(api, http_routes[route.route_key])
-        assert api["Resources"][function_id]["Properties"]["Handler"] == f"{route.handler}.handler"
-        invoked.add(function_id)
+        template, http_route = http_routes[route.route_key]
+        function_id = route_function(template, http_route)
+        assert template["Resources"][function_id]["Properties"]["Handler"] == f"{route.handler}.handler"
+        assert output_target(api, http_route["Properties"]["ApiId"]) == api_id  # the one HTTP API
+        invoked.add((id(template), function_id))
     assert len(invoked) == len(routes.ROUTES)  # one function per route, none shared
 
 
@@ -84,13 +93,13 @@ def test_protected_routes_use_the_cognito_jwt_authorizer_and_public_routes_none(
     public = [route for route in routes.ROUTES if route.is_public]
     assert public, "the table should have public routes (at least /health)"
     for route in routes.ROUTES:
-        http_route = http_routes[route.route_key]["Properties"]
+        http_route = http_routes[route.route_key][1]["Properties"]
         if route.is_public:
             assert http_route.get("AuthorizationType", "NONE") == "NONE", route.route_key
             assert "AuthorizerId" not in http_route, route.route_key
         else:
             assert http_route["AuthorizationType"] == "JWT", route.route_key
-            assert ref_id(http_route["AuthorizerId"]) == authorizer_id, route.route_key
+            assert output_target(api, http_route["AuthorizerId"]) == authorizer_id, route.route_key
 
 
 def test_stage_has_throttling_access_logs_and_cors_from_config(api):
@@ -104,8 +113,8 @@ def test_stage_has_throttling_access_logs_and_cors_from_config(api):
     assert "authorization" in cors["AllowHeaders"]
 
 
-def test_functions_are_arm64_python312_traced_with_powertools_environment_and_retained_logs(api):
-    for logical_id, function in resources(api, "AWS::Lambda::Function").items():
+def test_functions_are_arm64_python312_traced_with_powertools_environment_and_retained_logs(functions):
+    for template, logical_id, function in functions.resources("AWS::Lambda::Function"):
         properties = function["Properties"]
         assert properties["Runtime"] == "python3.12", logical_id
         assert properties["Architectures"] == ["arm64"], logical_id
@@ -117,14 +126,14 @@ def test_functions_are_arm64_python312_traced_with_powertools_environment_and_re
         assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
         assert environment["STAGE"] == "staging"
         assert environment["PUBLIC_BASE_URL"] == "https://cards.outreachpass.example.com"
-        log_group = api["Resources"][ref_id(properties["LoggingConfig"]["LogGroup"])]
+        log_group = template["Resources"][ref_id(properties["LoggingConfig"]["LogGroup"])]
         assert log_group["Properties"]["RetentionInDays"] == 90
 
 
-def test_database_functions_run_in_the_vpc_and_reach_postgres_through_the_proxy(api):
+def test_database_functions_run_in_the_vpc_and_reach_postgres_through_the_proxy(functions):
     for spec in RouteTable.from_module().function_specs():
-        (function_id,) = functions_by_handler(api)[spec.handler_path]
-        properties = api["Resources"][function_id]["Properties"]
+        template, function_id = functions.function(spec.handler_path)
+        properties = template["Resources"][function_id]["Properties"]
         environment = properties["Environment"]["Variables"]
         if not spec.needs.database:  # no database, no VPC: nothing to reach, and a faster cold start
             assert "VpcConfig" not in properties, spec.slug
@@ -137,23 +146,23 @@ def test_database_functions_run_in_the_vpc_and_reach_postgres_through_the_proxy(
         assert "AppSecret" in flatten(environment["DB_SECRET_ARN"])
 
 
-def test_no_function_gets_a_wildcard_resource_on_a_data_service(api):
-    for logical_id in resources(api, "AWS::Lambda::Function"):
-        for statement in function_statements(api, logical_id):
+def test_no_function_gets_a_wildcard_resource_on_a_data_service(functions):
+    for template, logical_id, _ in functions.resources("AWS::Lambda::Function"):
+        for statement in function_statements(template, logical_id):
             if "*" in as_list(statement["Resource"]):
                 services = {action.split(":")[0] for action in as_list(statement["Action"])}
                 assert not services & set(DATA_SERVICES), (logical_id, statement)
 
 
-def test_each_function_role_grants_exactly_what_its_table_entry_names(api):
+def test_each_function_role_grants_exactly_what_its_table_entry_names(functions):
     secrets_in_table = {routes.secret_env(name) for name in routes.SECRETS}
     for spec in RouteTable.from_module().function_specs():
-        (function_id,) = functions_by_handler(api)[spec.handler_path]
-        grants = granted(function_statements(api, function_id))
+        template, function_id = functions.function(spec.handler_path)
+        grants = granted(function_statements(template, function_id))
         expected = set(ALWAYS_GRANTED)
         if spec.needs.database:
             expected |= VPC_ACTIONS | {"secretsmanager:GetSecretValue"}
-        if spec.needs.secrets:
+        if spec.needs.secrets or spec.is_public_route:  # public routes read the origin-verify secret
             expected.add("secretsmanager:GetSecretValue")
         if spec.needs.buckets:
             expected |= {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"} & _bucket_actions(spec.needs)
@@ -170,10 +179,25 @@ def test_each_function_role_grants_exactly_what_its_table_entry_names(api):
         if spec.needs.cognito_admin:
             expected |= {a for a in grants if a.startswith("cognito-idp:Admin")} | {"cognito-idp:ListUsers"}
         assert set(grants) == expected, spec.slug
-        environment = api["Resources"][function_id]["Properties"]["Environment"]["Variables"]
-        assert {key for key in environment if key.endswith("_SECRET_ARN") and key != "DB_SECRET_ARN"} == {
-            routes.secret_env(name) for name in spec.needs.secrets
-        } & secrets_in_table
+        environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+        secret_variables = {key for key in environment if key.endswith("_SECRET_ARN") and key != "DB_SECRET_ARN"}
+        assert secret_variables - {ORIGIN_SECRET_ENV} == {routes.secret_env(name) for name in spec.needs.secrets} & (
+            secrets_in_table
+        )
+        assert (ORIGIN_SECRET_ENV in environment) == spec.is_public_route, spec.slug
+
+
+def test_public_routes_read_the_origin_verify_secret_replica_in_their_own_region(functions):
+    public = [spec for spec in RouteTable.from_module().function_specs() if spec.is_public_route]
+    assert {spec.group for spec in public} == {"ApiPublic", "ApiWallet"}
+    name = "outreachpass/staging/origin_verify"
+    for spec in public:
+        template, function_id = functions.function(spec.handler_path)
+        environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+        # By name in eu-west-1 (the replica), not the primary's ARN in us-east-1.
+        assert flatten(environment[ORIGIN_SECRET_ENV]) == f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{name}"
+        granted_on = granted(function_statements(template, function_id))["secretsmanager:GetSecretValue"]
+        assert f"arn:aws:secretsmanager:eu-west-1:123456789012:secret:{name}-??????" in granted_on, spec.slug
 
 
 @pytest.fixture(scope="module")
@@ -181,12 +205,22 @@ def messaging(synthesized) -> dict:
     return synthesized.template("OutreachPass-staging-Messaging")
 
 
-def _function_of(api: dict, handler: str) -> str:
-    (function_id,) = functions_by_handler(api)[f"{handler}.handler"]
+@pytest.fixture(scope="module")
+def workers(synthesized) -> dict:
+    return synthesized.template(f"{PREFIX}-Workers")
+
+
+def _function_of(template: dict, handler: str) -> str:
+    (function_id,) = [
+        logical_id
+        for logical_id, function in resources(template, "AWS::Lambda::Function").items()
+        if function["Properties"]["Handler"] == f"{handler}.handler"
+    ]
     return function_id
 
 
-def test_every_worker_of_the_table_consumes_its_queue_as_the_entry_says(api, messaging):
+def test_every_worker_of_the_table_consumes_its_queue_as_the_entry_says(workers, messaging):
+    api = workers
     mappings = {
         ref_id(m["Properties"]["FunctionName"]): m["Properties"]
         for m in resources(api, "AWS::Lambda::EventSourceMapping").values()
@@ -205,7 +239,8 @@ def test_every_worker_of_the_table_consumes_its_queue_as_the_entry_says(api, mes
             assert properties["ScalingConfig"] == {"MaximumConcurrency": worker.max_concurrency}, worker.name
 
 
-def test_the_email_sender_is_capped_below_the_ses_send_rate(api):
+def test_the_email_sender_is_capped_below_the_ses_send_rate(workers):
+    api = workers
     (send_emails,) = [worker for worker in routes.WORKERS if worker.queue == "emails"]
     assert send_emails.max_concurrency is not None and 2 <= send_emails.max_concurrency <= 10
     (mapping,) = [
@@ -216,7 +251,8 @@ def test_the_email_sender_is_capped_below_the_ses_send_rate(api):
     assert mapping["ScalingConfig"]["MaximumConcurrency"] == send_emails.max_concurrency
 
 
-def test_every_schedule_of_the_table_runs_from_its_rule_with_retries_and_a_dead_letter_queue(api):
+def test_every_schedule_of_the_table_runs_from_its_rule_with_retries_and_a_dead_letter_queue(workers):
+    api = workers
     rules = {
         ref_id(target["Arn"]): (rule["Properties"], target)
         for rule in resources(api, "AWS::Events::Rule").values()
@@ -231,7 +267,8 @@ def test_every_schedule_of_the_table_runs_from_its_rule_with_retries_and_a_dead_
         assert "AsyncFailures" in flatten(target["DeadLetterConfig"]["Arn"]), job.name
 
 
-def test_every_topic_consumer_of_the_table_is_subscribed_to_its_topic(api, messaging):
+def test_every_topic_consumer_of_the_table_is_subscribed_to_its_topic(workers, messaging):
+    api = workers
     subscriptions = {
         ref_id(s["Properties"]["Endpoint"]): s["Properties"] for s in resources(api, "AWS::SNS::Subscription").values()
     }

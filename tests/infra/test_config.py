@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+import routes
 from cdk_app.config import REPO_ROOT, ConfigError, load_config_file, parse_config
 from cdk_app.table import RouteTable, TableError
-from lambdas import routes
-from lambdas.routes import Needs, Route, TopicConsumer, UploadTrigger, Worker
+from routes import Needs, Route, TopicConsumer, UploadTrigger, Worker
 from tests.infra.conftest import TEST_CONFIG
 
 
@@ -60,6 +60,8 @@ def test_test_config_has_two_pool_and_one_silo_tenant():
         ),
         ({"availability_zones": ["us-east-1a"]}, "not in region"),
         ({"tracking_requests_per_5_minutes_per_ip": 5}, "tracking_requests_per_5_minutes_per_ip"),  # WAF minimum 10
+        ({"nat_gateways": 0, "interface_endpoints": False}, "without interface_endpoints the functions need a NAT"),
+        ({"origin_verify_generation": 0}, "origin_verify_generation"),
     ],
 )
 def test_invalid_configs_fail_with_the_field_and_reason(changes, message):

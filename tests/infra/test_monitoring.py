@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import routes
 from cdk_app.naming import Naming, pascal
 from cdk_app.table import RouteTable
-from lambdas import routes
 from tests.infra.templates import flatten, ref_id, resources
 
 MONITORING = "OutreachPass-staging-Monitoring"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import routes
 from cdk_app.bundling import migrations_digest
 from cdk_app.naming import pascal
 from cdk_app.table import bucket_names
-from lambdas import routes
 from tests.infra.templates import bucket_notifications, flatten, ref_id, resources, service_grants
 
 PREFIX = "OutreachPass-staging"
@@ -134,7 +134,8 @@ def test_buckets_are_private_encrypted_tls_only_versioned_and_logged(synthesized
     assert uploads["expire-uploads"]["ExpirationInDays"] == 14
 
 
-def test_only_the_uploads_bucket_takes_browser_uploads_put_and_post_from_the_cors_origins(synthesized):
+def test_only_the_uploads_bucket_takes_browser_uploads_put_and_post_from_the_console_and_cors_origins(synthesized):
+    consoles = {PREFIX: "https://cards.outreachpass.example.com", f"{PREFIX}-initech": "https://cards.initech.example"}
     for stack_prefix, resource_prefix in COPIES:
         buckets = {
             b["Properties"]["BucketName"]: b["Properties"]
@@ -144,7 +145,8 @@ def test_only_the_uploads_bucket_takes_browser_uploads_put_and_post_from_the_cor
         (rule,) = buckets[uploads]["CorsConfiguration"]["CorsRules"]
         # CSV imports are a presigned PUT; avatars and logos a presigned POST (form upload).
         assert sorted(rule["AllowedMethods"]) == ["POST", "PUT"]
-        assert rule["AllowedOrigins"] == ["https://admin.outreachpass.example.com"]
+        # The console on the copy's own edge (same origin as its admin API), then the configured origins.
+        assert rule["AllowedOrigins"] == [consoles[stack_prefix], "https://admin.outreachpass.example.com"]
         assert "*" not in rule["AllowedOrigins"]
         assert [name for name, properties in buckets.items() if "CorsConfiguration" in properties] == [uploads]
 

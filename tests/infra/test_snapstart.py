@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import pytest
 
+import routes
 from cdk_app.config import parse_config
-from lambdas import routes
+from cdk_app.table import RESOURCE_CEILING
 from tests.infra.conftest import TEST_CONFIG, synthesize
-from tests.infra.templates import flatten, ref_id, resources, route_function, route_target
+from tests.infra.templates import FunctionStacks, flatten, ref_id, resources, route_function, route_target
 
-API_STACK = "OutreachPass-staging-Api"
-SILO_API_STACK = "OutreachPass-staging-initech-Api"
+PLATFORM = "OutreachPass-staging"
+SILO = "OutreachPass-staging-initech"
 ON_PUBLISHED_VERSIONS = {"ApplyOn": "PublishedVersions"}
 
 
-def _http_routes(api: dict) -> dict[str, dict]:
-    return {route["Properties"]["RouteKey"]: route for route in resources(api, "AWS::ApiGatewayV2::Route").values()}
+def _count(stacks: FunctionStacks, resource_type: str) -> int:
+    return len(stacks.resources(resource_type))
 
 
 def _apigateway_permissions(api: dict) -> dict[str, list[dict]]:
@@ -33,8 +34,8 @@ def _apigateway_permissions(api: dict) -> dict[str, list[dict]]:
     return found
 
 
-def assert_route_uses_snapstart(api: dict, route: routes.Route) -> None:
-    http_route = _http_routes(api)[route.route_key]
+def assert_route_uses_snapstart(stacks: FunctionStacks, route: routes.Route) -> None:
+    api, http_route = stacks.http_routes()[route.route_key]
     function_id = route_function(api, http_route)
     function = api["Resources"][function_id]["Properties"]
     assert function["SnapStart"] == ON_PUBLISHED_VERSIONS, route.route_key
@@ -58,8 +59,8 @@ def assert_route_uses_snapstart(api: dict, route: routes.Route) -> None:
     assert function_id not in permissions, route.route_key  # and nothing grants it $LATEST
 
 
-def assert_route_invokes_latest(api: dict, route: routes.Route) -> None:
-    http_route = _http_routes(api)[route.route_key]
+def assert_route_invokes_latest(stacks: FunctionStacks, route: routes.Route) -> None:
+    api, http_route = stacks.http_routes()[route.route_key]
     function_id = route_target(api, http_route)
     assert api["Resources"][function_id]["Type"] == "AWS::Lambda::Function", route.route_key
     assert "SnapStart" not in api["Resources"][function_id]["Properties"], route.route_key
@@ -74,9 +75,9 @@ def test_the_default_is_public():
     assert "snapstart" not in TEST_CONFIG
 
 
-@pytest.mark.parametrize("stack", [API_STACK, SILO_API_STACK])
-def test_by_default_public_routes_use_snapstart_through_the_live_alias_and_admin_routes_do_not(synthesized, stack):
-    api = synthesized.template(stack)
+@pytest.mark.parametrize("prefix", [PLATFORM, SILO])
+def test_by_default_public_routes_use_snapstart_through_the_live_alias_and_admin_routes_do_not(synthesized, prefix):
+    api = FunctionStacks(synthesized.templates, prefix)
     public = [route for route in routes.ROUTES if route.is_public]
     assert {"/health", "/c/{card_id}", "/api/track/events"} <= {route.path for route in public}
     assert any(route.path.startswith("/wallet/v1/") for route in public)
@@ -86,34 +87,42 @@ def test_by_default_public_routes_use_snapstart_through_the_live_alias_and_admin
         else:
             assert_route_invokes_latest(api, route)
     # One version and one alias per public route, none for admin routes, workers, schedules or consumers.
-    assert len(resources(api, "AWS::Lambda::Version")) == len(public)
-    assert len(resources(api, "AWS::Lambda::Alias")) == len(public)
-    snapstarted = [f for f in resources(api, "AWS::Lambda::Function").values() if "SnapStart" in f["Properties"]]
+    assert _count(api, "AWS::Lambda::Version") == len(public)
+    assert _count(api, "AWS::Lambda::Alias") == len(public)
+    snapstarted = [f for _, _, f in api.resources("AWS::Lambda::Function") if "SnapStart" in f["Properties"]]
     assert len(snapstarted) == len(public)
 
 
-@pytest.fixture(scope="module", params=["off", "all"])
-def switched(request, tmp_path_factory):
-    config = {**TEST_CONFIG, "tenants": [], "snapstart": request.param}  # no tenants: a quicker synth
-    return request.param, synthesize(tmp_path_factory.mktemp(f"cdk.out-{request.param}"), config)
+@pytest.fixture(scope="module")
+def all_routes(tmp_path_factory):
+    config = {**TEST_CONFIG, "tenants": [], "snapstart": "all"}  # no tenants: a quicker synth
+    return synthesize(tmp_path_factory.mktemp("cdk.out-all"), config)
 
 
-def test_the_config_switch_turns_snapstart_off_or_on_for_every_route(switched):
+def test_the_config_switch_turns_snapstart_on_for_every_route(all_routes):
     from cdk_app.nag import findings
 
-    mode, synthesized = switched
-    api = synthesized.template(API_STACK)
+    api = FunctionStacks(all_routes.templates, PLATFORM)
     for route in routes.ROUTES:
-        if mode == "all":
-            assert_route_uses_snapstart(api, route)
-        else:
-            assert_route_invokes_latest(api, route)
-    expected = len(routes.ROUTES) if mode == "all" else 0
-    assert len(resources(api, "AWS::Lambda::Version")) == expected
-    assert len(resources(api, "AWS::Lambda::Alias")) == expected
-    assert findings(synthesized.app) == []
-    # "all" adds a version and an alias per route: the Api stack must still fit CloudFormation's limit.
-    assert all(len(template["Resources"]) < 500 for template in synthesized.templates.values())
+        assert_route_uses_snapstart(api, route)
+    assert _count(api, "AWS::Lambda::Version") == len(routes.ROUTES)
+    assert _count(api, "AWS::Lambda::Alias") == len(routes.ROUTES)
+    assert findings(all_routes.app) == []
+    # "all" adds a version and an alias per route: every stack must still stay under the ceiling.
+    assert all(len(template["Resources"]) <= RESOURCE_CEILING for template in all_routes.templates.values())
+
+
+def test_the_config_switch_turns_snapstart_off_for_every_route(cli_synthesized):
+    """config/dev.json has `snapstart: off` (the session's CLI synth of it; its cdk-nag ran inside the app)."""
+    from cdk_app.config import load_config_file
+
+    assert cli_synthesized.returncode == 0, cli_synthesized.stderr[-2000:]
+    assert load_config_file(cli_synthesized.project / "config" / "dev.json").snapstart == "off"
+    api = FunctionStacks(cli_synthesized.templates, "OutreachPass-dev")
+    for route in routes.ROUTES:
+        assert_route_invokes_latest(api, route)
+    assert _count(api, "AWS::Lambda::Version") == 0
+    assert _count(api, "AWS::Lambda::Alias") == 0
 
 
 def _version_id(tmp_path, code: str, layer: str) -> str:
@@ -149,6 +158,7 @@ def _version_id(tmp_path, code: str, layer: str) -> str:
         layers=(layer_version,),
         tracing_policy=policy,
         vpc_access_policy=policy,
+        origin_secret_arn="arn:aws:secretsmanager:eu-west-1:123456789012:secret:probe/origin_verify",
     )
     route = routes.Route("GET", "/health", "handlers.public.health", roles=None, needs=routes.Needs(database=False))
     spec = FunctionSpec("route", "public-health", route.handler, route.needs, "probe", route)

@@ -7,19 +7,20 @@ from dataclasses import replace
 
 import pytest
 
+import routes
 from cdk_app.naming import pascal
 from cdk_app.table import RouteTable
-from lambdas import routes
-from lambdas.routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, UploadTrigger, Worker
+from routes import BucketGrant, Needs, Route, Schedule, TopicConsumer, UploadTrigger, Worker
 from tests.infra.conftest import TEST_CONFIG, synthesize
 from tests.infra.templates import (
     DATA_SERVICES,
+    FunctionStacks,
     as_list,
     bucket_notifications,
     flatten,
     function_statements,
-    functions_by_handler,
     granted,
+    output_target,
     ref_id,
     resources,
     service_grants,
@@ -54,7 +55,7 @@ PUBLIC_NO_DATABASE = Route(
 )
 # Another bucket, no suffix, and a queue that receives from two buckets' triggers.
 ARCHIVE_TRIGGER = UploadTrigger("archive", prefix="restores/", queue="images")
-API = "OutreachPass-wiring-Api"
+PREFIX = "OutreachPass-wiring"
 
 
 @pytest.fixture(scope="module")
@@ -68,18 +69,23 @@ def wired(tmp_path_factory):
         upload_triggers=(*routes.UPLOAD_TRIGGERS, ARCHIVE_TRIGGER),
     )
     # No domain: the configuration of a first deploy (dev), where the edge's name is not known at synth.
-    config = {**{k: v for k, v in TEST_CONFIG.items() if k != "domain"}, "stage": "wiring", "tenants": []}
+    # The second origin key generation: a rotation (test_a_rotation_generation_changes_the_distribution).
+    config = {
+        **{k: v for k, v in TEST_CONFIG.items() if k != "domain"},
+        "stage": "wiring",
+        "tenants": [],
+        "origin_verify_generation": 2,
+    }
     return synthesize(tmp_path_factory.mktemp("wiring.out"), config, table)
 
 
-def _function(template: dict, handler: str) -> str:
-    (function_id,) = functions_by_handler(template)[f"{handler}.handler"]
-    return function_id
+def _function(wired, handler: str) -> tuple[dict, str]:
+    """(template of the function's stack, its logical id)."""
+    return FunctionStacks(wired.templates, PREFIX).function(f"{handler}.handler")
 
 
 def test_worker_consumes_its_queue_with_partial_batch_responses(wired):
-    api = wired.template(API)
-    function_id = _function(api, IMPORT_WORKER.handler)
+    api, function_id = _function(wired, IMPORT_WORKER.handler)
     (mapping,) = resources(api, "AWS::Lambda::EventSourceMapping").values()
     properties = mapping["Properties"]
     assert ref_id(properties["FunctionName"]) == function_id
@@ -106,8 +112,7 @@ def test_worker_queue_keeps_its_dead_letter_queue_and_alarm(wired):
 
 
 def test_schedule_runs_from_an_eventbridge_rule_with_retries_and_a_dead_letter_queue(wired):
-    api = wired.template(API)
-    function_id = _function(api, RETENTION_JOB.handler)
+    api, function_id = _function(wired, RETENTION_JOB.handler)
     (rule,) = resources(api, "AWS::Events::Rule").values()
     assert rule["Properties"]["ScheduleExpression"] == RETENTION_JOB.expression
     (target,) = rule["Properties"]["Targets"]
@@ -123,8 +128,7 @@ def test_schedule_runs_from_an_eventbridge_rule_with_retries_and_a_dead_letter_q
 
 
 def test_topic_consumer_subscribes_to_the_ses_events_topic(wired):
-    api = wired.template(API)
-    function_id = _function(api, SES_CONSUMER.handler)
+    api, function_id = _function(wired, SES_CONSUMER.handler)
     (subscription,) = resources(api, "AWS::SNS::Subscription").values()
     properties = subscription["Properties"]
     assert properties["Protocol"] == "lambda"
@@ -140,8 +144,8 @@ def test_topic_consumer_subscribes_to_the_ses_events_topic(wired):
 
 
 def test_rich_route_role_grants_exactly_its_needs_and_nothing_wider(wired):
-    api = wired.template(API)
-    grants = granted(function_statements(api, _function(api, RICH_ROUTE.handler)))
+    api, function_id = _function(wired, RICH_ROUTE.handler)
+    grants = granted(function_statements(api, function_id))
     bucket = "arn:<AWS::Partition>:s3:::outreachpass-wiring-123456789012-{}"
     assert grants["s3:GetObject"] == {bucket.format("assets/logos/*")}
     assert grants["s3:PutObject"] == {bucket.format("assets/logos/*"), bucket.format("uploads/imports/*")}
@@ -167,8 +171,8 @@ def test_rich_route_role_grants_exactly_its_needs_and_nothing_wider(wired):
 
 
 def test_rich_route_environment_names_each_resource_by_the_contract(wired):
-    api = wired.template(API)
-    environment = api["Resources"][_function(api, RICH_ROUTE.handler)]["Properties"]["Environment"]["Variables"]
+    api, function_id = _function(wired, RICH_ROUTE.handler)
+    environment = api["Resources"][function_id]["Properties"]["Environment"]["Variables"]
     assert environment["ASSETS_BUCKET"] == "outreachpass-wiring-123456789012-assets"
     assert environment["UPLOADS_BUCKET"] == "outreachpass-wiring-123456789012-uploads"
     assert "EmailsQueue" in flatten(environment["EMAILS_QUEUE_URL"])
@@ -179,13 +183,21 @@ def test_rich_route_environment_names_each_resource_by_the_contract(wired):
 
 
 def test_a_route_without_database_stays_out_of_the_vpc_and_away_from_the_secret(wired):
-    api = wired.template(API)
-    function_id = _function(api, PUBLIC_NO_DATABASE.handler)
+    api, function_id = _function(wired, PUBLIC_NO_DATABASE.handler)
     properties = api["Resources"][function_id]["Properties"]
     assert "VpcConfig" not in properties
     assert not {key for key in properties["Environment"]["Variables"] if key.startswith("DB_")}
-    actions = set(granted(function_statements(api, function_id)))
-    assert actions == {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    grants = granted(function_statements(api, function_id))
+    assert set(grants) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "secretsmanager:GetSecretValue",  # the origin-verify secret every public route checks, nothing else
+    }
+    assert grants["secretsmanager:GetSecretValue"] == {
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:outreachpass/wiring/origin_verify-??????"
+    }
     assert all(
         "*" not in as_list(s["Resource"]) or s["Action"][0].startswith("xray:")
         for s in function_statements(api, function_id)
@@ -210,15 +222,32 @@ def test_upload_triggers_notify_their_queue_which_admits_each_source_bucket(wire
     }
 
 
-def test_without_a_domain_the_card_page_presigns_and_cards_are_served_by_the_api(wired):
-    api = wired.template(API)
-    for function in resources(api, "AWS::Lambda::Function").values():
+def test_without_a_domain_public_links_and_images_point_at_the_distributions_own_name(wired):
+    """A first deploy (no domain): links in cards, QR codes, e-mails and passes, and the card page's images,
+    still go through CloudFront (its *.cloudfront.net name), never the execute-api URL."""
+    edge = wired.template(f"{PREFIX}-Edge")
+    (distribution_id,) = resources(edge, "AWS::CloudFront::Distribution")
+    functions = FunctionStacks(wired.templates, PREFIX)
+    for _, _, function in functions.resources("AWS::Lambda::Function"):
         environment = function["Properties"]["Environment"]["Variables"]
-        assert "ASSETS_BASE_URL" not in environment  # the distribution's name would be a cycle (Edge -> Api)
-        assert "HttpApi" in flatten(environment["PUBLIC_BASE_URL"])
-    # The edge still serves the public assets (its output names the URL for a later `domain`).
-    edge = wired.template("OutreachPass-wiring-Edge")
-    (distribution,) = resources(edge, "AWS::CloudFront::Distribution").values()
-    patterns = [b["PathPattern"] for b in distribution["Properties"]["DistributionConfig"]["CacheBehaviors"]]
+        for variable in ("PUBLIC_BASE_URL", "ASSETS_BASE_URL"):
+            value = environment[variable]
+            assert value["Fn::Join"][1][0] == "https://", variable
+            assert output_target(edge, value["Fn::Join"][1][1]) == distribution_id, variable
+            assert "execute-api" not in flatten(value) and "HttpApi" not in flatten(value)
+    patterns = [b["PathPattern"] for b in edge["Resources"][distribution_id]["Properties"]["DistributionConfig"]["CacheBehaviors"]]
     assert {"/avatars/*", "/logos/*"} <= set(patterns)
-    assert "AssetsBaseUrl" in edge["Outputs"]
+
+
+def test_a_rotation_generation_changes_the_distribution(wired, synthesized):
+    """Raising origin_verify_generation (a rotation, docs/deploying.md) changes the distribution, so
+    CloudFormation resolves the secret's new `current` into the origin header; the default is 1."""
+
+    def comment(template: dict) -> str:
+        (distribution,) = resources(template, "AWS::CloudFront::Distribution").values()
+        return distribution["Properties"]["DistributionConfig"]["Comment"]
+
+    assert comment(wired.template(f"{PREFIX}-Edge")) == "OutreachPass wiring (origin key 2)"
+    assert comment(synthesized.template("OutreachPass-staging-Edge")) == (
+        "OutreachPass staging cards.outreachpass.example.com (origin key 1)"
+    )

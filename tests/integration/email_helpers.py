@@ -79,10 +79,10 @@ def insert_message(database, world: EmailWorld, attendee: dict[str, Any], *, sen
         )
         conn.execute(
             """INSERT INTO email_sends (tenant_id, event_id, attendee_id, card_id, message_id, provider_message_id,
-                                        recipient_email, status, claimed_at, sent_at)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, 'sent', %s, %s)""",
+                                        recipient_email, status, claimed_at, sent_at, links)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, 'sent', %s, %s, %s)""",
             (world.tenant_id, world.event_id, attendee["attendee_id"], attendee["card_id"], message_id, f"ses-{message_id}",
-             attendee["email"], sent_at, sent_at),
+             attendee["email"], sent_at, sent_at, Jsonb(links)),
         )
     return message_id
 

@@ -96,6 +96,7 @@ EXPECTED_OVERVIEW = {
     "unique_viewers": 3,
     "wallet_added": {"apple": 2, "google": 1, "total": 3},
     "contact_exports": 4,
+    "leads": 0,
 }
 
 
@@ -104,7 +105,7 @@ def without_scope(data: dict) -> dict:
 
 
 def test_overview_counts_match_the_hand_count_before_and_after_the_rollup(call_route, claims_for, world, noise):
-    claims = claims_for(world.tenant_id, "exhibitor")
+    claims = claims_for(world.tenant_id, "user")
     before = get(call_route, claims, f"{A}/overview?{MARCH}")
     assert without_scope(before) == EXPECTED_OVERVIEW
     assert before["scope"] == {
@@ -244,6 +245,7 @@ def test_a_tenant_without_data_sees_zeros(call_route, claims_for, tenant_factory
     assert without_scope(data) == {
         "cards": 0, "attendees": 0, "emails": {"sent": 0, "delivered": 0, "opened": 0, "clicked": 0},
         "card_views": 0, "unique_viewers": 0, "wallet_added": {"apple": 0, "google": 0, "total": 0}, "contact_exports": 0,
+        "leads": 0,
     }
 
 
@@ -256,8 +258,12 @@ def blank(database, tenant_factory):
 
 
 def series(call_route, world, query):
-    data = get(call_route, {"sub": "s", "custom:tenant_id": str(world.tenant_id), "custom:role": "admin"},
-               f"{A}/timeseries?{query}")
+    from tests.conftest import ensure_user
+
+    sub = f"series-admin-{world.tenant_id}"
+    ensure_user(world.database.admin_url, world.tenant_id, sub, "admin")
+    claims = {"sub": sub, "custom:tenant_id": str(world.tenant_id), "custom:role": "admin"}
+    data = get(call_route, claims, f"{A}/timeseries?{query}")
     return [(p["start"], p["value"]) for p in data["points"]], data
 
 
@@ -344,10 +350,10 @@ def test_distinct_series_count_messages_per_bucket(call_route, world):
     assert data["total"] is None
 
 
-def test_every_metric_answers(call_route, world):
-    from outreachpass.services.analytics import METRICS
+def test_every_metric_answers(call_route, world, claims_for):
+    from outreachpass.services.analytics.reports import METRICS
 
-    claims = {"sub": "s", "custom:tenant_id": str(world.tenant_id), "custom:role": "user"}
+    claims = claims_for(world.tenant_id, "user")
     for metric in METRICS:
         response = call_route("GET", f"{A}/timeseries?metric={metric}&{MARCH}", claims=claims)
         assert response.status == 200, (metric, response)
@@ -425,7 +431,9 @@ def test_default_range_is_the_last_30_days(call_route, claims_for, blank):
 def test_csv_export_inline_is_formula_safe(call_route, claims_for, world, database):
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         conn.execute("UPDATE cards SET display_name = %s WHERE card_id = %s", ('=HYPERLINK("http://evil","x")', world.card()))
-    response = call_route("GET", f"{A}/export.csv?report=exports&{MARCH}&tz=Europe/Berlin", claims=claims_for(world.tenant_id, "exhibitor"))
+    refused = call_route("GET", f"{A}/export.csv?report=exports&{MARCH}", claims=claims_for(world.tenant_id, "exhibitor"))
+    assert (refused.status, refused.json["error"]["code"]) == (403, "FORBIDDEN")  # a sponsor's staff exports nothing of the tenant
+    response = call_route("GET", f"{A}/export.csv?report=exports&{MARCH}&tz=Europe/Berlin", claims=claims_for(world.tenant_id, "user"))
     assert response.status == 200, response
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="outreachpass-exports-20250301-20250401.csv"'
@@ -438,7 +446,7 @@ def test_csv_export_inline_is_formula_safe(call_route, claims_for, world, databa
 
 
 def test_csv_export_of_a_large_range_goes_to_s3(call_route, claims_for, world, local_stack, monkeypatch):
-    from outreachpass.services import analytics_export
+    from outreachpass.services.analytics import export as analytics_export
 
     monkeypatch.setattr(analytics_export, "INLINE_MAX_BYTES", 300)
     response = call_route("GET", f"{A}/export.csv?report=views&{MARCH}", claims=claims_for(world.tenant_id, "admin"))
@@ -464,3 +472,30 @@ def test_csv_export_of_another_tenant_has_none_of_its_rows(call_route, claims_fo
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == 15  # every stored e-mail event, machine and SES-reported ones included
     assert not any(r["message_id"].startswith("x") for r in rows)
+
+
+def test_an_events_reports_default_to_its_time_zone(call_route, blank):
+    """Asked about an event without a `tz`, the reports read its days as they were lived there;
+    a `tz` given still wins, and without an event the default stays UTC."""
+    with blank.connect() as conn:
+        conn.execute("UPDATE events SET timezone = 'Asia/Kolkata' WHERE event_id = %s", (blank.events[0],))
+    for at in ("2025-03-01T18:29:59Z", "2025-03-01T18:30:00Z"):  # 23:59:59 and 00:00 in Kolkata
+        blank.view(at)
+    event = blank.events[0]
+    points, data = series(call_route, blank, f"metric=card_views&interval=day&event_id={event}&from=2025-03-01&to=2025-03-02")
+    assert data["scope"]["tz"] == "Asia/Kolkata"
+    assert points == [("2025-03-01T00:00:00+05:30", 1), ("2025-03-02T00:00:00+05:30", 1)]
+    assert data["scope"]["from"] == "2025-03-01T00:00:00+05:30"
+
+    points, data = series(call_route, blank, f"metric=card_views&interval=day&event_id={event}&tz=UTC&from=2025-03-01&to=2025-03-02")
+    assert data["scope"]["tz"] == "UTC" and points == [("2025-03-01T00:00:00Z", 2), ("2025-03-02T00:00:00Z", 0)]
+    _, data = series(call_route, blank, "metric=card_views&interval=day&from=2025-03-01&to=2025-03-02")
+    assert data["scope"]["tz"] == "UTC"
+
+    from tests.conftest import ensure_user
+
+    ensure_user(blank.database.admin_url, blank.tenant_id, f"tz-admin-{blank.tenant_id}", "admin")
+    claims = {"sub": f"tz-admin-{blank.tenant_id}", "custom:tenant_id": str(blank.tenant_id), "custom:role": "admin"}
+    overview = call_route("GET", f"{A}/overview?event_id={event}&from=2025-03-01&to=2025-03-01", claims=claims)
+    assert overview.status == 200 and overview.json["data"]["scope"]["tz"] == "Asia/Kolkata"
+    assert overview.json["data"]["card_views"] == 1  # only the view before Kolkata's midnight

@@ -246,10 +246,13 @@ def test_a_session_counts_once_in_30_minutes(call_route, card, database, tenant_
     sid = sid_of(first)
     again = call_route("GET", f"/c/{card['card_id']}?src=qr", headers={"cookie": f"op_sid={sid}"})
     assert sid_of(again) == sid  # the same session, renewed (rolling)
-    other = call_route("GET", f"/c/{card['card_id']}", headers={"cookie": "op_sid=bad value!"})
-    assert sid_of(other) != sid  # a malformed cookie is replaced, never trusted
+    replay = call_route("GET", f"/c/{card['card_id']}", headers={"cookie": "op_sid=bad value!"})
+    assert sid_of(replay) != sid  # a malformed cookie is replaced, never trusted...
+    # ...and a new session from the same visitor (address and user agent) is not a new viewer (V0622)
+    other = call_route("GET", f"/c/{card['card_id']}", headers={"cookie": "op_sid=bad value!", "cloudfront-viewer-address": "198.51.100.77:443"})
     recorded = views(database, card["card_id"])
-    assert [(view["session_id"], view["is_unique"]) for view in recorded] == [(sid, True), (sid, False), (sid_of(other), True)]
+    assert [(view["session_id"], view["is_unique"]) for view in recorded] == [
+        (sid, True), (sid, False), (sid_of(replay), False), (sid_of(other), True)]
 
     # another card seen by the same session is a unique view of that card
     second_card = make_card(database, card["tenant_id"])

@@ -36,7 +36,9 @@ def card(tenant_factory, call_route, claims_for):
 
 
 def test_read_a_card(call_route, card):
-    response = call_route("GET", f"{ADMIN}/cards/{card['card_id']}", claims=card["role"]("exhibitor"))
+    refused = call_route("GET", f"{ADMIN}/cards/{card['card_id']}", claims=card["role"]("exhibitor"))
+    assert (refused.status, refused.json["error"]["code"]) == (403, "FORBIDDEN")  # a sponsor's staff reads no cards
+    response = call_route("GET", f"{ADMIN}/cards/{card['card_id']}", claims=card["role"]("user"))
     assert response.status == 200, response
     data = response.json["data"]
     assert data["card_id"] == card["card_id"]

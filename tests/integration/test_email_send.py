@@ -49,7 +49,7 @@ def fake_ses(monkeypatch):
 
     def install(*script):
         fake = FakeSes(*script)
-        monkeypatch.setattr(ses, "_client", fake)
+        monkeypatch.setattr(ses, "ses_client", lambda: fake)
         fake.sleeps = sleeps
         return fake
 
@@ -238,7 +238,7 @@ def _queued_job(call_route, world, admin, local_stack, **body):
 
 
 def test_a_redelivered_batch_sends_nobody_twice(call_route, world, admin, local_stack, database):
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
 
     job_id, body = _queued_job(call_route, world, admin, local_stack, audience="all")
     first = process_batch(body)
@@ -253,7 +253,7 @@ def test_a_redelivered_batch_sends_nobody_twice(call_route, world, admin, local_
 
 def test_throttling_is_retried_with_backoff_then_handed_back_to_sqs(call_route, world, admin, local_stack, database, fake_ses):
     from outreachpass.integrations.email import ses
-    from outreachpass.services.email_sending import RetryLater, process_batch
+    from outreachpass.services.email.send_worker import RetryLater, process_batch
 
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(world.attendees[0]["attendee_id"])])
     fake = fake_ses(*[client_error("TooManyRequestsException", 429)] * ses.MAX_ATTEMPTS)
@@ -279,7 +279,7 @@ def test_throttling_is_retried_with_backoff_then_handed_back_to_sqs(call_route, 
 
 
 def test_a_permanent_refusal_fails_that_recipient_only(call_route, world, admin, local_stack, database, fake_ses):
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
 
     job_id, body = _queued_job(call_route, world, admin, local_stack, audience="all")
     fake_ses(client_error("MessageRejected", 400, "Email address is not verified."), None)
@@ -297,7 +297,7 @@ def test_a_permanent_refusal_fails_that_recipient_only(call_route, world, admin,
 
 
 def test_when_every_recipient_fails_the_job_fails(call_route, world, admin, local_stack, database, fake_ses):
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
 
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(a["attendee_id"]) for a in world.attendees[:2]])
     fake_ses(client_error("MailFromDomainNotVerifiedException"), client_error("BadRequestException", 400, "Invalid address"))
@@ -310,7 +310,7 @@ def test_when_every_recipient_fails_the_job_fails(call_route, world, admin, loca
 def test_no_answer_from_ses_is_never_resent(call_route, world, admin, local_stack, database, fake_ses):
     from botocore.exceptions import ReadTimeoutError
 
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
 
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(world.attendees[0]["attendee_id"])])
     fake = fake_ses(ReadTimeoutError(endpoint_url="https://email.us-east-1.amazonaws.com"))
@@ -326,8 +326,8 @@ def test_a_claim_left_by_a_dead_worker_is_not_resent(call_route, world, admin, l
     """The worker died after SES accepted the mail and before recording it: the redelivery finds
     the stale claim and does not send again; SES's delivery event later proves it was sent."""
     from local import ses_notifications
-    from outreachpass.services.email_sending import STALE_CLAIM_S, process_batch
-    from outreachpass.services.ses_events import process_notification
+    from outreachpass.services.email.send_worker import STALE_CLAIM_S, process_batch
+    from outreachpass.services.email.ses_events import process_notification
 
     ada = world.attendees[0]
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(ada["attendee_id"])])
@@ -356,7 +356,7 @@ def test_a_claim_left_by_a_dead_worker_is_not_resent(call_route, world, admin, l
 
 
 def test_a_fresh_claim_of_another_delivery_hands_the_record_back(call_route, world, admin, local_stack, database, fake_ses):
-    from outreachpass.services.email_sending import RetryLater, process_batch
+    from outreachpass.services.email.send_worker import RetryLater, process_batch
 
     ada = world.attendees[0]
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(ada["attendee_id"])])
@@ -387,7 +387,7 @@ def test_suppressed_addresses_are_skipped(call_route, world, admin, local_stack,
 
 
 def test_the_worker_stops_before_the_timeout_and_the_rest_is_retried(call_route, world, admin, local_stack, database, fake_ses):
-    from outreachpass.services.email_sending import DEADLINE_MARGIN_MS, RetryLater, process_batch
+    from outreachpass.services.email.send_worker import DEADLINE_MARGIN_MS, RetryLater, process_batch
 
     job_id, body = _queued_job(call_route, world, admin, local_stack, attendee_ids=[str(a["attendee_id"]) for a in world.attendees])
     fake = fake_ses()
@@ -438,7 +438,7 @@ def test_a_message_that_is_not_a_batch_is_dropped(local_stack):
 
 def test_sender_defaults_and_the_tenant_configuration_set():
     from outreachpass.config import Settings
-    from outreachpass.services.email_sending import resolve_sender
+    from outreachpass.services.email.compose import resolve_sender
 
     config = Settings(default_sender="no-reply@platform.test", ses_configuration_set="outreachpass-prod")
     platform = resolve_sender({"tenant_name": "Acme", "tenant_key": "acme"}, "Acme Events", config)
@@ -454,7 +454,7 @@ def test_sender_defaults_and_the_tenant_configuration_set():
 
 
 def test_the_tenant_sender_reaches_ses(call_route, world, admin, local_stack, database, fake_ses):
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
 
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         conn.execute(
@@ -474,7 +474,7 @@ def test_the_tenant_sender_reaches_ses(call_route, world, admin, local_stack, da
 
 
 def test_attendee_names_are_escaped_in_the_html(call_route, local_stack, database, tenant_factory, claims_for, fake_ses):
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
 
     tenant_id = tenant_factory()
     evil = make_world(database, tenant_id, [{"email": unique_email("x"), "first_name": "<script>alert(1)</script>"}])
@@ -490,7 +490,7 @@ def test_attendee_names_are_escaped_in_the_html(call_route, local_stack, databas
 
 
 def test_wallet_buttons_follow_the_brand_features(call_route, world, admin, local_stack, database, fake_ses):
-    from outreachpass.services.email_sending import process_batch
+    from outreachpass.services.email.send_worker import process_batch
     from tests.integration.email_helpers import parse_mime
 
     with psycopg.connect(database.admin_url, autocommit=True) as conn:

@@ -37,7 +37,7 @@ def message(world, database):
 
 @pytest.fixture
 def signing_key(monkeypatch):
-    from outreachpass.services import email_tracking
+    from outreachpass.services.email import tracking as email_tracking
 
     monkeypatch.setattr(email_tracking, "signing_keys", lambda: [TEST_KEY])
     return TEST_KEY
@@ -92,12 +92,12 @@ def test_an_expired_message_records_nothing(call_route, database, world):
 
 
 def test_the_pixel_answers_even_when_recording_fails(call_route, message, monkeypatch):
-    from outreachpass.services import email_tracking
+    from outreachpass.services.email import tracking as email_tracking
 
     def broken(*args, **kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(email_tracking.email_data, "insert_event", broken)
+    monkeypatch.setattr(email_tracking.email_events, "insert_event", broken)
     assert_gif(pixel(call_route, f"{message}.gif"))
 
 
@@ -121,7 +121,7 @@ def test_a_link_id_redirects_to_that_link_and_records_the_click(call_route, mess
 
 
 def test_a_signed_url_of_that_message_redirects(call_route, message, signing_key, database):
-    from outreachpass.services.email_tracking import signed_click_url
+    from outreachpass.services.email.tracking import signed_click_url
 
     url = signed_click_url("", message, "https://example.org/agenda?day=1", key=signing_key)
     response = call_route("GET", url, headers={"user-agent": IPHONE})
@@ -132,7 +132,7 @@ def test_a_signed_url_of_that_message_redirects(call_route, message, signing_key
 
 
 def open_redirect_attempts(message: str, other_message: str, key: bytes) -> list[tuple[str, dict]]:
-    from outreachpass.services.email_tracking import sign
+    from outreachpass.services.email.tracking import sign
 
     evil = "https://evil.example/phish"
     return [
@@ -173,10 +173,17 @@ def test_another_tenants_message_never_redirects_to_my_links(call_route, message
     assert email_events(database, stranger) == []
 
 
-def test_an_expired_message_no_longer_redirects(call_route, database, world):
-    expired = insert_message(database, world, world.attendees[0], expires_in=timedelta(seconds=-1))
+def test_an_expired_message_still_leads_to_the_card_and_only_there(call_route, database, world):
+    from outreachpass.services.card_appearance import card_url
+
+    card_id = world.attendees[0]["card_id"]
+    expired = insert_message(database, world, world.attendees[0], expires_in=timedelta(seconds=-1),
+                             links={"card": f"https://old.example.test/c/{card_id}?src=email", "agenda": "https://example.org/agenda"})
     response = click(call_route, expired, {"l": "card"})
-    assert response.status == 400 and "location" not in response.headers
+    assert response.status == 302 and response.headers["location"] == card_url(card_id, "email")  # on today's base URL
+    elsewhere = click(call_route, expired, {"l": "agenda"})
+    assert elsewhere.status == 302 and elsewhere.headers["location"] == card_url(card_id, "email")  # not example.org any more
+    assert [e["metadata_json"]["context"] for e in email_events(database, expired)] == ["expired", "expired"]
 
 
 def test_a_browser_gets_a_page_not_json(call_route, message):
@@ -197,7 +204,7 @@ def test_a_stored_link_that_is_not_http_is_refused(call_route, database, world):
 
 def funnel(database, world):
     from outreachpass.db.connection import tenant_tx
-    from outreachpass.services.email_tracking import funnel as funnel_of
+    from outreachpass.services.email.tracking import funnel as funnel_of
 
     with tenant_tx(world.tenant_id) as conn:
         return funnel_of(conn, world.tenant_id, event_id=world.event_id)

@@ -231,3 +231,44 @@ def test_database_outage_answers_503_and_recovers(call_route, tenant, monkeypatc
         reset_settings()
         reset_database()
     assert call_route("GET", "/health").status == 200
+
+
+def test_an_event_knows_its_venue_and_language(call_route, tenant, database):
+    venue = {"name": "Estrel Congress Center", "address": "Sonnenallee 225, 12057 Berlin", "latitude": 52.4733, "longitude": 13.4588}
+    created = call_route("POST", f"{ADMIN}/events", claims=tenant["admin"], json_body=event_body(venue=venue, language="DE-de"))
+    assert created.status == 201, created
+    event = created.json["data"]
+    assert (event["venue"], event["language"]) == (venue, "de-DE")  # the tag written canonical
+    path = f"{ADMIN}/events/{event['event_id']}"
+    assert call_route("GET", path, claims=tenant["admin"]).json["data"]["venue"] == venue
+
+    # Part of a venue; then none at all.
+    patched = call_route("PATCH", path, claims=tenant["admin"], json_body={"venue": {"name": "Online"}, "language": "pt-br"})
+    assert (patched.json["data"]["venue"], patched.json["data"]["language"]) == ({"name": "Online", "address": None, "latitude": None, "longitude": None}, "pt-BR")
+    cleared = call_route("PATCH", path, claims=tenant["admin"], json_body={"venue": None})
+    assert cleared.status == 200 and cleared.json["data"]["venue"] is None
+    with psycopg.connect(database.admin_url) as conn:
+        assert conn.execute("SELECT venue_json IS NULL FROM events WHERE event_id = %s", (event["event_id"],)).fetchone()[0]
+    # Without them: no venue, English.
+    plain = call_route("POST", f"{ADMIN}/events", claims=tenant["admin"], json_body=event_body()).json["data"]
+    assert (plain["venue"], plain["language"]) == (None, "en")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"venue": {"latitude": 91}}, "venue.latitude"),
+        ({"venue": {"longitude": -181}}, "venue.longitude"),
+        ({"venue": {"name": "x", "capacity": 3}}, "venue.capacity"),
+        ({"venue": "Berlin"}, "venue"),
+        ({"language": "english"}, "language"),
+        ({"language": "en_US_POSIX"}, "language"),
+        ({"language": None}, "language"),
+        ({"settings": None}, "settings"),
+    ],
+)
+def test_venue_and_language_are_validated_at_the_field(call_route, tenant, body, field):
+    event = call_route("POST", f"{ADMIN}/events", claims=tenant["admin"], json_body=event_body()).json["data"]
+    response = call_route("PATCH", f"{ADMIN}/events/{event['event_id']}", claims=tenant["admin"], json_body=body)
+    assert (response.status, response.json["error"]["code"]) == (400, "VALIDATION_ERROR"), response
+    assert field in [d["field"] for d in response.json["error"]["details"]], response

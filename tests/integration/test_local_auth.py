@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.cognito import JwtVerifier, LocalCognito, TokenError, UserPool, bearer_token
 from local.config import ACCOUNT_ID
+from tests.integration.exhibitor_helpers import attach, make_exhibitor
 
 EVENTS = "/api/v1/admin/events"
 BRANDS = "/api/v1/admin/brands"
@@ -174,11 +175,15 @@ def test_a_role_too_low_is_refused_by_the_handler_with_403(local_stack, tenant, 
     assert response.headers["apigw-requestid"] == response.headers["x-correlation-id"]
 
 
-def test_a_lower_role_can_still_do_what_it_may(local_stack, tenant):
-    token = local_stack.token_for(tenant["id"], "exhibitor")
+def test_a_lower_role_can_still_do_what_it_may(local_stack, tenant, database):
+    username = f"booth-{tenant['id']}@example.test"
+    token = local_stack.token_for(tenant["id"], "exhibitor", username=username)
     response = local_stack.request("GET", EVENTS, token=token)
     assert response.status == 200, response.text
-    assert [e["event_id"] for e in response.json()["data"]] == [tenant["event_id"]]
+    assert response.json()["data"] == []  # an exhibitor user of no exhibitor sees no event
+    attach(database, tenant["id"], username, make_exhibitor(database, tenant["id"], tenant["event_id"]))
+    response = local_stack.request("GET", EVENTS, token=token)
+    assert [e["event_id"] for e in response.json()["data"]] == [tenant["event_id"]]  # its exhibitor's
 
 
 def test_public_routes_need_no_token(local_stack):

@@ -45,13 +45,16 @@ NOT_USED = {"stageVariables", "requestContext.authentication", "requestContext.a
 @pytest.fixture(scope="module")
 def echo_api(local_stack):
     """A gateway serving test routes with the echo handler, verifying tokens of the local pool."""
-    gateway = LocalGateway(routes=TEST_ROUTES, verifier=JwtVerifier(local_stack.cognito.pool).verify)
+    gateway = LocalGateway(routes=TEST_ROUTES, verifier=JwtVerifier(local_stack.cognito.pool).verify, cors_origins=[FRONTEND])
     server = LocalApiServer(gateway, port=0)
     server.start()
     try:
         yield server.url
     finally:
         server.stop()
+
+
+FRONTEND = "http://localhost:5173"  # the one origin the echo gateway's CORS configuration allows
 
 
 def raw_request(base_url, method, target, headers=(), body=b""):
@@ -364,8 +367,8 @@ def test_sqs_record_has_the_lambda_event_source_shape():
     assert record["messageAttributes"]["blob"]["binaryValue"] == "AAE="
 
 
-def test_cors_preflight_and_responses_allow_a_local_frontend(echo_api):
-    origin = "http://localhost:5173"
+def test_cors_preflight_and_responses_allow_the_configured_frontend(echo_api):
+    origin = FRONTEND
     status, headers, _ = raw_request(
         echo_api,
         "OPTIONS",
@@ -383,6 +386,48 @@ def test_cors_preflight_and_responses_allow_a_local_frontend(echo_api):
 
     status, headers, _ = raw_request(echo_api, "GET", "/public/echo")
     assert header(headers, "access-control-allow-origin") == []  # no Origin, no CORS headers
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "null", "http://localhost:5173.evil.example", "http://localhost:5174"])
+def test_cors_reflects_no_other_origin(echo_api, origin):
+    """As the HTTP API's CORS configuration: only the listed origins, never `null` (sandboxed
+    frames and file: pages send it), no prefix or port tricks."""
+    status, headers, _ = raw_request(
+        echo_api, "OPTIONS", "/public/echo",
+        headers=[("Origin", origin), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization")],
+    )
+    assert status == 204
+    assert header(headers, "access-control-allow-origin") == []
+    assert header(headers, "access-control-allow-methods") == []
+    status, headers, _ = raw_request(echo_api, "GET", "/public/echo", headers=[("Origin", origin)])
+    assert status == 200
+    assert header(headers, "access-control-allow-origin") == []
+
+
+def test_the_stack_allows_only_its_configured_origins(local_stack):
+    assert local_stack.config.cors_origins == ()  # the test stack configures none
+    response = local_stack.request("GET", "/health", headers={"origin": "http://localhost:5173"})
+    assert response.status == 200
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_a_burst_of_connections_waits_in_the_listen_queue(local_stack):
+    """socketserver's backlog of 5 made the kernel drop connections beyond it while the
+    server was busy; the server now keeps a deep queue. Nothing is accepted by the server
+    here (it is not serving yet), so every connection that completes sits in that queue."""
+    server = LocalApiServer(LocalGateway(routes=TEST_ROUTES), port=0)
+    sockets = []
+    try:
+        for _ in range(64):
+            sock = socket.socket()
+            sock.settimeout(2)
+            sock.connect(("127.0.0.1", server.port))  # times out when the queue is full
+            sockets.append(sock)
+        assert len(sockets) == 64
+    finally:
+        for sock in sockets:
+            sock.close()
+        server.stop()
 
 
 def test_the_stack_serves_its_local_pages_where_no_route_is(local_stack):

@@ -19,19 +19,11 @@ import psycopg
 import pytest
 from psycopg import errors
 
-from outreachpass.db.migrate import (
-    APP_ROLE,
-    OWNER_ROLE,
-    ChecksumMismatchError,
-    MigrationError,
-    apply_migrations,
-    default_migrations_dir,
-    ensure_database,
-    load_migrations,
-    main,
-    pending_migrations,
-    split_statements,
-)
+from outreachpass.db.migrate import ChecksumMismatchError, MigrationError
+from outreachpass.db.migrate.cli import main
+from outreachpass.db.migrate.files import default_migrations_dir, load_migrations, split_statements
+from outreachpass.db.migrate.roles import APP_ROLE, OWNER_ROLE
+from outreachpass.db.migrate.runner import apply_migrations, ensure_database, pending_migrations
 from tests.fixtures.database import SEEDED_TABLES, make_tenant, seed_tenant_graph, with_connection_params
 
 SEED_TABLES = {
@@ -39,11 +31,12 @@ SEED_TABLES = {
     "pass_generation_jobs", "email_events", "card_view_events", "wallet_pass_events",
     "contact_export_events", "feature_flags", "audit_log", "scan_daily", "message_contexts",
 }
-EXTRA_TABLES = {"jobs", "wallet_device_registrations", "email_suppressions"}
+EXTRA_TABLES = {"jobs", "wallet_device_registrations", "email_suppressions", "exhibitors", "leads", "card_engagement_events"}
 INFRASTRUCTURE_TABLES = {"schema_migrations"}
 RESOLVERS = (
     "app_card_tenant(uuid)",
     "app_message_tenant(text)",
+    "app_sent_message_tenant(text)",
     "app_pass_tenant(text)",
     "app_device_updated_serials(text,text,timestamp with time zone)",
     "app_tenant_ids()",
@@ -76,6 +69,9 @@ ENUMS = {
     ("contact_export_events", "export_type"): {"vcard_download", "add_to_contacts", "copy_email", "share"},
     ("contact_export_events", "device_type"): {"mobile", "desktop", "tablet", "bot", "unknown"},
     ("scan_daily", "source_type"): {"qr_scan", "direct_link", "email_link", "share"},
+    ("leads", "rating"): {"hot", "warm", "cold"},
+    ("card_engagement_events", "event_type"): {"lead_captured", "contact_shared"},
+    ("card_engagement_events", "device_type"): {"mobile", "desktop", "tablet", "bot", "unknown"},
 }
 
 

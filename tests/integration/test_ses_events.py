@@ -98,7 +98,7 @@ def test_a_late_complaint_after_the_context_is_purged_still_suppresses(world, me
 
 def test_ses_opens_and_clicks_are_classified_and_kept_out_of_the_funnel(world, message, database):
     from outreachpass.db.connection import tenant_tx
-    from outreachpass.services.email_tracking import funnel
+    from outreachpass.services.email.tracking import funnel
 
     consume(sn.open_event(mail_for(world, message), user_agent="Mozilla/5.0", ip="17.1.2.3"))
     consume(sn.click_event(mail_for(world, message), link="https://cards.example.test/c/1",

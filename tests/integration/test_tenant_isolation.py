@@ -6,7 +6,7 @@ analytics seeded), tenant B's marked with a tag of its own. Then, over HTTP thro
 local gateway with a real id token of tenant A's admin, for every Route in
 routes.ROUTES (derived: a route added to the table is probed without touching this file):
 
-* JWT routes: B's ids in every path parameter; B's ids as list filters and analytics
+* JWT routes (with A's admin's token, or A's exhibitor user's on the exhibitor API): B's ids in every path parameter; B's ids as list filters and analytics
   filters (`event_id=`, `card_id=`, ...); writes with a body built from the route's
   OpenAPI request schema whose every `*_id`/`*_ids` field holds B's ids, sent both to B's
   objects and to A's own (A's event, B's attendees in the body). Each answer is < 500,
@@ -21,6 +21,14 @@ routes.ROUTES (derived: a route added to the table is probed without touching th
 
 A path parameter this file does not know how to fill with B's value fails the test with
 the name to add to PATH_IDS.
+
+The same derivation then tries hostile input on every route (issue 12; section at the end):
+free-form JSON nested too deep or holding a 5,000-digit number in every free-form field of every
+JSON write route (400 naming the field, nothing written, every read of the tenant still
+answers); NUL and control characters in every public route's query, path and headers (never a
+500, the page still renders, what is recorded is clean); a line break in every one-line text
+field (names: 400 naming the field); and the links of an email whose context the retention job
+deleted (they still lead to the card, and only there).
 """
 
 from __future__ import annotations
@@ -56,6 +64,8 @@ PATH_IDS = {
     "pass_type": "pass_type_id",
     "serial": "serial_number",
     "serial_number": "serial_number",
+    "exhibitor_id": "exhibitor_id",
+    "lead_id": "lead_id",
 }
 # Query filters tried on every GET route, each with B's value.
 FILTERS = ("event_id", "brand_id", "card_id", "attendee_id", "user_id", "job_id")
@@ -69,6 +79,10 @@ class TenantData:
     seed_tag: str  # in the seeded rows' keys and emails
     ids: dict[str, str] = field(default_factory=dict)
     token: str = ""
+    exhibitor_token: str = ""  # a user of the tenant's seeded exhibitor (the exhibitor API)
+
+    def token_for(self, route) -> str:
+        return self.token if "admin" in route.roles else self.exhibitor_token
 
     @property
     def markers(self) -> set[str]:
@@ -93,6 +107,10 @@ def make_tenant_data(stack, database, label: str) -> TenantData:
     data.ids = {key: str(value) for key, value in graph.items() if key not in ("tag", "tenant_id")}
     data.ids["pixel"] = f"{graph['message_id']}.gif"
     data.token = stack.token_for(tenant_id, "admin", f"admin-{tag}@example.test")
+    booth = f"booth-{tag}@example.test"
+    data.exhibitor_token = stack.token_for(tenant_id, "exhibitor", booth)
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute("UPDATE users SET exhibitor_id = %s WHERE tenant_id = %s AND email = %s", (graph["exhibitor_id"], tenant_id, booth))
     brand = _create(stack, data.token, "POST", f"{ADMIN}/brands", {"brand_key": f"K{tag}".upper()[:20], "display_name": f"{label} Brand {tag}"})
     event = _create(
         stack, data.token, "POST", f"{ADMIN}/events",
@@ -299,10 +317,12 @@ def test_tenant_a_gets_nothing_of_tenant_b_through_any_jwt_route(local_stack, da
     tried = 0
     for route in jwt_routes:
         for probe in probes_for(route, a, b, document):
-            response = send(local_stack, a.token, probe)
+            response = send(local_stack, a.token_for(route), probe)
             tried += 1
             if response.status >= 500:
                 problems.append(f"{probe.describe()} -> {response.status} {response.text[:200]}")
+            if response.status in (401, 403):
+                problems.append(f"{probe.describe()} -> {response.status}: the probe's caller was refused, it tested nothing")
             if probe.targets_other and response.status < 400:
                 problems.append(f"{probe.describe()} -> {response.status}: acted on tenant B's object")
             found = leaked(response, b.markers, probe)
@@ -395,3 +415,233 @@ def test_a_pass_token_of_tenant_a_opens_nothing_of_tenant_b(local_stack, databas
                 problems.append(f"{route.method} {probe.path} -> shows tenant B's {found}")
     assert not problems, "\n".join(problems)
     assert diff(before, snapshot(database, b.tenant_id)) == {}
+
+
+# --- hostile input on every route (issue 12) --------------------------------------------------
+#
+# The same derivation, with input meant to break a tenant rather than cross one: free-form JSON
+# nested too deep or holding numbers no parser takes, on every JSON write route; NUL and other
+# control characters in every public route's query, path and headers; line breaks in every
+# one-line text field (names); and the links of an email whose message context is long gone.
+# A route added to the table (or a field added to a model) is probed without touching this file.
+
+DEEP_BODY = "[" * 100 + "]" * 100  # deeper than api.body.MAX_PARSE_DEPTH
+BIG_NUMBER = "9" * 5000  # Python refuses to parse integers of 4,300+ digits
+BIG_MARKER = "__probe_big_number__"
+HOSTILE_HEADERS = {
+    "user-agent": "Mozilla/5.0 (iPhone)\x00\x01probe",
+    "referer": "https://mail.google.com/\x00probe",
+    "accept-language": "en\x00",
+    "x-forwarded-for": "\x00",
+    "cookie": "op_sid=\x00probe",
+}
+HOSTILE_QUERY = "src=%00&l=card%00&u=%00&s=%00&passesUpdatedSince=%00&x=%0d%0a%00"
+LINE_BREAK_NAME = "Probe\r\nBcc: evil@example.com"
+
+
+def write_routes(*, public: bool | None = None) -> list:
+    found = [r for r in routes.ROUTES if r.method in ("POST", "PUT", "PATCH")]
+    if public is not None:
+        found = [r for r in found if r.is_public == public]
+    return found
+
+
+def admin_may_call(route) -> bool:
+    return route.is_public or "admin" in (route.roles or ())
+
+
+def free_form_paths(schema: dict, document: dict, path: tuple = ()) -> list[tuple[tuple, bool]]:
+    """(path, object_only) of every free-form JSON position in a request schema: a value of no
+    declared type, or an object without declared properties."""
+    schema = _resolve(schema, document)
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            options = [_resolve(o, document) for o in schema[key] if _resolve(o, document).get("type") != "null"]
+            return [found for option in options[:1] for found in free_form_paths(option, document, path)]
+    kind = schema.get("type")
+    if kind is None and not any(k in schema for k in ("enum", "const", "properties", "items")):
+        return [(path, False)] if path else []
+    if kind == "object":
+        properties = schema.get("properties") or {}
+        typed_values = schema.get("patternProperties") or {}
+        additional = schema.get("additionalProperties")
+        if not properties and not typed_values and additional in (None, True, {}):
+            return [(path, True)] if path else []
+        found = []
+        for name, sub in properties.items():
+            found += free_form_paths(sub, document, (*path, name))
+        for sub in list(typed_values.values())[:1]:
+            found += free_form_paths(sub, document, (*path, "probe_key"))
+        if isinstance(additional, dict) and additional:
+            found += free_form_paths(additional, document, (*path, "probe_key"))
+        return found
+    return []
+
+
+def one_line_paths(schema: dict, document: dict, path: tuple = ()) -> list[tuple]:
+    """Every string field of a request schema that must be one line (sanitize.SINGLE_LINE)."""
+    from outreachpass.sanitize import SINGLE_LINE
+
+    schema = _resolve(schema, document)
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            return [p for o in schema[key] for p in one_line_paths(o, document, path)]
+    if schema.get("type") == "string" and schema.get("pattern") == SINGLE_LINE:
+        return [path]
+    found = []
+    for name, sub in (schema.get("properties") or {}).items():
+        found += one_line_paths(sub, document, (*path, name))
+    return found
+
+
+def body_with(schema: dict, document: dict, ids: dict[str, str], path: tuple, value: Any) -> Any:
+    """A valid-looking body (example()) with `value` at `path` (containers made on the way)."""
+    body = example(schema, document, ids) if schema else {}
+    if not isinstance(body, dict):
+        body = {}
+    target = body
+    for part in path[:-1]:
+        child = target.get(part)
+        if not isinstance(child, dict):
+            child = {"enabled": True} if part == "probe_key" else {}
+            target[part] = child
+        target = child
+    target[path[-1]] = value
+    return body
+
+
+def raw_json(body: Any) -> bytes:
+    return json.dumps(body).replace(f'"{BIG_MARKER}"', BIG_NUMBER).encode()
+
+
+def nested(levels: int) -> dict:
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def assert_refused_naming(response, field: str, problems: list[str], what: str) -> None:
+    if response.status != 400:
+        problems.append(f"{what} -> {response.status} {response.text[:200]}")
+        return
+    error = response.json().get("error") or {}
+    fields = [d.get("field") for d in error.get("details") or []]
+    if error.get("code") != "VALIDATION_ERROR" or field not in fields:
+        problems.append(f"{what} -> 400 not naming {field}: {response.text[:300]}")
+
+
+@pytest.fixture
+def prober(local_stack, database):
+    return make_tenant_data(local_stack, database, "Probe")
+
+
+def test_over_deep_json_and_huge_numbers_are_refused_on_every_json_write_route(local_stack, database, prober, document):
+    a = prober
+    before = snapshot(database, a.tenant_id)
+    problems: list[str] = []
+    tried = 0
+    for route in write_routes():
+        path = fill_path(route, a.ids)
+        token = None if route.is_public else a.token
+        # A body nested deeper than the parser goes: a 400 (or the route's own refusal), never a 500.
+        response = local_stack.request(route.method, path, token=token, body=DEEP_BODY.encode(), headers={"content-type": "application/json"})
+        tried += 1
+        if response.status >= 500 or response.status < 400:
+            problems.append(f"{route.route_key} deep body -> {response.status} {response.text[:200]}")
+        elif admin_may_call(route) and not route.is_public and response.status != 400:
+            problems.append(f"{route.route_key} deep body -> {response.status}, not 400")
+        schema = request_schema(document, route) if admin_may_call(route) and not route.is_public else None
+        for field_path, object_only in free_form_paths(schema, document) if schema else []:
+            field = ".".join(field_path)
+            for label, value in (("20 levels deep", nested(20)), ("300 levels deep", nested(300)),
+                                 ("a 5000-digit number", {"n": BIG_MARKER} if object_only else BIG_MARKER)):
+                body = body_with(schema, document, a.ids, field_path, value)
+                response = local_stack.request(route.method, path, token=token, body=raw_json(body), headers={"content-type": "application/json"})
+                tried += 1
+                # Past the parser's depth, the field named is the top-level one that holds it.
+                named = field_path[0] if label == "300 levels deep" else field
+                assert_refused_naming(response, named, problems, f"{route.route_key} {field}: {label}")
+    local_stack.run_workers_once()
+    assert not problems, "\n".join(problems)
+    assert diff(before, snapshot(database, a.tenant_id)) == {}, "a refused request wrote something"
+    assert tried > len(write_routes()) + 6  # event settings (create, update) and flag values were reached
+    for route in [r for r in routes.ROUTES if r.method == "GET" and not r.is_public]:
+        response = local_stack.request("GET", fill_path(route, a.ids), token=a.token)
+        assert response.status < 500, f"{route.route_key} after the probe -> {response.status} {response.text[:200]}"
+
+
+def test_line_breaks_are_refused_in_every_one_line_field(local_stack, database, prober, document):
+    a = prober
+    before = snapshot(database, a.tenant_id)
+    problems: list[str] = []
+    fields = 0
+    for route in write_routes(public=False):
+        schema = request_schema(document, route)
+        if not schema or not admin_may_call(route):
+            continue
+        for field_path in one_line_paths(schema, document):
+            fields += 1
+            body = body_with(schema, document, a.ids, field_path, LINE_BREAK_NAME)
+            response = local_stack.request(route.method, fill_path(route, a.ids), token=a.token, json=body)
+            assert_refused_naming(response, ".".join(field_path), problems, f"{route.route_key} {'.'.join(field_path)}")
+    assert not problems, "\n".join(problems)
+    assert fields >= 10  # names of events, brands, attendees, cards, users; titles; subjects
+    assert diff(before, snapshot(database, a.tenant_id)) == {}
+
+
+def test_nul_and_control_characters_in_every_public_route(local_stack, database, prober, document):
+    a = prober
+    problems = []
+    for route in [r for r in routes.ROUTES if r.is_public]:
+        path = fill_path(route, a.ids)
+        body = {"pushToken": uuid.uuid4().hex * 2} if "registrations" in route.path else (
+            {"card_id": a.ids["card_id"], "type": "share"} if route.path == "/api/track/events" else (
+                {"logs": ["probe\x00log"]} if route.method == "POST" else None))
+        for target in (f"{path}?{HOSTILE_QUERY}", f"{path}%00", path):
+            response = local_stack.request(route.method, target, json=body, headers=HOSTILE_HEADERS)
+            if response.status >= 500:
+                problems.append(f"{route.method} {target} with NUL in headers -> {response.status} {response.text[:200]}")
+    page = local_stack.request("GET", f"/c/{a.ids['card_id']}?{HOSTILE_QUERY}", headers=HOSTILE_HEADERS)
+    assert page.status == 200 and f"Hopper {a.tag}" in page.text  # the page still renders
+    assert not problems, "\n".join(problems)
+    with psycopg.connect(database.admin_url) as conn:
+        recorded = conn.execute(
+            """SELECT count(*) FROM card_view_events WHERE tenant_id = %s AND user_agent = 'Mozilla/5.0 (iPhone) probe'""",
+            (a.tenant_id,)).fetchone()[0]
+    assert recorded >= 2  # recorded, cleaned
+
+
+def test_the_links_of_an_old_email_still_lead_to_the_card_and_nowhere_else(local_stack, database, prober):
+    """Tenant A's card email, sent through the route and the worker, its context expired and
+    deleted by the retention job: every link still leads to A's card; B's message ids and any
+    other link id still lead nowhere."""
+    import time as _time
+    from urllib.parse import urlsplit
+
+    from outreachpass.services.retention import run_retention
+    from tests.integration.email_helpers import html_links, parse_mime
+
+    a = prober
+    started = local_stack.request("POST", f"{ADMIN}/events/{a.ids['event_id']}/emails", token=a.token, json={"audience": "all"})
+    assert started.status == 202, started.text
+    local_stack.run_workers_once()
+    mails = [m for m in local_stack.sent_emails() if f"grace-{a.tag}@example.com" in str(m["destinations"])]
+    assert mails, "the probe's card email was not sent"
+    message = parse_mime(mails[-1]["raw"])
+    links = html_links(message)
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute("UPDATE message_contexts SET created_at = now() - interval '30 days', expires_at = now() - interval '23 days' "
+                     "WHERE tenant_id = %s", (a.tenant_id,))
+    run_retention(deadline=_time.monotonic() + 120, tenant_ids=[a.tenant_id])
+    with psycopg.connect(database.admin_url) as conn:
+        assert conn.execute("SELECT count(*) FROM message_contexts WHERE tenant_id = %s", (a.tenant_id,)).fetchone()[0] == 0
+    card = f"/c/{a.ids['card_id']}"
+    for link in links:
+        response = local_stack.request("GET", link)
+        assert response.status == 302, (link, response.status, response.text[:200])
+        assert urlsplit(response.headers["location"]).path.startswith(card), (link, response.headers["location"])
+    message_id = message["X-OutreachPass-Message-Id"]
+    for query in ("l=nope", "u=https%3A%2F%2Fevil.example%2F&s=AAAAAAAAAAAAAAAAAAAAAA", ""):
+        refused = local_stack.request("GET", f"/api/track/email/click/{message_id}?{query}")
+        assert refused.status == 400 and "location" not in refused.headers, query

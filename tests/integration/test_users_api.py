@@ -11,6 +11,8 @@ import jwt
 import psycopg
 import pytest
 
+from tests.integration.exhibitor_helpers import make_exhibitor
+
 USERS = "/api/v1/admin/users"
 EVENTS = "/api/v1/admin/events"
 PASSWORD = "Correct-Horse-9-Battery"
@@ -88,7 +90,8 @@ def test_invite_creates_the_account_and_the_row_and_the_user_can_work(local_stac
 
     listed = local_stack.request("GET", f"{USERS}?role=user", token=tenant["admin"]).json()["data"]
     assert [u["user_id"] for u in listed] == [user["user_id"]]
-    assert local_stack.request("GET", f"{USERS}?role=admin", token=tenant["admin"]).json()["data"] == []
+    admins = local_stack.request("GET", f"{USERS}?role=admin", token=tenant["admin"]).json()["data"]
+    assert [(u["role"], u["email"]) for u in admins] == [("admin", jwt.decode(tenant["admin"], options={"verify_signature": False})["email"])]
 
     with psycopg.connect(database.admin_url) as conn:
         action, after = conn.execute("SELECT action, after FROM audit_log WHERE entity_id = %s", (user["user_id"],)).fetchone()
@@ -98,19 +101,19 @@ def test_invite_creates_the_account_and_the_row_and_the_user_can_work(local_stac
 def test_an_address_is_taken_in_its_tenant_and_in_the_pool(local_stack, tenant, tenant_factory, database):
     email = unique_email()
     invite(local_stack, tenant, email=email)
-    again = local_stack.request("POST", USERS, token=tenant["admin"], json={"email": email.upper(), "role": "exhibitor"})
+    again = local_stack.request("POST", USERS, token=tenant["admin"], json={"email": email.upper(), "role": "user"})
     assert (again.status, again.json()["error"]["code"]) == (409, "USER_EMAIL_TAKEN")
 
     other_tenant = tenant_factory()
     elsewhere = local_stack.request("POST", USERS, token=local_stack.token_for(other_tenant, "admin"), json={"email": email})
     assert (elsewhere.status, elsewhere.json()["error"]["code"]) == (409, "USER_EMAIL_TAKEN")
     with psycopg.connect(database.admin_url) as conn:
-        assert conn.execute("SELECT count(*) FROM users WHERE tenant_id = %s", (other_tenant,)).fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM users WHERE tenant_id = %s AND lower(email) = lower(%s)", (other_tenant, email)).fetchone()[0] == 0
     assert pool_user(local_stack, email.lower())["custom:tenant_id"] == tenant["id"]  # untouched
 
 
 def test_role_change_reaches_the_account_and_the_next_token(local_stack, tenant, database):
-    user = invite(local_stack, tenant, role="exhibitor")
+    user = invite(local_stack, tenant, role="exhibitor", exhibitor_id=str(make_exhibitor(database, tenant["id"])))
     accept_invitation(local_stack, user["email"])
     response = local_stack.request("PATCH", f"{USERS}/{user['user_id']}", token=tenant["admin"], json={"role": "admin", "full_name": "Boss"})
     assert response.status == 200, response.text
@@ -120,6 +123,7 @@ def test_role_change_reaches_the_account_and_the_next_token(local_stack, tenant,
     assert jwt.decode(token, options={"verify_signature": False})["custom:role"] == "admin"
     assert local_stack.request("GET", USERS, token=token).status == 200
     assert db_user(database, user["user_id"])["role"] == "admin"
+    assert db_user(database, user["user_id"])["exhibitor_id"] is None  # an admin works for no exhibitor
 
 
 def test_disable_stops_sign_in_and_enable_restores_it(local_stack, tenant, database):
@@ -145,16 +149,23 @@ def test_disable_stops_sign_in_and_enable_restores_it(local_stack, tenant, datab
     assert actions == ["user.invite", "user.disable", "user.update"]
 
 
+def caller_user_id(local_stack, token):
+    """The users row of a token's subject, as the API sees it."""
+    email = jwt.decode(token, options={"verify_signature": False})["email"]
+    listed = local_stack.request("GET", USERS, token=token).json()["data"]
+    return next(u["user_id"] for u in listed if u["email"] == email)
+
+
 def test_the_last_admin_cannot_be_demoted_or_disabled(local_stack, tenant):
-    first = invite(local_stack, tenant, role="admin")
-    for body in ({"role": "user"}, {"status": "disabled"}):
-        response = local_stack.request("PATCH", f"{USERS}/{first['user_id']}", token=tenant["admin"], json=body)
+    me = caller_user_id(local_stack, tenant["admin"])
+    for body in ({"role": "user"}, {"status": "disabled"}):  # not even itself
+        response = local_stack.request("PATCH", f"{USERS}/{me}", token=tenant["admin"], json=body)
         assert (response.status, response.json()["error"]["code"]) == (422, "LAST_ADMIN"), body
-    assert pool_user(local_stack, first["email"])["custom:role"] == "admin"
 
     second = invite(local_stack, tenant, role="admin")
-    assert local_stack.request("PATCH", f"{USERS}/{first['user_id']}", token=tenant["admin"], json={"role": "user"}).status == 200
-    refused = local_stack.request("PATCH", f"{USERS}/{second['user_id']}", token=tenant["admin"], json={"status": "disabled"})
+    assert local_stack.request("PATCH", f"{USERS}/{second['user_id']}", token=tenant["admin"], json={"role": "user"}).status == 200
+    assert pool_user(local_stack, second["email"])["custom:role"] == "user"
+    refused = local_stack.request("PATCH", f"{USERS}/{me}", token=tenant["admin"], json={"status": "disabled"})
     assert (refused.status, refused.json()["error"]["code"]) == (422, "LAST_ADMIN")
 
 
@@ -180,7 +191,8 @@ def test_other_tenants_users_are_not_found(local_stack, tenant, tenant_factory):
     intruder = local_stack.token_for(tenant_factory(), "admin")
     response = local_stack.request("PATCH", f"{USERS}/{user['user_id']}", token=intruder, json={"status": "disabled"})
     assert (response.status, response.json()["error"]["code"]) == (404, "USER_NOT_FOUND")
-    assert local_stack.request("GET", USERS, token=intruder).json()["data"] == []
+    seen = local_stack.request("GET", USERS, token=intruder).json()["data"]
+    assert [u["user_id"] for u in seen] == [caller_user_id(local_stack, intruder)]  # only itself
     assert pool_user(local_stack, user["email"])["_enabled"] is True
     unknown = local_stack.request("PATCH", f"{USERS}/{uuid.uuid4()}", token=tenant["admin"], json={"role": "user"})
     assert (unknown.status, unknown.json()["error"]["code"]) == (404, "USER_NOT_FOUND")
@@ -211,9 +223,11 @@ def test_invalid_updates_are_refused(local_stack, tenant):
 
 
 def test_users_and_exhibitors_cannot_manage_users(local_stack, tenant):
+    """A user may invite exhibitor users (tests/integration/test_exhibitors_api.py), nobody else."""
     user = invite(local_stack, tenant)
     for role in ("user", "exhibitor"):
         token = local_stack.token_for(tenant["id"], role)
         for method, path, body in (("GET", USERS, None), ("POST", USERS, {"email": unique_email()}), ("PATCH", f"{USERS}/{user['user_id']}", {"role": "admin"})):
             response = local_stack.request(method, path, token=token, json=body)
-            assert (response.status, response.json()["error"]["code"]) == (403, "FORBIDDEN"), (role, method)
+            expected = "EXHIBITOR_INVITES_ONLY" if (role, method) == ("user", "POST") else "FORBIDDEN"
+            assert (response.status, response.json()["error"]["code"]) == (403, expected), (role, method)

@@ -13,7 +13,7 @@ import jwt as pyjwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from outreachpass.services.wallet_push import dispatch_outbox
+from outreachpass.services.wallet.push import dispatch_outbox
 from tests.integration.wallet_support import make_card, pass_rows, wallet_events
 
 SAVE_PREFIX = "https://pay.google.com/gp/v/save/"

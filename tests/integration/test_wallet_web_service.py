@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 
 from outreachpass.db.connection import tenant_tx
 from outreachpass.services.cards import card_changed
-from outreachpass.services.wallet_push import dispatch_outbox
+from outreachpass.services.wallet.push import dispatch_outbox
 from tests.integration.wallet_support import make_card, pass_json, wallet_events
 
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from outreachpass.errors import ValidationFailed
-from outreachpass.services.analytics import bucket_bounds, cover, parse_instant, parse_time_zone
+from outreachpass.services.analytics.buckets import bucket_bounds, cover
+from outreachpass.services.analytics.scope import parse_instant, parse_time_zone
 
 Z = ZoneInfo
 

@@ -272,6 +272,16 @@ CASES = [
     {"linkedin_url": "https://linkedin.com"},
     {"linkedin_url": "not a url"},
     {"linkedin_url": "ftp://linkedin.com/in/ada"},
+    # control characters: names and labels are one line, as the API's one_line fields
+    {"first_name": "Ada\nLovelace"},
+    {"last_name": "Love\rlace"},
+    {"first_name": "Ada\tB"},
+    {"org_name": "Acme\x00Ltd"},
+    {"org_name": "Acme\u2028Ltd"},
+    {"title": "CEO\x1b[31m"},
+    {"title": "Ch\x85ef"},
+    {"title": "Ch\x9bef"},
+    {"last_name": "Lovelace\x7f"},
 ]
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from outreachpass.services.email_classification import (
+from outreachpass.services.email.classification import (
     CLICK_BURST_WINDOW,
     PREFETCH_AFTER_DELIVERY,
     PREFETCH_AFTER_SEND,

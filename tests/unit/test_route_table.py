@@ -11,7 +11,7 @@ import pytest
 import handlers
 import routes
 
-HANDLER_PACKAGES_WITH_ROUTES = ("handlers.admin", "handlers.public", "handlers.track", "handlers.wallet")
+HANDLER_PACKAGES_WITH_ROUTES = ("handlers.admin", "handlers.leads", "handlers.public", "handlers.track", "handlers.wallet")
 
 
 def _route_ids(route: routes.Route) -> str:

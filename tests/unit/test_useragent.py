@@ -68,7 +68,7 @@ def test_the_parser_is_built_once_and_lazily(monkeypatch):
     built = []
     real = useragent._get_parser
 
-    monkeypatch.setattr(useragent, "_parser", None)
+    useragent._get_parser.reset()
     import ua_parser
 
     original = ua_parser.Parser
@@ -83,6 +83,7 @@ def test_the_parser_is_built_once_and_lazily(monkeypatch):
         classify("curl/8.5.0")
     assert built == [1]
     assert real is useragent._get_parser
+    useragent._get_parser.reset()  # later tests build the ordinary parser again
 
 
 def test_a_parser_failure_is_never_raised(monkeypatch):
@@ -90,6 +91,6 @@ def test_a_parser_failure_is_never_raised(monkeypatch):
         def parse(self, ua):
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(useragent, "_parser", Broken())
+    monkeypatch.setattr(useragent, "_get_parser", lambda: Broken())
     assert classify("Googlebot/2.1") == DeviceInfo("bot", None, None)
     assert classify("Mozilla/5.0") == DeviceInfo("unknown", None, None)

@@ -11,7 +11,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.analytics import IntervalName, TimeseriesOut
 from outreachpass.models.envelope import Envelope
-from outreachpass.services.analytics import parse_metric, resolve_scope, timeseries
+from outreachpass.services.analytics.reports import parse_metric, timeseries
+from outreachpass.services.analytics.scope import resolve_scope
 
 router = new_router()
 
@@ -23,11 +24,11 @@ def analytics_timeseries(
     event_id: Annotated[UUID | None, Query(description="Only this event")] = None,
     from_: Annotated[str | None, Query(alias="from", max_length=64, description="ISO 8601 instant with offset, or a date")] = None,
     to: Annotated[str | None, Query(max_length=64, description="ISO 8601 instant with offset, or a date (inclusive)")] = None,
-    tz: Annotated[str | None, Query(max_length=64, description="IANA time zone (default UTC)")] = None,
+    tz: Annotated[str | None, Query(max_length=64, description="IANA time zone (default: the event's time zone with event_id, else UTC)")] = None,
 ) -> Response[Envelope[TimeseriesOut]]:
     name = parse_metric(metric)
     scope = resolve_scope(current_principal(), event_id=event_id, start=from_, end=to, tz=tz)
     return ok(timeseries(scope, name, interval))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -19,4 +19,4 @@ def attendees_get(attendee_id: UUID) -> Response[Envelope[AttendeeOut]]:
     return ok(get_attendee(current_principal(), attendee_id))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

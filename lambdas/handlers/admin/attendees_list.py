@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from outreachpass.api import current_principal, http_handler, new_router, page
 from outreachpass.data.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from outreachpass.models.attendees import AttendeeOut
+from outreachpass.models.attendees import AttendeeOut, AttendeeSort
 from outreachpass.models.envelope import Page
 from outreachpass.services.attendees import list_attendees
 
@@ -24,9 +24,10 @@ def attendees_list(
     q: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    sort: Annotated[AttendeeSort, Query(description="Order of the list: a key, descending with a leading '-' (default: newest first)")] = "-created_at",
 ) -> Response[Page[AttendeeOut]]:
-    items, next_cursor = list_attendees(current_principal(), event_id, q=q, limit=limit, cursor=cursor)
+    items, next_cursor = list_attendees(current_principal(), event_id, q=q, limit=limit, cursor=cursor, sort=sort)
     return page(items, next_cursor)
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -11,7 +11,7 @@ from outreachpass.api import current_principal, http_handler, new_router, page
 from outreachpass.data.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from outreachpass.models.audit import AuditEntryOut
 from outreachpass.models.envelope import Page
-from outreachpass.services.audit_log import list_audit_log
+from outreachpass.services.audit import list_audit_log
 
 router = new_router()
 

@@ -15,7 +15,7 @@ router = new_router()
 @router.post("/api/v1/admin/brands", status_code=201)
 def brands_create(body: BrandCreate) -> Response[Envelope[BrandOut]]:
     brand = create_brand(current_principal(), body)
-    return created(brand, location=f"/api/v1/admin/brands/{brand['brand_id']}")
+    return created(brand, location=f"/api/v1/admin/brands/{brand.brand_id}")
 
 
 handler = http_handler(router, roles=("admin",))

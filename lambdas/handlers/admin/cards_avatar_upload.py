@@ -14,8 +14,9 @@ from uuid import UUID
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
+from outreachpass.api.body import decoded_body, parse_json
 from outreachpass.models.envelope import Envelope
-from outreachpass.models.uploads import ImageUploadStarted, image_upload_request
+from outreachpass.models.uploads import ImageUploadCreate, ImageUploadStarted
 from outreachpass.services.images import start_avatar_upload
 
 router = new_router()
@@ -27,7 +28,8 @@ router = new_router()
     description="Presigned POST for a card's avatar (PNG, JPEG or WebP, up to 10 MiB); optional JSON body {\"content_type\": ...}.",
 )
 def cards_avatar_upload(card_id: UUID) -> Response[Envelope[ImageUploadStarted]]:
-    request = image_upload_request(router.current_event.raw_event)
+    # The body is optional (an empty POST is fine), so it is read here rather than declared.
+    request = parse_json(decoded_body(router.current_event.raw_event), ImageUploadCreate)
     started = start_avatar_upload(current_principal(), card_id, request.content_type)
     return ok(started, status=202, headers={"location": f"/api/v1/admin/jobs/{started['job']['job_id']}"})
 

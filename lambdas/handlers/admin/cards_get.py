@@ -19,4 +19,4 @@ def cards_get(card_id: UUID) -> Response[Envelope[CardOut]]:
     return ok(get_card(current_principal(), card_id))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

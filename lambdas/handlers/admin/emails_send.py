@@ -14,7 +14,7 @@ from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.emails import EmailSendRequest
 from outreachpass.models.envelope import Envelope
 from outreachpass.models.jobs import JobStarted
-from outreachpass.services.email_sending import request_send
+from outreachpass.services.email.send_request import request_send
 
 router = new_router()
 

@@ -15,7 +15,7 @@ router = new_router()
 @router.post("/api/v1/admin/events", status_code=201)
 def events_create(body: EventCreate) -> Response[Envelope[EventOut]]:
     event = create_event(current_principal(), body)
-    return created(event, location=f"/api/v1/admin/events/{event['event_id']}")
+    return created(event, location=f"/api/v1/admin/events/{event.event_id}")
 
 
 handler = http_handler(router, roles=("admin", "user"))

@@ -19,15 +19,14 @@ from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import ValidationError
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
-from outreachpass.api.app import decoded_body, validation_details
+from outreachpass.api.body import decoded_body, parse_json
 from outreachpass.errors import ValidationFailed
 from outreachpass.models.envelope import Envelope
 from outreachpass.models.imports import MAPPING_DESCRIPTION, ImportCreate
 from outreachpass.models.jobs import JobStarted
-from outreachpass.services.imports.mapping import parse_mapping
+from outreachpass.services.imports.mapping import check_mapping, parse_mapping
 from outreachpass.services.imports.start import start_import
 from outreachpass.services.imports.uploads import CSV_MEDIA_TYPES, MAX_BODY_BYTES
 
@@ -57,17 +56,12 @@ def imports_create(
     if media_type in CSV_MEDIA_TYPES:
         csv_body = body
     elif body.strip():
-        try:
-            request = ImportCreate.model_validate_json(body)
-        except ValidationError as exc:
-            if any(err.get("type") == "json_invalid" for err in exc.errors()):
-                raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
-            raise ValidationFailed("The request is invalid", details=validation_details(exc.errors())) from None
+        request = parse_json(body, ImportCreate)
         filename = request.filename or filename
         if request.mapping is not None:
             if columns is not None:
                 raise ValidationFailed.field("mapping", "give the mapping in the body or in the query, not both")
-            columns = request.mapping
+            columns = check_mapping(request.mapping)
     if filename is not None and len(filename) > 255:
         raise ValidationFailed.field("filename", "at most 255 characters")
     started = start_import(current_principal(), event_id, csv_body=csv_body, filename=filename, mapping=columns)

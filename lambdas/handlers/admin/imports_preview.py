@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
-from outreachpass.api.app import decoded_body
+from outreachpass.api.body import decoded_body
 from outreachpass.errors import ValidationFailed
 from outreachpass.models.envelope import Envelope
 from outreachpass.models.imports import MAPPING_DESCRIPTION, ImportPreview

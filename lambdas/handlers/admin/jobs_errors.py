@@ -30,4 +30,4 @@ def jobs_errors(
     return page(items, next_cursor)
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -19,4 +19,4 @@ def jobs_get(job_id: UUID) -> Response[Envelope[JobOut]]:
     return ok(get_job(current_principal(), job_id))
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

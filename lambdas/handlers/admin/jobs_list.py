@@ -29,4 +29,4 @@ def jobs_list(
     return page(items, next_cursor)
 
 
-handler = http_handler(router, roles=("admin", "user", "exhibitor"))
+handler = http_handler(router, roles=("admin", "user"))

@@ -16,7 +16,7 @@ from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.envelope import Envelope
 from outreachpass.models.jobs import JobStarted
 from outreachpass.models.wallet import PassesGenerate
-from outreachpass.services.wallet_jobs import start_pass_job
+from outreachpass.services.wallet.pass_jobs import start_pass_job
 
 router = new_router()
 

@@ -1,5 +1,6 @@
 """POST /api/v1/admin/users: invite a user (Cognito account with custom:tenant_id and custom:role,
-invitation e-mail with a temporary password, and the users row); 409 USER_EMAIL_TAKEN."""
+invitation e-mail with a temporary password, and the users row); 409 USER_EMAIL_TAKEN. An exhibitor
+user names its exhibitor; a `user` may invite exhibitor users only (403 EXHIBITOR_INVITES_ONLY)."""
 
 from __future__ import annotations
 
@@ -19,4 +20,4 @@ def users_invite(body: UserInvite) -> Response[Envelope[UserOut]]:
     return created(user, location=f"/api/v1/admin/users/{user['user_id']}")
 
 
-handler = http_handler(router, roles=("admin",))
+handler = http_handler(router, roles=("admin", "user"))

@@ -7,36 +7,20 @@ failure raises: the asynchronous invocation is retried, and committed chunks sta
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.observability import logger
+from outreachpass.scheduled import scheduled_handler
 from outreachpass.services.rollup import run_rollup
 
 SAFETY_MARGIN_S = 20.0
 DEFAULT_BUDGET_S = 60.0
 
-_instrumented: Any = None
+
+def roll_up(deadline: float) -> dict[str, Any]:
+    report = run_rollup(deadline=deadline).as_dict()
+    logger().info("analytics rollup finished", extra=report)
+    return report
 
 
-def _run(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    correlation = getattr(context, "aws_request_id", None) or str(event.get("id") or "-")
-    set_correlation_id(correlation)
-    logger().set_correlation_id(correlation)
-    report = run_rollup(deadline=deadline_of(context))
-    logger().info("analytics rollup finished", extra=report.as_dict())
-    return report.as_dict()
-
-
-def deadline_of(context: Any, *, margin_s: float = SAFETY_MARGIN_S, default_s: float = DEFAULT_BUDGET_S) -> float:
-    """time.monotonic() at which to stop: the invocation's remaining time minus a margin."""
-    remaining = getattr(context, "get_remaining_time_in_millis", None)
-    budget = remaining() / 1000.0 - margin_s if callable(remaining) else default_s
-    return time.monotonic() + max(budget, 1.0)
-
-
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _instrumented
-    if _instrumented is None:  # instrument on first call, so importing the module reads no environment
-        _instrumented = logger().inject_lambda_context(clear_state=True)(_run)
-    return _instrumented(event, context)
+handler = scheduled_handler(roll_up, margin_s=SAFETY_MARGIN_S, default_s=DEFAULT_BUDGET_S)

@@ -9,22 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.scheduled import scheduled_handler
 from outreachpass.services.dead_letters import sweep
 
-_instrumented: Any = None
 
-
-def _run(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    correlation = getattr(context, "aws_request_id", None) or str(event.get("id") or "-")
-    set_correlation_id(correlation)
-    logger().set_correlation_id(correlation)
-    report = sweep()
+def sweep_dead_letters(deadline: float) -> dict[str, Any]:
+    report = sweep()  # one pass over four DLQs takes seconds; the schedule's timeout is far above it
     return {"read": report.read, "failed_jobs": [str(job_id) for job_id in report.failed_jobs], "unattributed": report.unattributed}
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _instrumented
-    if _instrumented is None:  # instrument on first call, so importing the module reads no environment
-        _instrumented = logger().inject_lambda_context(clear_state=True)(_run)
-    return _instrumented(event, context)
+handler = scheduled_handler(sweep_dead_letters)

@@ -9,26 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.jobs.analytics_rollup import deadline_of
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.observability import logger
+from outreachpass.scheduled import scheduled_handler
 from outreachpass.services.retention import run_retention
 
 SAFETY_MARGIN_S = 60.0
-
-_instrumented: Any = None
-
-
-def _run(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    correlation = getattr(context, "aws_request_id", None) or str(event.get("id") or "-")
-    set_correlation_id(correlation)
-    logger().set_correlation_id(correlation)
-    report = run_retention(deadline=deadline_of(context, margin_s=SAFETY_MARGIN_S, default_s=300.0))
-    logger().info("retention finished", extra=report.as_dict())
-    return report.as_dict()
+DEFAULT_BUDGET_S = 300.0
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    global _instrumented
-    if _instrumented is None:  # instrument on first call, so importing the module reads no environment
-        _instrumented = logger().inject_lambda_context(clear_state=True)(_run)
-    return _instrumented(event, context)
+def retain(deadline: float) -> dict[str, Any]:
+    report = run_retention(deadline=deadline).as_dict()
+    logger().info("retention finished", extra=report)
+    return report
+
+
+handler = scheduled_handler(retain, margin_s=SAFETY_MARGIN_S, default_s=DEFAULT_BUDGET_S)

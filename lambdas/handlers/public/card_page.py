@@ -9,6 +9,7 @@ so it is never cached (no-store); it renews the visitor's op_sid session cookie.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -30,7 +31,7 @@ router = new_router()
     "came from: qr, email, share or direct (anything else counts as direct).",
     responses={200: {"description": "The card page", "content": {"text/html": {}}}, 404: {"description": "No such card (HTML)"}},
 )
-def card_page(card_id: str):
+def card_page(card_id: str):  # type: ignore[no-untyped-def]  # unannotated: an HTML page, not an envelope
     # ?src= is read here, not declared as a validated parameter: a repeated or odd value must
     # still show the page (it is recorded as a direct link).
     src = (router.current_event.query_string_parameters or {}).get("src")
@@ -59,7 +60,7 @@ def card_page(card_id: str):
     )
 
 
-def _message(status: int, nonce: str, mark: str, heading: str, message: str, extra: dict[str, str] | None = None) -> Response:
+def _message(status: int, nonce: str, mark: str, heading: str, message: str, extra: dict[str, str] | None = None) -> Response[Any]:
     body = render("404.html", nonce=nonce, mark=mark, heading=heading, message=message, reference=correlation_id())
     return Response(status_code=status, content_type=HTML, body=body, headers={**security_headers(nonce), **(extra or {})})
 

@@ -25,7 +25,7 @@ router = new_router()
     description="vCard 3.0 download of the card; records a contact export (vcard_download).",
     responses={200: {"description": "The vCard", "content": {"text/vcard": {}}}, 404: {"description": "No such card"}},
 )
-def card_vcard(card_id: str):
+def card_vcard(card_id: str):  # type: ignore[no-untyped-def]  # unannotated: a vCard file, not an envelope
     result = download_vcard(card_id, visitor_from(router.current_event))
     logger().append_keys(tenant_id=str(result.tenant_id))
     logger().info("vCard downloaded", extra={"card_id": card_id, "vcard_rev": result.vcard_rev, "photo": result.has_photo})

@@ -2,10 +2,12 @@
 tracked link of a card email.
 
 302 to the link, only when it is one of that message's links (by link id, or a URL signed
-with the tracking key for that message) and the message's context is live; the click is
-recorded (classified human or machine). Anything else is 400 INVALID_LINK and redirects
-nowhere, so the route can never serve as an open redirect; a browser gets a short HTML
-page saying so, an API client the JSON error. No boto3 unless a signed link is checked.
+with the tracking key for that message); the click is recorded (classified human or
+machine). Once the message's context has expired, a link still works while its card lives,
+but leads only to the card's own URLs (services.email.link_destinations). Anything else is
+400 INVALID_LINK and redirects nowhere, so the route can never serve as an open redirect; a
+browser gets a short HTML page saying so, an API client the JSON error. No boto3 unless a
+signed link is checked.
 """
 
 from __future__ import annotations
@@ -15,9 +17,9 @@ import html
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
-from outreachpass.api.visitor import client_ip
+from outreachpass.api.visitor import tracking_hit
 from outreachpass.observability import correlation_id, logger
-from outreachpass.services.email_tracking import Hit, InvalidLink, resolve_click
+from outreachpass.services.email.tracking import InvalidLink, resolve_click
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()
@@ -26,8 +28,7 @@ router = new_router()
 @router.get("/api/track/email/click/<message_id>")
 def email_click(message_id: str) -> Response[str]:
     event = router.current_event
-    http = event.request_context.http
-    hit = Hit(user_agent=event.headers.get("user-agent") or http.user_agent, ip=client_ip(event), method=http.method)
+    hit = tracking_hit(event)
     query = event.query_string_parameters or {}
     try:
         target = resolve_click(message_id, link_id=query.get("l"), url=query.get("u"), signature=query.get("s"), hit=hit)
@@ -50,7 +51,7 @@ def _invalid_page() -> Response[str]:
         "<title>Link not valid</title>"
         "<body style='font:16px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:32rem;padding:0 1rem'>"
         "<h1 style='font-size:1.3rem'>This link is not valid or has expired</h1>"
-        "<p>Links in our emails work for a week. Ask the event organiser to send your card again.</p>"
+        "<p>The card it led to may have been removed. Ask the event organiser to send your card again.</p>"
         f"<p style='color:#777;font-size:.8rem'>Reference {html.escape(correlation_id())}</p></body></html>"
     )
     return Response(

@@ -13,9 +13,9 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
-from outreachpass.api.visitor import client_ip
+from outreachpass.api.visitor import tracking_hit
 from outreachpass.observability import logger
-from outreachpass.services.email_tracking import TRANSPARENT_GIF, Hit, message_id_from_pixel, record_open
+from outreachpass.services.email.tracking import TRANSPARENT_GIF, message_id_from_pixel, record_open
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 router = new_router()
@@ -28,10 +28,9 @@ NO_CACHE = {
 
 
 @router.get("/api/track/email/open/<pixel>")
-def email_open(pixel: str):  # unannotated: a Response[bytes] would be validated as UTF-8 text
+def email_open(pixel: str):  # type: ignore[no-untyped-def]  # unannotated: a Response[bytes] would be validated as UTF-8 text
     event = router.current_event
-    http = event.request_context.http
-    hit = Hit(user_agent=event.headers.get("user-agent") or http.user_agent, ip=client_ip(event), method=http.method)
+    hit = tracking_hit(event)
     try:
         record_open(message_id_from_pixel(pixel), hit)
     except Exception:  # the pixel answers whatever happens; the log says what went wrong

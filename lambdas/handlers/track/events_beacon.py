@@ -9,18 +9,16 @@ is a 204 with no body. Cheap by design: one resolver call and one INSERT ... SEL
 
 from __future__ import annotations
 
-import json
 from typing import Literal
 from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from outreachpass.api import http_handler, new_router
-from outreachpass.api.app import decoded_body, validation_details
+from outreachpass.api.body import decoded_body, parse_json
 from outreachpass.api.visitor import visitor_from
-from outreachpass.errors import ValidationFailed
-from outreachpass.services.tracking import record_beacon
+from outreachpass.services.card_tracking import record_beacon
 from outreachpass.snapstart import before_snapshot, warm_user_agents
 
 MAX_BEACON_BYTES = 1024
@@ -35,21 +33,6 @@ class Beacon(BaseModel):
     type: Literal["add_to_contacts", "copy_email", "share"]
 
 
-def parse_beacon(raw: bytes) -> Beacon:
-    if not raw.strip():
-        raise ValidationFailed.field("body", "a JSON object with card_id and type is required")
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
-    if not isinstance(payload, dict):
-        raise ValidationFailed.field("body", "must be a JSON object")
-    try:
-        return Beacon.model_validate(payload)
-    except ValidationError as exc:
-        raise ValidationFailed("The beacon is invalid", details=validation_details(exc.errors())) from None
-
-
 @router.post(
     "/api/track/events",
     summary="Card page beacon",
@@ -57,8 +40,13 @@ def parse_beacon(raw: bytes) -> Beacon:
     '{"card_id": "<uuid>", "type": "add_to_contacts" | "copy_email" | "share"}. Answers 204.',
     responses={204: {"description": "Recorded"}, 400: {"description": "Invalid beacon"}, 404: {"description": "No such card"}},
 )
-def track_event():
-    beacon = parse_beacon(decoded_body(router.current_event.raw_event))
+def track_event():  # type: ignore[no-untyped-def]  # unannotated: a 204 without a body
+    beacon = parse_json(
+        decoded_body(router.current_event.raw_event),
+        Beacon,
+        required="a JSON object with card_id and type is required",
+        message="The beacon is invalid",
+    )
     record_beacon(beacon.card_id, beacon.type, visitor_from(router.current_event))
     return Response(status_code=204, headers={"Cache-Control": "no-store"})
 

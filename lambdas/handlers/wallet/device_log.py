@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.apple_wallet import empty
 from outreachpass.models.wallet import DeviceLogs
-from outreachpass.services.wallet import device_logs
+from outreachpass.services.wallet.web_service import device_logs
 
 router = new_router()
 

@@ -16,7 +16,7 @@ from outreachpass.api.apple_wallet import empty, refused
 from outreachpass.api.visitor import visitor_from
 from outreachpass.errors import Unauthorized
 from outreachpass.models.wallet import DeviceRegistration
-from outreachpass.services.wallet import register_device
+from outreachpass.services.wallet.web_service import register_device
 
 router = new_router()
 

@@ -11,7 +11,7 @@ from outreachpass.api import http_handler, new_router
 from outreachpass.api.apple_wallet import empty, refused
 from outreachpass.api.visitor import visitor_from
 from outreachpass.errors import Unauthorized
-from outreachpass.services.wallet import unregister_device
+from outreachpass.services.wallet.web_service import unregister_device
 
 router = new_router()
 

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.apple_wallet import empty
-from outreachpass.services.wallet import updated_serials
+from outreachpass.services.wallet.web_service import updated_serials
 
 router = new_router()
 
@@ -26,12 +26,13 @@ router = new_router()
     responses={
         200: {
             "description": "Serials updated since the tag",
-            "content": {"application/json": {"example": {"serialNumbers": ["3f1c2b0e9a8d4c7b"], "lastUpdated": "2026-01-01T12:00:00.000000Z"}}},
+            # OpenAPI's media type has "example"; Powertools' TypedDict lists only "examples".
+            "content": {"application/json": {"example": {"serialNumbers": ["3f1c2b0e9a8d4c7b"], "lastUpdated": "2026-01-01T12:00:00.000000Z"}}},  # type: ignore[dict-item]
         },
         204: {"description": "Nothing updated"},
     },
 )
-def device_updates(
+def device_updates(  # type: ignore[no-untyped-def]  # unannotated: Apple's JSON or a bare 204, not an envelope
     device_id: str,
     pass_type_id: str,
     passes_updated_since: Annotated[str | None, Query(alias="passesUpdatedSince", max_length=64)] = None,

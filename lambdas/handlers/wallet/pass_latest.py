@@ -15,7 +15,8 @@ from outreachpass.api.apple_wallet import empty, refused
 from outreachpass.api.visitor import visitor_from
 from outreachpass.errors import Unauthorized
 from outreachpass.integrations.wallet.apple_pass import MEDIA_TYPE
-from outreachpass.services.wallet import http_date, latest_pass
+from outreachpass.services.wallet.apple import http_date
+from outreachpass.services.wallet.web_service import latest_pass
 from outreachpass.snapstart import before_snapshot, warm_apple_wallet
 
 router = new_router()
@@ -30,7 +31,7 @@ router = new_router()
         401: {"description": "Not authorized"},
     },
 )
-def pass_latest(pass_type_id: str, serial: str):
+def pass_latest(pass_type_id: str, serial: str):  # type: ignore[no-untyped-def]  # unannotated: a .pkpass or a bare 304/401
     event = router.current_event
     try:
         found = latest_pass(

@@ -1,4 +1,4 @@
-"""Worker on the passes queue: bulk pass generation (services/wallet_jobs.py).
+"""Worker on the passes queue: bulk pass generation (services/wallet/pass_jobs.py).
 
 Messages: {"kind": "plan", "tenant_id", "job_id"} from the route (split into item messages
 here) and {"kind": "items", "tenant_id", "job_id", "item_ids": [...]}. Items whose failure may
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import routes
-from outreachpass.services.wallet_jobs import process_message
+from outreachpass.services.wallet.pass_jobs import process_message
 from outreachpass.workers import sqs_handler
 
 QUEUE = "passes"

@@ -15,14 +15,13 @@ before the message goes to the DLQ.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 from uuid import UUID
 
 import routes
 from outreachpass.observability import logger
 from outreachpass.services.imports.uploads import parse_key
 from outreachpass.services.imports.worker import run_import
-from outreachpass.workers import sqs_handler
+from outreachpass.workers import sqs_handler, uploaded_objects
 
 QUEUE = "imports"
 MAX_RECEIVES = next(queue.max_receive_count for queue in routes.QUEUES if queue.name == QUEUE)
@@ -30,21 +29,9 @@ MAX_RECEIVES = next(queue.max_receive_count for queue in routes.QUEUES if queue.
 
 def targets(message: dict[str, Any]) -> list[tuple[UUID, UUID, str | None]]:
     """(tenant_id, job_id, S3 key or None) for each import the message names."""
-    if message.get("Event") == "s3:TestEvent":
-        logger().info("S3 test event ignored")
-        return []
-    if "Records" in message:
-        found = []
-        for record in message.get("Records") or []:
-            if not str(record.get("eventName", "")).startswith("ObjectCreated"):
-                continue
-            key = unquote_plus(((record.get("s3") or {}).get("object") or {}).get("key", ""))
-            ids = parse_key(key)
-            if ids is None:
-                logger().warning("S3 event for a key that is not an import upload: ignored", extra={"key": key})
-                continue
-            found.append((*ids, key))
-        return found
+    uploads = uploaded_objects(message, parse_key, what="an import upload")
+    if uploads is not None:
+        return [(upload.tenant_id, upload.job_id, upload.key) for upload in uploads]
     if message.get("type") == "import":
         try:
             return [(UUID(str(message["tenant_id"])), UUID(str(message["job_id"])), None)]

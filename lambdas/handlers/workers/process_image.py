@@ -9,33 +9,24 @@ SQS redelivers (the job is marked failed on the last allowed receive).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote_plus
 
 import routes
 from outreachpass.observability import logger
 from outreachpass.services.images import parse_key, run_image_job
-from outreachpass.workers import sqs_handler
+from outreachpass.workers import sqs_handler, uploaded_objects
 
 QUEUE = "images"
 MAX_RECEIVES = next(queue.max_receive_count for queue in routes.QUEUES if queue.name == QUEUE)
 
 
 def process(message: dict[str, Any], record: Any) -> None:
-    if message.get("Event") == "s3:TestEvent":
-        logger().info("S3 test event ignored")
+    uploads = uploaded_objects(message, parse_key, what="an image upload")
+    if uploads is None:
+        logger().warning("message is not an S3 event: ignored", extra={"keys": sorted(message)[:10]})
         return
     receives = int(record.attributes.approximate_receive_count or 1)
-    for entry in message.get("Records") or []:
-        if not str(entry.get("eventName", "")).startswith("ObjectCreated"):
-            continue
-        key = unquote_plus(((entry.get("s3") or {}).get("object") or {}).get("key", ""))
-        ids = parse_key(key)
-        if ids is None:
-            logger().warning("S3 event for a key that is not an image upload: ignored", extra={"key": key})
-            continue
-        run_image_job(*ids, final_attempt=receives >= MAX_RECEIVES)
-    if "Records" not in message:
-        logger().warning("message is not an S3 event: ignored", extra={"keys": sorted(message)[:10]})
+    for upload in uploads:
+        run_image_job(upload.tenant_id, upload.job_id, final_attempt=receives >= MAX_RECEIVES)
 
 
 handler = sqs_handler(process)

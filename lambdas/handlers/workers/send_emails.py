@@ -3,7 +3,7 @@
 A record that raises (throttled by SES, close to the timeout, a claim still in flight) is
 reported as a batch item failure (outreachpass.workers.sqs_handler): SQS delivers it again
 later, and the attendees already done are not sent twice (see
-outreachpass.services.email_sending). A message that is not an email batch is dropped with
+outreachpass.services.email.send_worker). A message that is not an email batch is dropped with
 an error log (retrying cannot fix it). The Lambda context is kept at hand so the worker stops
 starting sends close to its timeout.
 """
@@ -25,7 +25,7 @@ def _remaining_ms() -> int:
 
 
 def process(message: dict[str, Any], record: Any) -> None:
-    from outreachpass.services.email_sending import parse_batch, process_batch
+    from outreachpass.services.email.send_worker import parse_batch, process_batch
 
     try:
         parse_batch(message)

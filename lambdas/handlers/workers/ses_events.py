@@ -14,7 +14,7 @@ from outreachpass.observability import logger, set_correlation_id
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    from outreachpass.services.ses_events import BadNotification, notification_from_sns, process_notification
+    from outreachpass.services.email.ses_events import BadNotification, notification_from_sns, process_notification
 
     log = logger()
     counts = {"recorded": 0, "duplicate": 0, "ignored": 0, "unknown_message": 0, "invalid": 0}

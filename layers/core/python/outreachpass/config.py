@@ -8,6 +8,7 @@ contract in lambdas/routes.py (bucket_env, queue_env, dead_letter_env, secret_en
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 
 from pydantic import BaseModel, Field
@@ -82,7 +83,7 @@ class Settings(BaseModel):
         return _require(self.secrets, name, "secret")
 
 
-def _suffixed(env, suffix: str) -> dict[str, str]:
+def _suffixed(env: Mapping[str, str], suffix: str) -> dict[str, str]:
     """{"assets": "..."} from ASSETS_BUCKET=..., per the naming contract in routes.py."""
     return {key[: -len(suffix)].lower(): value for key, value in env.items() if key.endswith(suffix) and value}
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class FieldError:
     field: str
-    reason: str
+    reason: str  # for a person: what is wrong and what to do, never a regular expression
+    pattern: str | None = None  # the pattern the value must match, for clients that check it
 
 
 class AppError(Exception):

@@ -6,10 +6,16 @@ once known, the tenant id. Tracing is on in AWS (X-Ray active tracing) and off l
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from functools import lru_cache
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+
+from outreachpass.lazy import lazy
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @lru_cache(maxsize=1)
@@ -38,3 +44,19 @@ def set_correlation_id(value: str) -> None:
 
 def correlation_id() -> str:
     return _correlation_id.get()
+
+
+def lambda_entry(invoke: LambdaHandler) -> LambdaHandler:
+    """`invoke` as a Lambda entry point with Powertools' Lambda context in its log lines (cold
+    start, request id, function), instrumented on the first call, so importing a handler
+    module reads no environment. The handler wrappers (api.app, workers, scheduled) use it."""
+
+    @lazy
+    def instrumented() -> LambdaHandler:
+        wrapped: LambdaHandler = logger().inject_lambda_context(clear_state=True)(invoke)
+        return wrapped
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return instrumented()(event, context)
+
+    return handler

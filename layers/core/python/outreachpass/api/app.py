@@ -13,8 +13,6 @@ The routers are also what the OpenAPI document is generated from (local/openapi.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -23,21 +21,15 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from outreachpass.api.auth import authenticate, clear_principal
+from outreachpass.api.auth import authenticate, clear_principal, ensure_caller_checked
+from outreachpass.api.body import decoded_body, invalid_json, load_json, validation_details
 from outreachpass.api.envelope import JSON, error, error_body
-from outreachpass.errors import (
-    AppError,
-    FieldError,
-    PayloadTooLarge,
-    ServiceUnavailable,
-    UnsupportedMediaType,
-    ValidationFailed,
-)
+from outreachpass.api.origin import verify_origin
+from outreachpass.errors import AppError, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType
 from outreachpass.jsonutil import dumps
-from outreachpass.observability import logger, set_correlation_id
+from outreachpass.observability import LambdaHandler, lambda_entry, logger, set_correlation_id
 
 DEFAULT_MAX_BODY_BYTES = 256 * 1024
-LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 def new_router() -> Router:
@@ -46,7 +38,8 @@ def new_router() -> Router:
 
 def build_resolver(*routers: Router) -> APIGatewayHttpResolver:
     """A resolver with validation and our error rendering, holding the given routers."""
-    app = APIGatewayHttpResolver(enable_validation=True, serializer=dumps)
+    # load_json: one parser for every JSON body (bounded depth and numbers; see api.body)
+    app = APIGatewayHttpResolver(enable_validation=True, serializer=dumps, json_body_deserializer=load_json)
     _register_error_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -68,7 +61,6 @@ def http_handler(
     allowed_roles = tuple(roles) if roles is not None else None
     accepted = tuple(accepts)
     resolver = build_resolver(router)
-    instrumented: LambdaHandler | None = None
 
     def invoke(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request_context = event.get("requestContext") or {}
@@ -78,25 +70,31 @@ def http_handler(
         log.set_correlation_id(correlation)
         clear_principal()
         try:
-            # Who may call comes first: a refused caller learns nothing about what its body would do.
+            if allowed_roles is None:  # public: only through CloudFront (outreachpass.api.origin)
+                verify_origin(event)
+            # Who may call comes before the body: a refused caller learns nothing about what its body would do.
             if allowed_roles is not None:
                 claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
                 principal = authenticate(claims, allowed_roles)
                 log.append_keys(tenant_id=str(principal.tenant_id), role=principal.role)
-            _check_body(event, max_body_bytes, accepted)
+            try:
+                _check_body(event, max_body_bytes, accepted)
+            except AppError:
+                if allowed_roles is not None:
+                    ensure_caller_checked()  # a caller the database refuses gets its 401/403, not the body's 413/415
+                raise
             response = resolver.resolve(event, context)
+            if allowed_roles is not None:
+                ensure_caller_checked()
         except AppError as exc:
             log.info("request refused", extra={"status": exc.status, "code": exc.code})
             response = _lambda_error(exc)
+        finally:
+            clear_principal()  # a warm container's next invocation starts with no caller
         response.setdefault("headers", {})["x-correlation-id"] = correlation
         return response
 
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        nonlocal instrumented
-        if instrumented is None:  # instrument on first call, so importing the module reads no environment
-            instrumented = logger().inject_lambda_context(clear_state=True)(invoke)
-        return instrumented(event, context)
-
+    handler = lambda_entry(invoke)
     handler.resolver = resolver  # type: ignore[attr-defined]  # tests and the OpenAPI generator use it
     handler.roles = allowed_roles  # type: ignore[attr-defined]
     return handler
@@ -120,18 +118,7 @@ def _check_body(event: dict[str, Any], max_body_bytes: int, accepted: tuple[str,
         try:
             decoded_body(event).decode("utf-8")
         except UnicodeDecodeError:
-            raise ValidationFailed("The request body is not valid JSON", code="INVALID_JSON") from None
-
-
-def decoded_body(event: dict[str, Any]) -> bytes:
-    """The raw request body as bytes, whichever way API Gateway encoded it."""
-    body = event.get("body") or ""
-    if event.get("isBase64Encoded"):
-        try:
-            return base64.b64decode(body, validate=True)
-        except binascii.Error:
-            raise ValidationFailed.field("body", "not valid base64") from None
-    return body.encode("utf-8")
+            raise invalid_json() from None
 
 
 def _lambda_error(exc: AppError) -> dict[str, Any]:
@@ -143,56 +130,61 @@ def _lambda_error(exc: AppError) -> dict[str, Any]:
     }
 
 
-def _field_name(location: Iterable[Any]) -> str:
-    parts = [str(part) for part in location]
-    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
-        parts = parts[1:] or parts
-    return ".".join(parts)
+def _validation(exc: RequestValidationError) -> Response[Any]:
+    errors = list(exc.errors())
+    if any(err.get("type") == "json_invalid" for err in errors):
+        return error(400, "INVALID_JSON", "The request body is not valid JSON")
+    return error(400, "VALIDATION_ERROR", "The request is invalid", validation_details(errors))
 
 
-def validation_details(errors: Iterable[dict[str, Any]]) -> list[FieldError]:
-    return [FieldError(_field_name(err.get("loc", ())), err.get("msg") or err.get("type", "invalid")) for err in errors]
+def _app_error(exc: AppError) -> Response[Any]:
+    if exc.status >= 500:
+        logger().warning("request failed", extra={"status": exc.status, "code": exc.code})
+    return error(exc.status, exc.code, exc.message, exc.details)
+
+
+def _unique(exc: psycopg.errors.UniqueViolation) -> Response[Any]:
+    constraint = exc.diag.constraint_name or "unique"
+    logger().info("unique violation", extra={"constraint": constraint})
+    return error(409, "CONFLICT", "A resource with these values already exists")
+
+
+def _foreign_key(exc: psycopg.errors.ForeignKeyViolation) -> Response[Any]:
+    return error(422, "INVALID_REFERENCE", "The request refers to something that does not exist")
+
+
+def _data(exc: psycopg.Error) -> Response[Any]:
+    return error(400, "VALIDATION_ERROR", "The request has a value the database refuses")
+
+
+def _unavailable(exc: psycopg.Error) -> Response[Any]:
+    logger().warning("database unavailable", extra={"error": type(exc).__name__})
+    unavailable = ServiceUnavailable("The database is unavailable, please retry shortly")
+    return error(unavailable.status, unavailable.code, unavailable.message)
+
+
+def _unexpected(exc: Exception) -> Response[Any]:
+    logger().exception("unhandled error")
+    return error(500, "INTERNAL_ERROR", "Something went wrong on our side; quote the correlation id")
+
+
+def _no_route(exc: Exception) -> Response[Any]:
+    return error(404, "ROUTE_NOT_FOUND", "No such route")
+
+
+# Which errors each renderer answers (Powertools picks the handler of the most specific class).
+_ERROR_HANDLERS: tuple[tuple[type[Exception] | list[type[Exception]], Callable[[Any], Response[Any]]], ...] = (
+    (RequestValidationError, _validation),
+    (AppError, _app_error),
+    (psycopg.errors.UniqueViolation, _unique),
+    (psycopg.errors.ForeignKeyViolation, _foreign_key),
+    ([psycopg.errors.CheckViolation, psycopg.errors.DataError], _data),
+    ([psycopg.OperationalError, psycopg.InterfaceError], _unavailable),
+    (Exception, _unexpected),
+)
 
 
 def _register_error_handlers(app: APIGatewayHttpResolver) -> None:
-    @app.exception_handler(RequestValidationError)
-    def _validation(exc: RequestValidationError) -> Response:
-        errors = list(exc.errors())
-        if any(err.get("type") == "json_invalid" for err in errors):
-            return error(400, "INVALID_JSON", "The request body is not valid JSON")
-        return error(400, "VALIDATION_ERROR", "The request is invalid", validation_details(errors))
-
-    @app.exception_handler(AppError)
-    def _app_error(exc: AppError) -> Response:
-        if exc.status >= 500:
-            logger().warning("request failed", extra={"status": exc.status, "code": exc.code})
-        return error(exc.status, exc.code, exc.message, exc.details)
-
-    @app.exception_handler(psycopg.errors.UniqueViolation)
-    def _unique(exc: psycopg.errors.UniqueViolation) -> Response:
-        constraint = exc.diag.constraint_name or "unique"
-        logger().info("unique violation", extra={"constraint": constraint})
-        return error(409, "CONFLICT", "A resource with these values already exists")
-
-    @app.exception_handler(psycopg.errors.ForeignKeyViolation)
-    def _foreign_key(exc: psycopg.errors.ForeignKeyViolation) -> Response:
-        return error(422, "INVALID_REFERENCE", "The request refers to something that does not exist")
-
-    @app.exception_handler([psycopg.errors.CheckViolation, psycopg.errors.DataError])
-    def _data(exc: psycopg.Error) -> Response:
-        return error(400, "VALIDATION_ERROR", "The request has a value the database refuses")
-
-    @app.exception_handler([psycopg.OperationalError, psycopg.InterfaceError])
-    def _unavailable(exc: psycopg.Error) -> Response:
-        logger().warning("database unavailable", extra={"error": type(exc).__name__})
-        unavailable = ServiceUnavailable("The database is unavailable, please retry shortly")
-        return error(unavailable.status, unavailable.code, unavailable.message)
-
-    @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
-        logger().exception("unhandled error")
-        return error(500, "INTERNAL_ERROR", "Something went wrong on our side; quote the correlation id")
-
-    @app.not_found
-    def _no_route(exc: Exception) -> Response:
-        return error(404, "ROUTE_NOT_FOUND", "No such route")
+    for errors, render in _ERROR_HANDLERS:
+        app.exception_handler(errors)(render)
+    app.not_found(_no_route)

@@ -8,6 +8,8 @@ malformed request body still gets our 400 with field details (a developer reads 
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.observability import logger
@@ -15,11 +17,11 @@ from outreachpass.observability import logger
 TEXT = "text/plain; charset=utf-8"
 
 
-def empty(status: int, headers: dict[str, str] | None = None) -> Response:
+def empty(status: int, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(status_code=status, content_type=TEXT, body="", headers={"Cache-Control": "no-store", **(headers or {})})
 
 
-def refused() -> Response:
+def refused() -> Response[Any]:
     """Apple's bare 401 for a missing or wrong `ApplePass` token (services raise Unauthorized)."""
     logger().info("Apple Wallet web service request refused", extra={"status": 401})
     return empty(401)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -14,7 +14,7 @@ from outreachpass.services.cards_public import QR_CACHE_CONTROL, qr_image
 _EXTRA_HEADERS = {"svg": {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"}, "png": {}}
 
 
-def qr_response(card_id: str, image_format: Literal["png", "svg"]) -> Response:
+def qr_response(card_id: str, image_format: Literal["png", "svg"]) -> Response[Any]:
     data = qr_image(card_id, image_format)
     return Response(
         status_code=200,

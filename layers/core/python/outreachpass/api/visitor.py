@@ -1,5 +1,5 @@
 """The public routes' view of a request: the visitor (IP, user agent, referrer, session cookie)
-for tracking, and the session cookie itself.
+for tracking, the hit of a tracked email URL, and the session cookie itself.
 
 The client IP: behind CloudFront, API Gateway's sourceIp is the edge's address; CloudFront's
 `CloudFront-Viewer-Address` header (ip:port, forwarded by the tracked routes' origin request
@@ -13,12 +13,16 @@ is https), set by the card page and renewed on every view for SESSION_TTL_S (rol
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from outreachpass.config import settings
-from outreachpass.services.tracking import Visitor, clean_ip, clean_session
+from outreachpass.ipaddr import clean_ip
+from outreachpass.services.card_tracking import Visitor, clean_session
+
+if TYPE_CHECKING:
+    from outreachpass.services.email.tracking import Hit
 
 SESSION_COOKIE = "op_sid"
 SESSION_TTL_S = 30 * 60
@@ -27,13 +31,25 @@ SESSION_TTL_S = 30 * 60
 def visitor_from(event: Any) -> Visitor:
     """A Visitor from a Powertools APIGatewayProxyEventV2 (router.current_event)."""
     headers = event.headers or {}
-    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
     return Visitor(
         ip_address=client_ip(event),
-        user_agent=headers.get("user-agent") or http.get("userAgent") or None,
+        user_agent=user_agent(event),
         referrer=headers.get("referer") or None,
         session_id=session_from(event.cookies or []),
     )
+
+
+def user_agent(event: Any) -> str | None:
+    """The User-Agent header as sent (the services clean what they record: sanitize.clean_text)."""
+    http = (event.raw_event.get("requestContext") or {}).get("http") or {}
+    return (event.headers or {}).get("user-agent") or http.get("userAgent") or None
+
+
+def tracking_hit(event: Any) -> Hit:
+    """A request to a tracked email URL (open pixel, click): user agent, viewer IP, method."""
+    from outreachpass.services.email.tracking import Hit  # only the tracking routes load it
+
+    return Hit(user_agent=user_agent(event), ip=client_ip(event), method=event.request_context.http.method)
 
 
 def client_ip(event: Any) -> str | None:

@@ -24,6 +24,7 @@ from uuid import UUID
 
 import psycopg
 
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.rollup import EMAIL_FUNNEL_INDEX_PREDICATE, SOURCES, source_of_metric
 
 
@@ -38,7 +39,7 @@ class Cover:
 
 
 def counts(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     event_id: UUID | None,
@@ -174,7 +175,7 @@ def counts(
 
 
 def distinct_messages(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     event_id: UUID | None,
@@ -208,29 +209,30 @@ def distinct_messages(
     ).fetchall()
 
 
-def scope_totals(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID | None) -> dict[str, int]:
+def scope_totals(conn: Conn, tenant_id: UUID, event_id: UUID | None) -> dict[str, int]:
     """Live cards and attendees of the tenant or the event, now."""
     event_filter = "AND event_id = %(event_id)s" if event_id is not None else ""
-    return conn.execute(
+    return one(conn.execute(
         f"""
         SELECT (SELECT count(*) FROM cards WHERE tenant_id = %(tenant_id)s AND deleted_at IS NULL {event_filter}) AS cards,
                (SELECT count(*) FROM attendees WHERE tenant_id = %(tenant_id)s {event_filter}) AS attendees
         """,
         {"tenant_id": tenant_id, "event_id": event_id},
-    ).fetchone()
+    ))
 
 
-def event_exists(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> bool:
-    return conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM events WHERE tenant_id = %s AND event_id = %s) AS found", (tenant_id, event_id)
-    ).fetchone()["found"]
+def event_time_zone(conn: Conn, tenant_id: UUID, event_id: UUID) -> str | None:
+    """The event's IANA time zone; None when the tenant has no such event."""
+    row = conn.execute("SELECT timezone FROM events WHERE tenant_id = %s AND event_id = %s", (tenant_id, event_id)).fetchone()
+    return str(row["timezone"]) if row else None
 
 
-def archived_before(conn: psycopg.Connection, tenant_id: UUID) -> datetime | None:
+def archived_before(conn: Conn, tenant_id: UUID) -> datetime | None:
     """The instant before which some raw rows were archived away (distinct counts stop there)."""
-    return conn.execute(
+    at: datetime | None = one(conn.execute(
         "SELECT max(archived_before) AS at FROM analytics_rollup_state WHERE tenant_id = %s", (tenant_id,)
-    ).fetchone()["at"]
+    ))["at"]
+    return at
 
 
 # --- the rows behind a report (CSV export) ------------------------------------------------------
@@ -239,7 +241,7 @@ EXPORT_BATCH_ROWS = 2000
 
 
 def export_rows(
-    conn: psycopg.Connection, tenant_id: UUID, source: str, *, event_id: UUID | None, start: datetime, end: datetime
+    conn: Conn, tenant_id: UUID, source: str, *, event_id: UUID | None, start: datetime, end: datetime
 ) -> Iterator[tuple[Any, ...]]:
     """The raw rows of one table in [start, end), oldest first, with the card's name, streamed
     by a server-side cursor (the caller's transaction must stay open while it iterates)."""

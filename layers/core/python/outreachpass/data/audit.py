@@ -10,15 +10,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn
+from outreachpass.data.sql import keyset_page
 from outreachpass.errors import ValidationFailed
 from outreachpass.jsonutil import to_jsonable
 
 
 def record(
-    conn: psycopg.Connection,
+    conn: Conn,
     *,
     tenant_id: UUID,
     actor_sub: str | None,
@@ -72,8 +73,14 @@ class AuditCursor:
             raise ValidationFailed.field("cursor", "not a cursor this API returned") from None
 
 
+LIST_COLUMNS = (
+    "a.audit_id, a.occurred_at, a.actor_sub, coalesce(a.actor_user_id, u.user_id) AS actor_user_id,"
+    " u.email AS actor_email, a.action, a.entity_type, a.entity_id, a.before, a.after, a.correlation_id"
+)
+
+
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     entity_type: str | None,
@@ -83,28 +90,13 @@ def list_page(
     cursor: AuditCursor | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The tenant's trail, newest first, with the actor's user row when the subject has one."""
-    conditions = ["a.tenant_id = %(tenant_id)s"]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    for column, value in (("entity_type", entity_type), ("entity_id", entity_id), ("action", action)):
-        if value is not None:
-            conditions.append(f"a.{column} = %({column})s")
-            params[column] = value
-    if cursor:
-        conditions.append("(a.occurred_at, a.audit_id) < (%(after_at)s, %(after_id)s)")
-        params.update(after_at=cursor.occurred_at, after_id=cursor.audit_id)
-    rows = conn.execute(
-        f"""
-        SELECT a.audit_id, a.occurred_at, a.actor_sub, coalesce(a.actor_user_id, u.user_id) AS actor_user_id,
-               u.email AS actor_email, a.action, a.entity_type, a.entity_id, a.before, a.after, a.correlation_id
-        FROM audit_log a
-        LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.cognito_sub = a.actor_sub
-        WHERE {' AND '.join(conditions)}
-        ORDER BY a.occurred_at DESC, a.audit_id DESC
-        LIMIT %(limit)s
-        """,
-        params,
-    ).fetchall()
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    return rows, AuditCursor(rows[-1]["occurred_at"], rows[-1]["audit_id"]).encode()
+    return keyset_page(
+        conn,
+        columns=LIST_COLUMNS,
+        source="audit_log a LEFT JOIN users u ON u.tenant_id = a.tenant_id AND u.cognito_sub = a.actor_sub",
+        equals={"a.tenant_id": tenant_id, "a.entity_type": entity_type, "a.entity_id": entity_id, "a.action": action},
+        order=("a.occurred_at", "a.audit_id"),
+        after=(cursor.occurred_at, cursor.audit_id) if cursor else None,
+        limit=limit,
+        cursor_of=lambda row: AuditCursor(row["occurred_at"], row["audit_id"]).encode(),
+    )

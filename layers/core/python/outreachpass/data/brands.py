@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
-from outreachpass.data.pagination import Cursor, next_cursor
-from outreachpass.data.sql import update_returning
+from outreachpass.data.conn import Conn, one
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page, update_returning
 
 COLUMNS = "brand_id, tenant_id, brand_key, display_name, domain, theme_json, features_json, created_at, updated_at"
 
 
-def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
+def insert(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return one(conn.execute(
         f"""
         INSERT INTO brands (tenant_id, brand_key, display_name, domain, theme_json, features_json)
         VALUES (%s, %s, %s, %s, %s, %s)
@@ -29,17 +29,17 @@ def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) ->
             Jsonb(values.get("theme_json") or {}),
             Jsonb(values.get("features_json") or {}),
         ),
-    ).fetchone()
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, brand_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
         f"SELECT {COLUMNS} FROM brands WHERE tenant_id = %s AND brand_id = %s{lock}", (tenant_id, brand_id)
     ).fetchone()
 
 
-def default_brand_id(conn: psycopg.Connection, tenant_id: UUID) -> UUID | None:
+def default_brand_id(conn: Conn, tenant_id: UUID) -> UUID | None:
     row = conn.execute(
         "SELECT brand_id FROM brands WHERE tenant_id = %s ORDER BY created_at, brand_id LIMIT 1", (tenant_id,)
     ).fetchone()
@@ -49,7 +49,7 @@ def default_brand_id(conn: psycopg.Connection, tenant_id: UUID) -> UUID | None:
 UPDATABLE = ("display_name", "domain", "theme_json", "features_json")
 
 
-def update(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID, changes: dict[str, Any]) -> dict[str, Any]:
+def update(conn: Conn, tenant_id: UUID, brand_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     return update_returning(
         conn,
         table="brands",
@@ -64,16 +64,15 @@ def update(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID, changes: d
 
 
 def list_page(
-    conn: psycopg.Connection, tenant_id: UUID, *, limit: int, cursor: Cursor | None
+    conn: Conn, tenant_id: UUID, *, limit: int, cursor: Cursor | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    after = ""
-    if cursor:
-        after = " AND (created_at, brand_id) < (%(after_created)s, %(after_id)s)"
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM brands WHERE tenant_id = %(tenant_id)s{after} "
-        "ORDER BY created_at DESC, brand_id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
-    return next_cursor(rows, limit, "brand_id")
+    return keyset_page(
+        conn,
+        columns=COLUMNS,
+        source="brands",
+        equals={"tenant_id": tenant_id},
+        order=("created_at", "brand_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("brand_id"),
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.sql import update_returning
 
 COLUMNS = (
@@ -16,8 +16,8 @@ COLUMNS = (
 )
 
 
-def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
+def insert(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return one(conn.execute(
         f"""
         INSERT INTO cards (tenant_id, event_id, owner_attendee_id, display_name, email, phone, org_name, title, links_json)
         VALUES (%(tenant_id)s, %(event_id)s, %(owner_attendee_id)s, %(display_name)s, %(email)s, %(phone)s,
@@ -25,10 +25,10 @@ def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) ->
         RETURNING {COLUMNS}
         """,
         {**values, "tenant_id": tenant_id, "links_json": Jsonb(values.get("links_json") or {})},
-    ).fetchone()
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, card_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     """A live card (soft-deleted cards are gone for the API, as for the public page)."""
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
@@ -40,7 +40,7 @@ def get(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, *, for_update:
 UPDATABLE = ("display_name", "email", "phone", "org_name", "title", "links_json", "avatar_s3_key")
 
 
-def update(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, tenant_id: UUID, card_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     return update_returning(
         conn,
         table="cards",
@@ -54,7 +54,7 @@ def update(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, changes: di
     )
 
 
-def bump_rev(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+def bump_rev(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     """vcard_rev + 1: the card's content changed (vCards, passes and caches key on it)."""
     return conn.execute(
         f"UPDATE cards SET vcard_rev = vcard_rev + 1 WHERE tenant_id = %s AND card_id = %s RETURNING {COLUMNS}",
@@ -62,7 +62,7 @@ def bump_rev(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[s
     ).fetchone()
 
 
-def bump_revs(conn: psycopg.Connection, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
+def bump_revs(conn: Conn, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
     """bump_rev for many cards in one statement: (card_id, vcard_rev) of each after the bump."""
     return conn.execute(
         "UPDATE cards SET vcard_rev = vcard_rev + 1 WHERE tenant_id = %s AND card_id = ANY(%s) RETURNING card_id, vcard_rev",
@@ -70,7 +70,7 @@ def bump_revs(conn: psycopg.Connection, tenant_id: UUID, card_ids: list[UUID]) -
     ).fetchall()
 
 
-def soft_delete(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+def soft_delete(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     """Mark a card deleted: the public page answers 404, analytics rows keep their reference."""
     return conn.execute(
         f"""

@@ -22,6 +22,8 @@ from uuid import UUID
 
 import psycopg
 
+from outreachpass.data.conn import Conn
+
 _BIND = """
 SELECT r.tenant_id, set_config('app.tenant_id', r.tenant_id::text, true)
 FROM (SELECT app_card_tenant(%s) AS tenant_id) r
@@ -29,7 +31,7 @@ WHERE r.tenant_id IS NOT NULL
 """
 
 
-def bind_card_tenant(conn: psycopg.Connection, card_id: UUID) -> UUID | None:
+def bind_card_tenant(conn: Conn, card_id: UUID) -> UUID | None:
     """The tenant of a live card (NULL for unknown, deleted, or of a disabled tenant), now also the
     transaction's tenant. Nothing is set when there is none: the transaction sees no rows."""
     row = conn.execute(_BIND, (card_id,)).fetchone()
@@ -43,7 +45,12 @@ SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.o
        c.avatar_s3_key, c.links_json, c.vcard_rev, c.updated_at,
        a.first_name, a.last_name,
        e.name AS event_name,
-       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json
+       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
+       -- "Share my details": the owner has an address and the tenant has not turned the
+       -- contact_share flag off (services/contact_share.FLAG)
+       (coalesce(c.email, a.email) IS NOT NULL AND coalesce(
+           (SELECT f.enabled FROM feature_flags f WHERE f.tenant_id = c.tenant_id AND f.flag_key = 'contact_share'), true)
+       ) AS contact_share
 FROM cards c
 LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id
@@ -57,12 +64,12 @@ _PUBLIC_CARD_OF_BOUND_TENANT = (
 )
 
 
-def public_card(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+def public_card(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     return conn.execute(_PUBLIC_CARD, (tenant_id, card_id)).fetchone()
 
 
 def open_card(
-    conn: psycopg.Connection, card_id: UUID, *, record: Callable[[psycopg.Connection], psycopg.Cursor] | None = None
+    conn: Conn, card_id: UUID, *, record: Callable[[Conn], psycopg.Cursor[Any]] | None = None
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The live card (with event and brand) and, when `record` queues a tracking statement (one that
     reads the card of the bound tenant itself, e.g. data.tracking.queue_card_view), its result:
@@ -78,7 +85,7 @@ def open_card(
 
 
 def record_for_card(
-    conn: psycopg.Connection, card_id: UUID, record: Callable[[psycopg.Connection], psycopg.Cursor]
+    conn: Conn, card_id: UUID, record: Callable[[Conn], psycopg.Cursor[Any]]
 ) -> dict[str, Any] | None:
     """Resolver and a tracking statement in one pipeline (the beacon): the recorded row, or None
     when there is no such card (nothing written)."""
@@ -90,14 +97,14 @@ def record_for_card(
     return recorded.fetchone()
 
 
-def qr_code(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, fmt: str) -> dict[str, Any] | None:
+def qr_code(conn: Conn, tenant_id: UUID, card_id: UUID, fmt: str) -> dict[str, Any] | None:
     return conn.execute(
         "SELECT qr_id, s3_key, url_encoded FROM qr_codes WHERE tenant_id = %s AND card_id = %s AND format = %s",
         (tenant_id, card_id, fmt),
     ).fetchone()
 
 
-def upsert_qr_code(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, fmt: str, s3_key: str, url: str) -> None:
+def upsert_qr_code(conn: Conn, tenant_id: UUID, card_id: UUID, fmt: str, s3_key: str, url: str) -> None:
     conn.execute(
         """
         INSERT INTO qr_codes (tenant_id, card_id, format, s3_key, url_encoded)

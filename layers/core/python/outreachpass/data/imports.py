@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from outreachpass.data.conn import Conn, one
 
 VALUE_COLUMNS = ("email", "first_name", "last_name", "phone", "org_name", "title", "linkedin_url")
 OPTIONAL_COLUMNS = VALUE_COLUMNS[1:]  # email is the key
@@ -77,7 +77,7 @@ def links_sql(alias: str) -> str:
     return f"CASE WHEN {linkedin_sql(alias)} IS NULL THEN '{{}}'::jsonb ELSE jsonb_build_object('linkedin', {alias}.linkedin_url) END"
 
 
-def prepare_transaction(conn: psycopg.Connection, *, statement_timeout_s: int, idle_timeout_s: int, work_mem_mb: int = 64) -> None:
+def prepare_transaction(conn: Conn, *, statement_timeout_s: int, idle_timeout_s: int, work_mem_mb: int = 64) -> None:
     """Settings of one import transaction: statements may take longer than an API request's; a
     session that stops talking (a worker frozen or killed mid-file) loses its transaction and its
     locks instead of holding the job until the server notices the dead connection; a chunk's sorts
@@ -89,7 +89,7 @@ def prepare_transaction(conn: psycopg.Connection, *, statement_timeout_s: int, i
     )
 
 
-def lock_event(conn: psycopg.Connection, event_id: UUID, *, wait_s: int) -> None:
+def lock_event(conn: Conn, event_id: UUID, *, wait_s: int) -> None:
     """One import into an event at a time (a transaction-level advisory lock on the event); raises
     psycopg.errors.LockNotAvailable after `wait_s` when another import keeps it."""
     conn.execute("SELECT set_config('lock_timeout', %s, true)", (f"{wait_s}s",))
@@ -97,7 +97,7 @@ def lock_event(conn: psycopg.Connection, event_id: UUID, *, wait_s: int) -> None
     conn.execute("SELECT set_config('lock_timeout', '0', true)")
 
 
-def stage(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> int:
+def stage(conn: Conn, tenant_id: UUID, event_id: UUID) -> int:
     """The staging tables of this transaction (`clear` empties them between chunks) and the
     snapshot of the event's attendees; returns how many the event has."""
     conn.execute(
@@ -110,7 +110,7 @@ def stage(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> int:
     )
     conn.execute("CREATE UNIQUE INDEX ON import_known (email)", prepare=False)
     conn.execute("ANALYZE import_known", prepare=False)
-    known = conn.execute("SELECT count(*) AS n FROM import_known", prepare=False).fetchone()["n"]
+    known = int(one(conn.execute("SELECT count(*) AS n FROM import_known", prepare=False))["n"])
     conn.execute(
         """
         CREATE TEMP TABLE import_rows (
@@ -143,12 +143,12 @@ def stage(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID) -> int:
     return known
 
 
-def clear(conn: psycopg.Connection) -> None:
+def clear(conn: Conn) -> None:
     conn.execute("TRUNCATE import_rows, import_before, import_updated")
 
 
 @contextmanager
-def copy_rows(conn: psycopg.Connection) -> Iterator[Any]:
+def copy_rows(conn: Conn) -> Iterator[Any]:
     """`with copy_rows(conn) as write: write(row)` streams STAGED_COLUMNS tuples into import_rows
     with COPY. An exception inside the block aborts the COPY (and the transaction)."""
     with conn.cursor() as cursor, cursor.copy(f"COPY import_rows ({', '.join(STAGED_COLUMNS)}) FROM STDIN") as copy:
@@ -166,7 +166,7 @@ class ChunkResult:
 
 
 def apply(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     event_id: UUID,
     job_id: UUID | None,
@@ -198,7 +198,7 @@ def apply(
     return result
 
 
-def refuse_repeated(conn: psycopg.Connection, column: str | None, reason: str) -> list[tuple[int, int]]:
+def refuse_repeated(conn: Conn, column: str | None, reason: str) -> list[tuple[int, int]]:
     """A valid row whose e-mail an earlier row of the file has (in this chunk or an earlier one)
     is refused: the first row of an e-mail is the one imported. Returns (row, first row). The
     lookup is one index probe per row whatever the statistics say (a correlated subquery)."""
@@ -229,7 +229,7 @@ def refuse_repeated(conn: psycopg.Connection, column: str | None, reason: str) -
     return sorted((row["row_no"], row["first"]) for row in rows)
 
 
-def mark_existing(conn: psycopg.Connection) -> int:
+def mark_existing(conn: Conn) -> int:
     """Each valid staged row gets the id of the event's attendee with its e-mail; returns how many."""
     return conn.execute(
         """
@@ -241,7 +241,7 @@ def mark_existing(conn: psycopg.Connection) -> int:
     ).rowcount
 
 
-def refuse_nameless(conn: psycopg.Connection, column: str | None, reason: str) -> list[int]:
+def refuse_nameless(conn: Conn, column: str | None, reason: str) -> list[int]:
     """A valid row for a new attendee without a first name is refused (POST /attendees requires
     one); an existing attendee keeps its own, so a file of e-mails and phone numbers updates phones."""
     rows = conn.execute(
@@ -257,7 +257,7 @@ def refuse_nameless(conn: psycopg.Connection, column: str | None, reason: str) -
     return sorted(row["row_no"] for row in rows)
 
 
-def update_existing(conn: psycopg.Connection, params: dict[str, Any]) -> tuple[int, list[UUID]]:
+def update_existing(conn: Conn, params: dict[str, Any]) -> tuple[int, list[UUID]]:
     """Existing attendees take the rows' non-blank values where they differ: locked in id order,
     as they were once locked (the "before" the cards follow from), then updated. An attendee that
     has lost its card gets a new one. Returns (attendees updated, cards whose content changed)."""
@@ -295,7 +295,7 @@ def update_existing(conn: psycopg.Connection, params: dict[str, Any]) -> tuple[i
     return updated, changed
 
 
-def follow_changed_attendees(conn: psycopg.Connection, tenant_id: UUID) -> list[UUID]:
+def follow_changed_attendees(conn: Conn, tenant_id: UUID) -> list[UUID]:
     """Cards of the updated attendees take the derived fields whose source changed (what was
     edited on a card directly stays otherwise); the "linkedin" link is replaced, other links stay.
     The rule of services.cards.follow_attendee, set-based. Returns the cards whose content changed."""
@@ -335,7 +335,7 @@ def follow_changed_attendees(conn: psycopg.Connection, tenant_id: UUID) -> list[
     return [row["card_id"] for row in rows]
 
 
-def _replace_lost_cards(conn: psycopg.Connection, params: dict[str, Any]) -> None:
+def _replace_lost_cards(conn: Conn, params: dict[str, Any]) -> None:
     """An existing attendee of the file that has lost its card gets a new one (rare: a few rows)."""
     conn.execute(
         f"""
@@ -361,7 +361,7 @@ def _replace_lost_cards(conn: psycopg.Connection, params: dict[str, Any]) -> Non
     )
 
 
-def insert_new(conn: psycopg.Connection, params: dict[str, Any], *, id_base: tuple[int, int]) -> int:
+def insert_new(conn: Conn, params: dict[str, Any], *, id_base: tuple[int, int]) -> int:
     """The rows of new attendees: each attendee and its card, in one statement; returns how many.
 
     Everything is written in e-mail order, and the ids are made to ascend in that order, so most
@@ -400,13 +400,13 @@ def insert_new(conn: psycopg.Connection, params: dict[str, Any], *, id_base: tup
     ).rowcount
 
 
-def check_card_links(conn: psycopg.Connection) -> None:
+def check_card_links(conn: Conn) -> None:
     """Every attendee -> card link written since insert_new deferred it, checked now (once per
     transaction, after the last chunk: a missing card fails the import here, before commit)."""
     conn.execute("SET CONSTRAINTS attendees_card_fkey IMMEDIATE", prepare=False)
 
 
-def record_errors(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> None:
+def record_errors(conn: Conn, tenant_id: UUID, job_id: UUID) -> None:
     """The chunk's refused rows, one error per problem, into job_item_errors."""
     conn.execute(
         """

@@ -6,13 +6,15 @@ the same job never lose an increment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
-from outreachpass.data.pagination import Cursor, next_cursor
+from outreachpass.data.conn import Conn, one
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page
 
 SUMMARY_COLUMNS = (
     "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, warnings, input, "
@@ -24,7 +26,7 @@ MAX_STORED_ERRORS = 1000  # a job keeps its first thousand item errors; the coun
 
 
 def insert(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     kind: str,
@@ -33,22 +35,22 @@ def insert(
     created_by: UUID | None,
     total: int = 0,
 ) -> dict[str, Any]:
-    return conn.execute(
+    return one(conn.execute(
         f"""
         INSERT INTO jobs (tenant_id, event_id, kind, input, created_by, total)
         VALUES (%s, %s, %s, %s, %s, %s)
         RETURNING {COLUMNS}
         """,
         (tenant_id, event_id, kind, Jsonb(job_input), created_by, total),
-    ).fetchone()
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s{lock}", (tenant_id, job_id)).fetchone()
 
 
-def lock(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+def lock(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
     """The job row, locked for this transaction; raises psycopg.errors.LockNotAvailable at once
     when another transaction (another delivery of the same job) holds it."""
     return conn.execute(
@@ -57,7 +59,7 @@ def lock(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, A
 
 
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     event_id: UUID | None,
@@ -66,28 +68,19 @@ def list_page(
     cursor: Cursor | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The tenant's jobs, newest first, without their item errors."""
-    conditions = ["tenant_id = %(tenant_id)s"]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    if event_id is not None:
-        conditions.append("event_id = %(event_id)s")
-        params["event_id"] = event_id
-    if kind is not None:
-        conditions.append("kind = %(kind)s")
-        params["kind"] = kind
-    if cursor:
-        conditions.append("(created_at, job_id) < (%(after_created)s, %(after_id)s)")
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {SUMMARY_COLUMNS} FROM jobs WHERE {' AND '.join(conditions)} "
-        "ORDER BY created_at DESC, job_id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
-    return next_cursor(rows, limit, "job_id")
+    return keyset_page(
+        conn,
+        columns=SUMMARY_COLUMNS,
+        source="jobs",
+        equals={"tenant_id": tenant_id, "event_id": event_id, "kind": kind},
+        order=("created_at", "job_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("job_id"),
+    )
 
 
-def item_errors_page(
-    conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, after: int | None, limit: int
-) -> list[dict[str, Any]]:
+def item_errors_page(conn: Conn, tenant_id: UUID, job_id: UUID, *, after: int | None, limit: int) -> list[dict[str, Any]]:
     """A page of the job's job_item_errors in report order (limit + 1 rows: the extra one says
     another page exists)."""
     return conn.execute(
@@ -100,7 +93,7 @@ def item_errors_page(
     ).fetchall()
 
 
-def mark_running(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+def mark_running(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
     """queued -> running (a redelivered message finds it running already: same row back)."""
     return conn.execute(
         f"""
@@ -113,13 +106,13 @@ def mark_running(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> dic
 
 
 def add_progress(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     job_id: UUID,
     *,
-    errors: list[dict[str, Any]] = (),
+    errors: Sequence[dict[str, Any]] = (),
     **increments: int,
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     unknown = set(increments) - set(COUNTERS)
     if unknown:
         raise ValueError(f"unknown job counters: {sorted(unknown)}")
@@ -136,7 +129,7 @@ def add_progress(
     ).fetchone()
 
 
-def add_warnings(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, warnings: list[dict[str, Any]]) -> None:
+def add_warnings(conn: Conn, tenant_id: UUID, job_id: UUID, warnings: list[dict[str, Any]]) -> None:
     """Things the job did not do as asked but that did not stop it (e.g. a CSV column it ignored)."""
     if warnings:
         conn.execute(
@@ -145,11 +138,11 @@ def add_warnings(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, warnin
         )
 
 
-def set_total(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, total: int) -> None:
+def set_total(conn: Conn, tenant_id: UUID, job_id: UUID, total: int) -> None:
     conn.execute("UPDATE jobs SET total = %s WHERE tenant_id = %s AND job_id = %s", (total, tenant_id, job_id))
 
 
-def finish(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, *, status: str, error: str | None = None) -> dict[str, Any]:
+def finish(conn: Conn, tenant_id: UUID, job_id: UUID, *, status: str, error: str | None = None) -> dict[str, Any] | None:
     """running -> succeeded|failed, with the time; a job already finished keeps its outcome."""
     if status not in ("succeeded", "failed"):
         raise ValueError(f"a job finishes as succeeded or failed, not {status}")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,10 +42,41 @@ class Cursor:
             raise ValidationFailed.field("cursor", "not a cursor this API returned") from None
 
 
-def next_cursor(rows: list[dict[str, Any]], limit: int, id_column: str) -> tuple[list[dict[str, Any]], str | None]:
-    """Rows are fetched with limit + 1: the extra row only says another page exists."""
-    if len(rows) <= limit:
-        return rows, None
-    rows = rows[:limit]
-    last = rows[-1]
-    return rows, Cursor(last["created_at"], last[id_column]).encode()
+def cursor_of(id_column: str) -> Callable[[dict[str, Any]], str]:
+    """The cursor after a row of a list sorted by (created_at, <id_column>) (data.sql.keyset_page)."""
+
+    def encode(row: dict[str, Any]) -> str:
+        return Cursor(row["created_at"], row[id_column]).encode()
+
+    return encode
+
+
+def position(cursor: Cursor | None) -> tuple[datetime, UUID] | None:
+    return (cursor.created_at, cursor.id) if cursor else None
+
+
+@dataclass(frozen=True)
+class SortedCursor:
+    """The cursor of a list sorted by a named key other than creation time: the sort's name, the
+    last row's key value (text) and id. A cursor of another sort is refused (400 on `cursor`)."""
+
+    sort: str
+    value: str
+    id: UUID
+
+    def encode(self) -> str:
+        raw = json.dumps([self.sort, self.value, str(self.id)]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str | None, sort: str) -> SortedCursor | None:
+        if not token:
+            return None
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            found_sort, value, identifier = json.loads(base64.urlsafe_b64decode(padded.encode()))
+            if found_sort != sort or not isinstance(value, str):
+                raise ValueError("another sort")
+            return cls(found_sort, value, UUID(identifier))
+        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+            raise ValidationFailed.field("cursor", "not a cursor this API returned for this sort") from None

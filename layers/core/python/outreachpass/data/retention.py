@@ -10,21 +10,22 @@ from uuid import UUID
 
 import psycopg
 
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.rollup import SOURCES
 
 
-def purge_expired_batch(conn: psycopg.Connection, now: datetime, limit: int) -> dict[str, int]:
+def purge_expired_batch(conn: Conn, now: datetime, limit: int) -> dict[str, int]:
     """At most `limit` rows per table of the expiry rules (V0500 app_purge_expired_batch)."""
     rows = conn.execute("SELECT table_name, deleted FROM app_purge_expired_batch(%s, %s)", (now, limit)).fetchall()
     return {row["table_name"]: row["deleted"] for row in rows}
 
 
-def tenant_ids(conn: psycopg.Connection) -> list[UUID]:
+def tenant_ids(conn: Conn) -> list[UUID]:
     """Every tenant (platform jobs then work tenant by tenant under RLS)."""
     return [row["tenant_id"] for row in conn.execute("SELECT tenant_id FROM app_tenant_ids()")]
 
 
-def watermark(conn: psycopg.Connection, tenant_id: UUID, source: str) -> tuple[int, int] | None:
+def watermark(conn: Conn, tenant_id: UUID, source: str) -> tuple[int, int] | None:
     row = conn.execute(
         "SELECT watermark_xid::text AS x, watermark_id AS i FROM analytics_rollup_state WHERE tenant_id = %s AND source = %s",
         (tenant_id, source),
@@ -32,12 +33,12 @@ def watermark(conn: psycopg.Connection, tenant_id: UUID, source: str) -> tuple[i
     return (int(row["x"]), row["i"]) if row else None
 
 
-def lock_archive(conn: psycopg.Connection, tenant_id: UUID, source: str) -> None:
+def lock_archive(conn: Conn, tenant_id: UUID, source: str) -> None:
     """Serialise the choice of new archive batches of one tenant's table (until commit)."""
     conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"archive:{tenant_id}:{source}",))
 
 
-def pending_batches(conn: psycopg.Connection, tenant_id: UUID, source: str) -> list[dict[str, Any]]:
+def pending_batches(conn: Conn, tenant_id: UUID, source: str) -> list[dict[str, Any]]:
     return conn.execute(
         """
         SELECT batch_id, source, month, first_id, last_id, cutoff, s3_key
@@ -50,7 +51,7 @@ def pending_batches(conn: psycopg.Connection, tenant_id: UUID, source: str) -> l
 
 
 def next_batch(
-    conn: psycopg.Connection, tenant_id: UUID, source: str, *, cutoff: datetime, counted: tuple[int, int], limit: int
+    conn: Conn, tenant_id: UUID, source: str, *, cutoff: datetime, counted: tuple[int, int], limit: int
 ) -> dict[str, Any] | None:
     """The oldest UTC month with rolled-up rows before `cutoff`, and its first `limit` ids."""
     spec = SOURCES[source]
@@ -84,19 +85,19 @@ def next_batch(
     ).fetchone()
 
 
-def insert_batch(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
+def insert_batch(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return one(conn.execute(
         """
         INSERT INTO analytics_archive_batches (tenant_id, source, month, first_id, last_id, cutoff, s3_key)
         VALUES (%(tenant_id)s, %(source)s, %(month)s, %(first_id)s, %(last_id)s, %(cutoff)s, %(s3_key)s)
         RETURNING batch_id, source, month, first_id, last_id, cutoff, s3_key, status
         """,
         {**values, "tenant_id": tenant_id},
-    ).fetchone()
+    ))
 
 
 def batch_rows(
-    conn: psycopg.Connection, tenant_id: UUID, batch: dict[str, Any], *, counted: tuple[int, int]
+    conn: Conn, tenant_id: UUID, batch: dict[str, Any], *, counted: tuple[int, int]
 ) -> Iterator[tuple[int, datetime, str]]:
     """(id, occurred_at, the row as JSON) of a batch, by id, streamed (server-side cursor)."""
     spec = SOURCES[batch["source"]]
@@ -130,7 +131,7 @@ def batch_rows(
 
 
 def delete_archived(
-    conn: psycopg.Connection, tenant_id: UUID, source: str, ids: list[int], *, counted: tuple[int, int]
+    conn: Conn, tenant_id: UUID, source: str, ids: list[int], *, counted: tuple[int, int]
 ) -> int:
     """Delete exactly the uploaded rows (a row changed since, which has a new key, stays)."""
     spec = SOURCES[source]
@@ -145,7 +146,7 @@ def delete_archived(
     return cursor.rowcount
 
 
-def finish_batch(conn: psycopg.Connection, tenant_id: UUID, batch_id: int, *, rows: int, archived_through: datetime | None) -> None:
+def finish_batch(conn: Conn, tenant_id: UUID, batch_id: int, *, rows: int, archived_through: datetime | None) -> None:
     row = conn.execute(
         """
         UPDATE analytics_archive_batches SET status = 'done', row_count = %s, finished_at = now()

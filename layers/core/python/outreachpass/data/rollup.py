@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from outreachpass.data.conn import Conn, one
 
 BOT = "bot"
 
@@ -35,7 +35,7 @@ class Source:
 
 
 # Opens and clicks SES reports itself duplicate our pixel and redirect (the email
-# engineer's rule in data/email.py): they are stored but not counted.
+# engineer's rule in data/email_events.py): they are stored but not counted.
 EMAIL_COUNTED = "NOT (e.event_type IN ('opened', 'clicked') AND coalesce(e.metadata_json ->> 'source', '') = 'ses')"
 # The same predicate as the partial index idx_email_events_funnel (V0501), spelled as its
 # WHERE clause so the planner can prove it and use the index.
@@ -106,7 +106,7 @@ def source_of_metric(metric: str) -> str:
 # --- the job's state ---------------------------------------------------------------------------
 
 
-def ensure_states(conn: psycopg.Connection, tenant_id: UUID) -> None:
+def ensure_states(conn: Conn, tenant_id: UUID) -> None:
     """One state row per raw table (committed before any chunk locks it: see the trigger in V0500)."""
     conn.execute(
         """
@@ -118,7 +118,7 @@ def ensure_states(conn: psycopg.Connection, tenant_id: UUID) -> None:
     )
 
 
-def lock_state(conn: psycopg.Connection, tenant_id: UUID, source: str) -> dict[str, Any] | None:
+def lock_state(conn: Conn, tenant_id: UUID, source: str) -> dict[str, Any] | None:
     """The state row, locked for this transaction; None when another run holds it (skip it)."""
     return conn.execute(
         """
@@ -131,20 +131,20 @@ def lock_state(conn: psycopg.Connection, tenant_id: UUID, source: str) -> dict[s
     ).fetchone()
 
 
-def snapshot_horizon(conn: psycopg.Connection) -> int:
+def snapshot_horizon(conn: Conn) -> int:
     """Every transaction with an id below this one has ended (committed or rolled back)."""
-    return int(conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x").fetchone()["x"])
+    return int(one(conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x"))["x"])
 
 
 def roll_up_chunk(
-    conn: psycopg.Connection, tenant_id: UUID, source: str, *, watermark: tuple[int, int], horizon: int, limit: int
+    conn: Conn, tenant_id: UUID, source: str, *, watermark: tuple[int, int], horizon: int, limit: int
 ) -> dict[str, Any]:
     """Count the next `limit` rows above `watermark` and below `horizon` (and the retractions up
     to the same key) into scan_daily and analytics_hourly; returns rows, retractions and the new
     watermark. The caller holds the state row and stores the watermark in the same transaction."""
     spec = SOURCES[source]
     table, key = spec.table, spec.id_column
-    return conn.execute(
+    return one(conn.execute(
         f"""
         WITH chunk AS MATERIALIZED (
             SELECT e.* FROM {table} e
@@ -245,10 +245,10 @@ def roll_up_chunk(
             "horizon": str(horizon),
             "limit": limit,
         },
-    ).fetchone()
+    ))
 
 
-def store_watermark(conn: psycopg.Connection, tenant_id: UUID, source: str, *, watermark: tuple[int, int], rows: int) -> None:
+def store_watermark(conn: Conn, tenant_id: UUID, source: str, *, watermark: tuple[int, int], rows: int) -> None:
     conn.execute(
         """
         UPDATE analytics_rollup_state
@@ -259,7 +259,7 @@ def store_watermark(conn: psycopg.Connection, tenant_id: UUID, source: str, *, w
     )
 
 
-def states(conn: psycopg.Connection, tenant_id: UUID) -> list[dict[str, Any]]:
+def states(conn: Conn, tenant_id: UUID) -> list[dict[str, Any]]:
     return conn.execute(
         """
         SELECT source, watermark_xid::text AS watermark_xid, watermark_id, rows_counted, rolled_up_at, archived_before

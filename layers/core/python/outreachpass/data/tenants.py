@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from outreachpass.data.conn import Conn, one
 
 COLUMNS = "tenant_id, name, tenant_key, status, created_at, updated_at"
 OWNER_ROLE = "outreachpass_owner"
@@ -17,32 +17,32 @@ class NotOwner(Exception):
     """The connection's role may not act as the owner role."""
 
 
-def act_as_owner(conn: psycopg.Connection) -> None:
+def act_as_owner(conn: Conn) -> None:
     """SET LOCAL ROLE outreachpass_owner for the current transaction (its policies see every tenant).
     The master user (AWS) and the local superuser may; the application role may not."""
-    row = conn.execute("SELECT pg_has_role(current_user, %s, 'SET') AS can", (OWNER_ROLE,)).fetchone()
+    row = one(conn.execute("SELECT pg_has_role(current_user, %s, 'SET') AS can", (OWNER_ROLE,)))
     can = row["can"] if isinstance(row, dict) else row[0]
     if not can:
         raise NotOwner(f"the database user may not SET ROLE {OWNER_ROLE}: connect with the master (owner) credentials")
     conn.execute(f"SET LOCAL ROLE {OWNER_ROLE}")
 
 
-def insert(conn: psycopg.Connection, *, name: str, tenant_key: str | None) -> dict[str, Any]:
-    return conn.execute(
+def insert(conn: Conn, *, name: str, tenant_key: str | None) -> dict[str, Any]:
+    return one(conn.execute(
         f"INSERT INTO tenants (name, tenant_key) VALUES (%s, %s) RETURNING {COLUMNS}", (name, tenant_key)
-    ).fetchone()
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM tenants WHERE tenant_id = %s{lock}", (tenant_id,)).fetchone()
 
 
-def set_status(conn: psycopg.Connection, tenant_id: UUID, status: str) -> dict[str, Any] | None:
+def set_status(conn: Conn, tenant_id: UUID, status: str) -> dict[str, Any] | None:
     return conn.execute(f"UPDATE tenants SET status = %s WHERE tenant_id = %s RETURNING {COLUMNS}", (status, tenant_id)).fetchone()
 
 
-def list_all(conn: psycopg.Connection, *, status: str | None = None) -> list[dict[str, Any]]:
+def list_all(conn: Conn, *, status: str | None = None) -> list[dict[str, Any]]:
     """Every tenant, oldest first, with its number of admins, users and events."""
     condition, params = ("WHERE t.status = %s", (status,)) if status else ("", ())
     return conn.execute(

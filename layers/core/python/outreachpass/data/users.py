@@ -5,40 +5,39 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
+from outreachpass.data.conn import Conn, one
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page, update_returning
 
-from outreachpass.data.pagination import Cursor, next_cursor
-from outreachpass.data.sql import update_returning
-
-COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, created_at, updated_at"
+COLUMNS = "user_id, tenant_id, email, full_name, role, cognito_sub, status, exhibitor_id, created_at, updated_at"
 EMAIL_CONSTRAINT = "users_tenant_email_key"
 
 
-def user_id_for_subject(conn: psycopg.Connection, tenant_id: UUID, cognito_sub: str) -> UUID | None:
+def user_id_for_subject(conn: Conn, tenant_id: UUID, cognito_sub: str) -> UUID | None:
     row = conn.execute(
         "SELECT user_id FROM users WHERE tenant_id = %s AND cognito_sub = %s", (tenant_id, cognito_sub)
     ).fetchone()
     return row["user_id"] if row else None
 
 
-def insert(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
-    return conn.execute(
+def insert(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+    return one(conn.execute(
         f"""
-        INSERT INTO users (tenant_id, email, full_name, role, status, cognito_sub)
-        VALUES (%(tenant_id)s, %(email)s, %(full_name)s, %(role)s, %(status)s, %(cognito_sub)s)
+        INSERT INTO users (tenant_id, email, full_name, role, status, cognito_sub, exhibitor_id)
+        VALUES (%(tenant_id)s, %(email)s, %(full_name)s, %(role)s, %(status)s, %(cognito_sub)s, %(exhibitor_id)s)
         RETURNING {COLUMNS}
         """,
-        {"cognito_sub": None, "full_name": None, "status": "invited", **values, "tenant_id": tenant_id},
-    ).fetchone()
+        {"cognito_sub": None, "full_name": None, "status": "invited", "exhibitor_id": None, **values, "tenant_id": tenant_id},
+    ))
 
 
-def get(conn: psycopg.Connection, tenant_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
+def get(conn: Conn, tenant_id: UUID, user_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM users WHERE tenant_id = %s AND user_id = %s{lock}", (tenant_id, user_id)).fetchone()
 
 
 def list_page(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     *,
     role: str | None,
@@ -46,28 +45,22 @@ def list_page(
     limit: int,
     cursor: Cursor | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    conditions = ["tenant_id = %(tenant_id)s"]
-    params: dict[str, Any] = {"tenant_id": tenant_id, "limit": limit + 1}
-    if role:
-        conditions.append("role = %(role)s")
-        params["role"] = role
-    if status:
-        conditions.append("status = %(status)s")
-        params["status"] = status
-    if cursor:
-        conditions.append("(created_at, user_id) < (%(after_created)s, %(after_id)s)")
-        params.update(after_created=cursor.created_at, after_id=cursor.id)
-    rows = conn.execute(
-        f"SELECT {COLUMNS} FROM users WHERE {' AND '.join(conditions)} ORDER BY created_at DESC, user_id DESC LIMIT %(limit)s",
-        params,
-    ).fetchall()
-    return next_cursor(rows, limit, "user_id")
+    return keyset_page(
+        conn,
+        columns=COLUMNS,
+        source="users",
+        equals={"tenant_id": tenant_id, "role": role, "status": status},
+        order=("created_at", "user_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("user_id"),
+    )
 
 
-UPDATABLE = ("full_name", "role", "status", "cognito_sub")
+UPDATABLE = ("full_name", "role", "status", "cognito_sub", "exhibitor_id")
 
 
-def update(conn: psycopg.Connection, tenant_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update(conn: Conn, tenant_id: UUID, user_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     return update_returning(
         conn,
         table="users",
@@ -80,7 +73,7 @@ def update(conn: psycopg.Connection, tenant_id: UUID, user_id: UUID, changes: di
     )
 
 
-def lock_enabled_admins(conn: psycopg.Connection, tenant_id: UUID) -> list[UUID]:
+def lock_enabled_admins(conn: Conn, tenant_id: UUID) -> list[UUID]:
     """The tenant's admins that are not disabled, locked until the end of the transaction, so two
     concurrent demotions cannot both see "another admin is left"."""
     rows = conn.execute(
@@ -90,6 +83,6 @@ def lock_enabled_admins(conn: psycopg.Connection, tenant_id: UUID) -> list[UUID]
     return [row["user_id"] for row in rows]
 
 
-def all_of_tenant(conn: psycopg.Connection, tenant_id: UUID) -> list[dict[str, Any]]:
+def all_of_tenant(conn: Conn, tenant_id: UUID) -> list[dict[str, Any]]:
     """Every user of a tenant (platform jobs: disabling a tenant disables its accounts)."""
     return conn.execute(f"SELECT {COLUMNS} FROM users WHERE tenant_id = %s ORDER BY created_at, user_id", (tenant_id,)).fetchall()

@@ -1,5 +1,5 @@
-"""SQL for wallet passes: the pass rows, Apple device registrations, wallet events, the push
-outbox and the items of pass-generation jobs.
+"""SQL for wallet passes: the pass rows, Apple device registrations, wallet events and the push
+outbox (the items of pass-generation jobs are data/pass_jobs).
 
 Public wallet requests (card downloads, the Apple web service) find their tenant with the
 SECURITY DEFINER resolvers (app_card_tenant, app_pass_tenant) and bind it to the
@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg.types.json import Jsonb
 
+from outreachpass.data.cards_public import bind_card_tenant
+from outreachpass.data.conn import Conn, one
 from outreachpass.data.sql import update_returning
 
 COLUMNS = (
@@ -26,7 +27,7 @@ COLUMNS = (
 # --- tenants of public requests --------------------------------------------------------------------
 
 
-def bind_pass_tenant(conn: psycopg.Connection, serial_number: str) -> UUID | None:
+def bind_pass_tenant(conn: Conn, serial_number: str) -> UUID | None:
     """The tenant of a pass (by serial), now also the transaction's tenant; None when unknown."""
     row = conn.execute(
         """
@@ -40,7 +41,7 @@ def bind_pass_tenant(conn: psycopg.Connection, serial_number: str) -> UUID | Non
 
 
 def device_updated_serials(
-    conn: psycopg.Connection, device_library_id: str, pass_type_id: str, since: datetime | None
+    conn: Conn, device_library_id: str, pass_type_id: str, since: datetime | None
 ) -> list[dict[str, Any]]:
     """Serials registered on a device for a pass type, updated after `since` (all when None)."""
     return conn.execute(
@@ -69,15 +70,25 @@ WHERE c.tenant_id = %s AND c.card_id = %s
 """
 
 
-def card_for_pass(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
+def card_for_pass(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     return conn.execute(_CARD_QUERY, (tenant_id, card_id)).fetchone()
+
+
+def live_card_for_pass(conn: Conn, card_id: UUID) -> tuple[UUID, dict[str, Any]] | None:
+    """The tenant (now bound to the transaction) and the card of a public wallet download; None
+    for an unknown, deleted or disabled-tenant card."""
+    tenant_id = bind_card_tenant(conn, card_id)
+    card = card_for_pass(conn, tenant_id, card_id) if tenant_id else None
+    if tenant_id is None or card is None or card["deleted_at"] is not None:
+        return None
+    return tenant_id, card
 
 
 # --- passes ---------------------------------------------------------------------------------------------
 
 
 def get_pass(
-    conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, platform: str, *, for_update: bool = False
+    conn: Conn, tenant_id: UUID, card_id: UUID, platform: str, *, for_update: bool = False
 ) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(
@@ -86,14 +97,14 @@ def get_pass(
     ).fetchone()
 
 
-def get_pass_by_serial(conn: psycopg.Connection, tenant_id: UUID, serial_number: str) -> dict[str, Any] | None:
+def get_pass_by_serial(conn: Conn, tenant_id: UUID, serial_number: str) -> dict[str, Any] | None:
     return conn.execute(
         f"SELECT {COLUMNS} FROM wallet_passes WHERE tenant_id = %s AND serial_number = %s",
         (tenant_id, serial_number),
     ).fetchone()
 
 
-def insert_pass(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
+def insert_pass(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any] | None:
     """Insert the card's pass for a platform; None when it has one already (a concurrent request
     created it: read it again)."""
     return conn.execute(
@@ -112,7 +123,7 @@ def insert_pass(conn: psycopg.Connection, tenant_id: UUID, values: dict[str, Any
 UPDATABLE = ("pass_type_id", "google_object_id", "vcard_rev", "s3_key", "status")
 
 
-def update_pass(conn: psycopg.Connection, tenant_id: UUID, pass_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
+def update_pass(conn: Conn, tenant_id: UUID, pass_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
         raise ValueError(f"not updatable: {sorted(unknown)}")
@@ -128,7 +139,7 @@ def update_pass(conn: psycopg.Connection, tenant_id: UUID, pass_id: UUID, change
     )
 
 
-def touch_card_passes(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, *, void: bool = False) -> list[dict[str, Any]]:
+def touch_card_passes(conn: Conn, tenant_id: UUID, card_id: UUID, *, void: bool = False) -> list[dict[str, Any]]:
     """A card changed: move its passes' update tag (last_updated_at, the Apple web service's
     Last-Modified and passesUpdatedSince) forward by at least one whole second, so a device
     holding the previous version at HTTP-date precision always sees a newer one."""
@@ -144,7 +155,7 @@ def touch_card_passes(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, 
     ).fetchall()
 
 
-def touch_passes_of_cards(conn: psycopg.Connection, tenant_id: UUID, cards: list[dict[str, Any]]) -> int:
+def touch_passes_of_cards(conn: Conn, tenant_id: UUID, cards: list[dict[str, Any]]) -> int:
     """touch_card_passes and insert_outbox for many changed cards (card_id, vcard_rev) in one
     statement: each card with a live pass gets its new update tag and one outbox row. Returns how
     many cards had passes."""
@@ -171,10 +182,10 @@ def touch_passes_of_cards(conn: psycopg.Connection, tenant_id: UUID, cards: list
 
 
 def upsert_registration(
-    conn: psycopg.Connection, tenant_id: UUID, device_library_id: str, pass_type_id: str, serial_number: str, push_token: str
+    conn: Conn, tenant_id: UUID, device_library_id: str, pass_type_id: str, serial_number: str, push_token: str
 ) -> bool:
     """Register (or refresh the push token of) a device for a pass; True when it is new."""
-    row = conn.execute(
+    row = one(conn.execute(
         """
         INSERT INTO wallet_device_registrations (device_library_id, pass_type_id, serial_number, push_token, tenant_id)
         VALUES (%s, %s, %s, %s, %s)
@@ -183,12 +194,12 @@ def upsert_registration(
         RETURNING (xmax = 0) AS created
         """,
         (device_library_id, pass_type_id, serial_number, push_token, tenant_id),
-    ).fetchone()
+    ))
     return bool(row["created"])
 
 
 def delete_registration(
-    conn: psycopg.Connection, tenant_id: UUID, device_library_id: str, pass_type_id: str, serial_number: str
+    conn: Conn, tenant_id: UUID, device_library_id: str, pass_type_id: str, serial_number: str
 ) -> bool:
     row = conn.execute(
         """
@@ -201,7 +212,7 @@ def delete_registration(
     return row is not None
 
 
-def registrations_for_pass(conn: psycopg.Connection, tenant_id: UUID, serial_number: str) -> list[dict[str, Any]]:
+def registrations_for_pass(conn: Conn, tenant_id: UUID, serial_number: str) -> list[dict[str, Any]]:
     return conn.execute(
         """
         SELECT device_library_id, pass_type_id, push_token FROM wallet_device_registrations
@@ -211,7 +222,7 @@ def registrations_for_pass(conn: psycopg.Connection, tenant_id: UUID, serial_num
     ).fetchall()
 
 
-def delete_registrations_by_token(conn: psycopg.Connection, tenant_id: UUID, serial_number: str, push_tokens: list[str]) -> int:
+def delete_registrations_by_token(conn: Conn, tenant_id: UUID, serial_number: str, push_tokens: list[str]) -> int:
     """Forget devices APNs says are gone (410 Unregistered, BadDeviceToken)."""
     if not push_tokens:
         return 0
@@ -224,7 +235,7 @@ def delete_registrations_by_token(conn: psycopg.Connection, tenant_id: UUID, ser
 # --- wallet_pass_events -------------------------------------------------------------------------------------
 
 
-def insert_event(conn: psycopg.Connection, values: dict[str, Any]) -> None:
+def insert_event(conn: Conn, values: dict[str, Any]) -> None:
     conn.execute(
         """
         INSERT INTO wallet_pass_events (tenant_id, event_id, card_id, platform, event_type, user_agent, ip_address,
@@ -245,18 +256,18 @@ def insert_event(conn: psycopg.Connection, values: dict[str, Any]) -> None:
 # --- the push outbox ---------------------------------------------------------------------------------------
 
 
-def insert_outbox(conn: psycopg.Connection, tenant_id: UUID, card_id: UUID, vcard_rev: int) -> int:
-    return conn.execute(
+def insert_outbox(conn: Conn, tenant_id: UUID, card_id: UUID, vcard_rev: int) -> int:
+    return int(one(conn.execute(
         "INSERT INTO wallet_push_outbox (tenant_id, card_id, vcard_rev) VALUES (%s, %s, %s) RETURNING outbox_id",
         (tenant_id, card_id, vcard_rev),
-    ).fetchone()["outbox_id"]
+    ))["outbox_id"])
 
 
-def outbox_tenants(conn: psycopg.Connection, limit: int) -> list[UUID]:
+def outbox_tenants(conn: Conn, limit: int) -> list[UUID]:
     return [row["tenant_id"] for row in conn.execute("SELECT tenant_id FROM app_wallet_outbox_tenants(%s)", (limit,))]
 
 
-def claim_outbox(conn: psycopg.Connection, tenant_id: UUID, limit: int) -> list[dict[str, Any]]:
+def claim_outbox(conn: Conn, tenant_id: UUID, limit: int) -> list[dict[str, Any]]:
     """Pending rows of a tenant, locked for this transaction; rows another relay holds are skipped."""
     return conn.execute(
         """
@@ -270,109 +281,14 @@ def claim_outbox(conn: psycopg.Connection, tenant_id: UUID, limit: int) -> list[
     ).fetchall()
 
 
-def mark_dispatched(conn: psycopg.Connection, tenant_id: UUID, outbox_ids: list[int]) -> None:
+def mark_dispatched(conn: Conn, tenant_id: UUID, outbox_ids: list[int]) -> None:
     conn.execute(
         "UPDATE wallet_push_outbox SET dispatched_at = now() WHERE tenant_id = %s AND outbox_id = ANY(%s)",
         (tenant_id, outbox_ids),
     )
 
 
-def purge_dispatched(conn: psycopg.Connection, tenant_id: UUID, before: datetime) -> int:
+def purge_dispatched(conn: Conn, tenant_id: UUID, before: datetime) -> int:
     return conn.execute(
         "DELETE FROM wallet_push_outbox WHERE tenant_id = %s AND dispatched_at < %s", (tenant_id, before)
     ).rowcount
-
-
-# --- pass-generation job items ------------------------------------------------------------------------------
-
-
-def live_cards_of_event(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, card_ids: list[UUID]) -> set[UUID]:
-    rows = conn.execute(
-        "SELECT card_id FROM cards WHERE tenant_id = %s AND event_id = %s AND deleted_at IS NULL AND card_id = ANY(%s)",
-        (tenant_id, event_id, card_ids),
-    )
-    return {row["card_id"] for row in rows}
-
-
-def cards_of_attendees(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, attendee_ids: list[UUID]) -> dict[UUID, UUID]:
-    """attendee_id -> live card_id, for the attendees of the event that have one."""
-    rows = conn.execute(
-        """
-        SELECT a.attendee_id, c.card_id FROM attendees a
-        JOIN cards c ON c.tenant_id = a.tenant_id AND c.card_id = a.card_id AND c.deleted_at IS NULL
-        WHERE a.tenant_id = %s AND a.event_id = %s AND a.attendee_id = ANY(%s)
-        """,
-        (tenant_id, event_id, attendee_ids),
-    )
-    return {row["attendee_id"]: row["card_id"] for row in rows}
-
-
-def insert_items_for_cards(
-    conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, card_ids: list[UUID], platforms: list[str]
-) -> int:
-    """One item per card and platform (vcard_rev as the card has it now)."""
-    return conn.execute(
-        """
-        INSERT INTO pass_generation_jobs (tenant_id, job_id, card_id, platform, vcard_rev)
-        SELECT c.tenant_id, %s, c.card_id, p.platform, c.vcard_rev
-        FROM cards c CROSS JOIN unnest(%s::text[]) AS p(platform)
-        WHERE c.tenant_id = %s AND c.card_id = ANY(%s) AND c.deleted_at IS NULL
-        ON CONFLICT ON CONSTRAINT pass_generation_jobs_job_card_platform_key DO NOTHING
-        """,
-        (job_id, platforms, tenant_id, card_ids),
-    ).rowcount
-
-
-def insert_items_for_event(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, event_id: UUID, platforms: list[str]) -> int:
-    return conn.execute(
-        """
-        INSERT INTO pass_generation_jobs (tenant_id, job_id, card_id, platform, vcard_rev)
-        SELECT c.tenant_id, %s, c.card_id, p.platform, c.vcard_rev
-        FROM cards c CROSS JOIN unnest(%s::text[]) AS p(platform)
-        WHERE c.tenant_id = %s AND c.event_id = %s AND c.deleted_at IS NULL
-        ON CONFLICT ON CONSTRAINT pass_generation_jobs_job_card_platform_key DO NOTHING
-        """,
-        (job_id, platforms, tenant_id, event_id),
-    ).rowcount
-
-
-def pending_item_ids(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID) -> list[UUID]:
-    rows = conn.execute(
-        """
-        SELECT item_id FROM pass_generation_jobs
-        WHERE tenant_id = %s AND job_id = %s AND status IN ('queued', 'running')
-        ORDER BY card_id, platform
-        """,
-        (tenant_id, job_id),
-    )
-    return [row["item_id"] for row in rows]
-
-
-ITEM_COLUMNS = "item_id, tenant_id, job_id, card_id, platform, vcard_rev, status, attempts, error, pass_id"
-
-
-def start_item(conn: psycopg.Connection, tenant_id: UUID, item_id: UUID) -> dict[str, Any] | None:
-    """queued/running -> running, one more attempt; None when the item is finished (or unknown)."""
-    return conn.execute(
-        f"""
-        UPDATE pass_generation_jobs SET status = 'running', attempts = attempts + 1
-        WHERE tenant_id = %s AND item_id = %s AND status IN ('queued', 'running')
-        RETURNING {ITEM_COLUMNS}
-        """,
-        (tenant_id, item_id),
-    ).fetchone()
-
-
-def finish_item(
-    conn: psycopg.Connection, tenant_id: UUID, item_id: UUID, *, status: str, error: str | None = None, pass_id: UUID | None = None
-) -> bool:
-    """running -> succeeded|failed, once: True for the call that finished it (it counts the item)."""
-    row = conn.execute(
-        """
-        UPDATE pass_generation_jobs SET status = %s, error = %s, pass_id = coalesce(%s, pass_id)
-        WHERE tenant_id = %s AND item_id = %s AND status IN ('queued', 'running')
-        RETURNING item_id
-        """,
-        (status, error, pass_id, tenant_id, item_id),
-    ).fetchone()
-    return row is not None

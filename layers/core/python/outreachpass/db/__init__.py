@@ -1,1 +1,1 @@
-"""Database access foundations: connections (connection.py) and schema migrations (migrate.py)."""
+"""Database access foundations: connections (connection.py) and schema migrations (migrate/)."""

@@ -16,10 +16,14 @@ from contextlib import AbstractContextManager, contextmanager
 from uuid import UUID
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
+from psycopg.types.json import set_json_loads
 
 from outreachpass.config import Settings, settings
 from outreachpass.errors import ServiceUnavailable
+from outreachpass.jsonutil import loads_stored
+from outreachpass.lazy import lazy
+from outreachpass.principal import TenantDisabled, request_caller
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +58,14 @@ class Database:
         self._conninfo = conninfo
         self._config = config
         self._max_idle = max_idle
-        self._idle: list[psycopg.Connection] = []
+        self._idle: list[psycopg.Connection[DictRow]] = []
         self._lock = threading.Lock()
 
-    def _open(self) -> psycopg.Connection:
+    def _open(self) -> psycopg.Connection[DictRow]:
         config = self._config or settings()
         conninfo = self._conninfo or conninfo_from(config)
         try:
-            return psycopg.connect(
+            conn = psycopg.connect(
                 conninfo,
                 autocommit=True,
                 row_factory=dict_row,
@@ -72,8 +76,10 @@ class Database:
         except _UNAVAILABLE as exc:
             log.warning("database connection failed: %s", type(exc).__name__)
             raise ServiceUnavailable("The database is unavailable, please retry shortly") from exc
+        set_json_loads(loads_stored, conn)  # a stored value Python cannot parse must not fail the query
+        return conn
 
-    def _checkout(self) -> psycopg.Connection:
+    def _checkout(self) -> psycopg.Connection[DictRow]:
         with self._lock:
             while self._idle:
                 conn = self._idle.pop()
@@ -81,7 +87,7 @@ class Database:
                     return conn
         return self._open()
 
-    def _checkin(self, conn: psycopg.Connection) -> None:
+    def _checkin(self, conn: psycopg.Connection[DictRow]) -> None:
         if conn.closed or conn.broken:
             return
         with self._lock:
@@ -91,13 +97,15 @@ class Database:
         conn.close()
 
     @contextmanager
-    def transaction(self, tenant_id: UUID | str | None) -> Iterator[psycopg.Connection]:
-        """A transaction with `app.tenant_id` set (or unset, for the SECURITY DEFINER resolvers)."""
+    def transaction(self, tenant_id: UUID | str | None, *, active_tenant: bool = False) -> Iterator[psycopg.Connection[DictRow]]:
+        """A transaction with `app.tenant_id` set (or unset, for the SECURITY DEFINER resolvers).
+        active_tenant: refuse (TenantDisabled) when the tenant is not active, checked in the
+        same round trip that sets it (for a tenant's queued work)."""
         conn = self._checkout()
         try:
             with conn.transaction():
                 if tenant_id is not None:
-                    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+                    _begin(conn, tenant_id, active_tenant=active_tenant)
                 yield conn
         except _UNAVAILABLE as exc:
             conn.close()
@@ -113,34 +121,56 @@ class Database:
             conn.close()
 
 
-_database: Database | None = None
-_database_lock = threading.Lock()
+def _begin(conn: psycopg.Connection[DictRow], tenant_id: UUID | str, *, active_tenant: bool) -> None:
+    """Sets the transaction's tenant. In an authenticated request of that tenant, the same
+    round trip reads the caller's current state, and a caller the database refuses (unknown,
+    disabled, disabled tenant, stored role not allowed) stops here, before any other statement.
+    For a tenant's queued work (active_tenant), the same round trip reads the tenant's status."""
+    caller = request_caller()
+    if caller is not None and str(caller.principal.tenant_id) == str(tenant_id):
+        row = conn.execute(
+            "SELECT * FROM app_begin_request(%s, %s)", (str(tenant_id), caller.principal.subject)
+        ).fetchone()
+        caller.accept(row)
+        return
+    if active_tenant:
+        require_active_tenant(conn, tenant_id)
+        return
+    conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
 
 
+def require_active_tenant(conn: psycopg.Connection[DictRow], tenant_id: UUID | str) -> None:
+    """Sets the transaction's tenant and raises TenantDisabled unless it is active. Work that runs
+    long in one transaction (an import) calls it again before its last writes, so a tenant
+    disabled meanwhile gets nothing of it committed."""
+    row = conn.execute("SELECT app_begin_tenant_work(%s) AS status", (str(tenant_id),)).fetchone()
+    if row is None or row["status"] != "active":
+        raise TenantDisabled("The organisation is disabled; its queued work stops")
+
+
+@lazy
 def database() -> Database:
-    global _database
-    if _database is None:
-        with _database_lock:
-            if _database is None:
-                _database = Database()
-    return _database
+    """The container's connections (one Database per process)."""
+    return Database()
 
 
 def reset_database() -> None:
     """Drop the container's connection (tests and the local stack switch databases)."""
-    global _database
-    if _database is not None:
-        _database.close()
-    _database = None
+    if database.built():
+        database().close()
+    database.reset()
 
 
-def tenant_tx(tenant_id: UUID | str) -> AbstractContextManager[psycopg.Connection]:
-    """The usual entry point: `with tenant_tx(principal.tenant_id) as conn: ...`."""
+def tenant_tx(tenant_id: UUID | str, *, active_tenant: bool = False) -> AbstractContextManager[psycopg.Connection[DictRow]]:
+    """The usual entry point: `with tenant_tx(principal.tenant_id) as conn: ...`.
+
+    active_tenant=True for a tenant's queued work (email, pass and import jobs): raises
+    TenantDisabled when the tenant is disabled, so the job can end `failed` with that code."""
     if not tenant_id:
         raise ValueError("tenant_tx needs a tenant id")
-    return database().transaction(tenant_id)
+    return database().transaction(tenant_id, active_tenant=active_tenant)
 
 
-def system_tx() -> AbstractContextManager[psycopg.Connection]:
+def system_tx() -> AbstractContextManager[psycopg.Connection[DictRow]]:
     """A transaction without a tenant: only the SECURITY DEFINER resolvers see anything in it."""
     return database().transaction(None)

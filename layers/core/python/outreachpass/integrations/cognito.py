@@ -45,6 +45,13 @@ class PoolUser:
     enabled: bool
     status: str  # Cognito's UserStatus: FORCE_CHANGE_PASSWORD, CONFIRMED, ...
 
+    @property
+    def sign_in_name(self) -> str:
+        """The name the user signs in with (the e-mail alias), for calls about its sessions:
+        Cognito revokes a session whichever name the call gives; moto only by the name the
+        session was opened with."""
+        return self.email or self.username
+
 
 class UserDirectory:
     def __init__(self, client: Any, user_pool_id: str):
@@ -132,9 +139,15 @@ class UserDirectory:
             )
 
     def disable(self, username: str) -> None:
-        """No more sign-ins, and refresh tokens revoked. Id tokens already issued stay valid until
-        they expire (at most an hour): the JWT authorizer cannot know."""
+        """No more sign-ins, and refresh tokens revoked. Id tokens already issued stay valid for
+        the JWT authorizer until they expire (at most an hour); the API refuses them anyway, as
+        it checks every caller's stored status (principal.RequestCaller)."""
         self._call("AdminDisableUser", lambda: self.client.admin_disable_user(UserPoolId=self.user_pool_id, Username=username))
+        self.sign_out(username)
+
+    def sign_out(self, username: str) -> None:
+        """Global sign-out: every refresh token of the user is revoked (and access tokens stop
+        working with Cognito's own APIs)."""
         self._call(
             "AdminUserGlobalSignOut",
             lambda: self.client.admin_user_global_sign_out(UserPoolId=self.user_pool_id, Username=username),

@@ -74,7 +74,7 @@ def open_checked(data: bytes, *, allowed: tuple[str, ...] = tuple(FORMATS), max_
         except Exception:
             raise ImageRejected("IMAGE_CORRUPT", "The image is damaged (it fails its integrity check)") from None
     try:
-        image = Image.open(io.BytesIO(data))  # verify() leaves the object unusable: open again
+        image: Any = Image.open(io.BytesIO(data))  # verify() leaves the object unusable: open again
         if fmt == "JPEG":
             image.draft("RGB", (2048, 2048))  # decode big JPEGs at a reduced scale: less memory, same result
         image.seek(0)

@@ -12,38 +12,33 @@ requests only to its own origin (the tracking beacon).
 from __future__ import annotations
 
 import secrets
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from outreachpass.lazy import lazy
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 HTML = "text/html; charset=utf-8"
 
-_environment: Any = None
-_lock = threading.Lock()
 
-
+@lazy
 def environment() -> Any:
-    global _environment
-    if _environment is None:
-        with _lock:
-            if _environment is None:
-                from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-                _environment = Environment(
-                    loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                    autoescape=select_autoescape(enabled_extensions=("html", "xml"), default=True),
-                    auto_reload=False,
-                    trim_blocks=True,
-                    lstrip_blocks=True,
-                    undefined=StrictUndefined,
-                )
-    return _environment
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html", "xml"), default=True),
+        auto_reload=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
 
 
 def render(template: str, **context: Any) -> str:
-    return environment().get_template(template).render(**context)
+    page: str = environment().get_template(template).render(**context)
+    return page
 
 
 def new_nonce() -> str:

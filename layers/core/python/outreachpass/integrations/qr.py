@@ -12,7 +12,7 @@ the QR functions need them.
 from __future__ import annotations
 
 import io
-from typing import Literal
+from typing import Any, Literal
 
 Format = Literal["png", "svg"]
 
@@ -21,7 +21,7 @@ BOX_SIZE = 10
 BORDER = 4  # modules of quiet zone
 
 
-def _qr(url: str, image_factory=None):
+def _qr(url: str, image_factory: Any = None) -> Any:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
@@ -42,7 +42,8 @@ def render_svg(url: str) -> bytes:
     from qrcode.image.svg import SvgPathFillImage
 
     image = _qr(url, SvgPathFillImage).make_image()
-    return image.to_string(encoding="utf-8")
+    svg: bytes = image.to_string(encoding="utf-8")
+    return svg
 
 
 def render(url: str, fmt: Format) -> bytes:

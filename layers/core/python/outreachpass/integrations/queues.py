@@ -20,7 +20,7 @@ def send(queue: str, body: dict[str, Any], *, deduplication_key: str | None = No
     response = client("sqs").send_message(
         QueueUrl=settings().queue_url(queue), MessageBody=dumps(body), MessageAttributes=attributes
     )
-    return response["MessageId"]
+    return str(response["MessageId"])
 
 
 def send_batch(queue: str, bodies: list[dict[str, Any]]) -> None:

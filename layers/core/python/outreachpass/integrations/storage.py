@@ -5,16 +5,13 @@ Buckets are named by their logical name and resolved through `settings().bucket(
 a function can only reach the buckets its Needs grant (the variable is not set otherwise).
 boto3 is imported on first use (aws.client), never at import time.
 
-Presigned URLs are signed with SigV4 (botocore still defaults to SigV2 for some presigned S3
-requests, which newer regions refuse), by the function's own role: the URL can do what that
-role may do, for `expires_s`, on exactly one key.
+Presigned URLs are signed with SigV4 (aws.presigner) by the function's own role: the URL can
+do what that role may do, for `expires_s`, on exactly one key.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from outreachpass.config import settings
-from outreachpass.integrations.aws import client
+from outreachpass.integrations.aws import client, presigner
 
 DEFAULT_EXPIRES_S = 15 * 60
 READ_CHUNK_BYTES = 256 * 1024
@@ -84,7 +81,7 @@ def presign_put(bucket: str, key: str, *, expires_s: int = DEFAULT_EXPIRES_S, co
     if content_type:
         params["ContentType"] = content_type
         headers["content-type"] = content_type
-    url = _presigner().generate_presigned_url("put_object", Params=params, ExpiresIn=expires_s, HttpMethod="PUT")
+    url = presigner().generate_presigned_url("put_object", Params=params, ExpiresIn=expires_s, HttpMethod="PUT")
     return PresignedUpload(method="PUT", url=url, key=key, expires_at=_expiry(expires_s), headers=headers)
 
 
@@ -106,7 +103,7 @@ def presign_post(
         conditions.append({"Content-Type": content_type})
     elif content_type_prefix:
         conditions.append(["starts-with", "$Content-Type", content_type_prefix])
-    post = _presigner().generate_presigned_post(
+    post = presigner().generate_presigned_post(
         bucket_name(bucket), key, Fields=fields or None, Conditions=conditions, ExpiresIn=expires_s
     )
     return PresignedUpload(
@@ -116,15 +113,17 @@ def presign_post(
 
 def presign_get(bucket: str, key: str, *, expires_s: int = DEFAULT_EXPIRES_S) -> str:
     """A URL to GET one object for `expires_s` (the card page's avatar and logo)."""
-    return _presigner().generate_presigned_url(
+    url: str = presigner().generate_presigned_url(
         "get_object", Params={"Bucket": bucket_name(bucket), "Key": key}, ExpiresIn=expires_s
     )
+    return url
 
 
 def head(bucket: str, key: str) -> dict[str, Any] | None:
     """The object's metadata (ContentLength, ContentType, ETag, Metadata), or None when absent."""
     try:
-        return client("s3").head_object(Bucket=bucket_name(bucket), Key=key)
+        metadata: dict[str, Any] = client("s3").head_object(Bucket=bucket_name(bucket), Key=key)
+        return metadata
     except Exception as exc:
         if _is_missing(exc):
             return None
@@ -183,27 +182,6 @@ def _is_missing(exc: Exception) -> bool:
     code = str((response.get("Error") or {}).get("Code", ""))
     status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
     return code in ("NoSuchKey", "404", "NotFound") or status == 404
-
-
-_presigners: dict[tuple[str | None, str], Any] = {}
-_presign_lock = threading.Lock()
-
-
-def _presigner() -> Any:
-    """An S3 client that signs URLs with SigV4 (aws.client's S3 client keeps botocore's default).
-    Cached per endpoint and region, so the local stack and tests can switch endpoints."""
-    cache_key = (os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL"), settings().region)
-    found = _presigners.get(cache_key)
-    if found is None:
-        with _presign_lock:
-            found = _presigners.get(cache_key)
-            if found is None:
-                import boto3
-                from botocore.config import Config
-
-                found = boto3.session.Session().client("s3", region_name=cache_key[1], config=Config(signature_version="s3v4"))
-                _presigners[cache_key] = found
-    return found
 
 
 def tenant_and_job(pattern: re.Pattern[str], key: str) -> tuple[UUID, UUID] | None:

@@ -17,9 +17,10 @@ The device type is ours to decide (ua-parser has no such field):
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
+
+from outreachpass.lazy import lazy
 
 MAX_USER_AGENT = 512  # longer strings are truncated before parsing and storing
 CACHE_SIZE = 2000
@@ -48,21 +49,13 @@ class DeviceInfo:
 
 UNKNOWN = DeviceInfo("unknown", None, None)
 
-_parser: Any = None
-_parser_lock = threading.Lock()
-
-
+@lazy
 def _get_parser() -> Any:
-    global _parser
-    if _parser is None:
-        with _parser_lock:
-            if _parser is None:
-                import ua_parser  # lazy: ~50 ms import plus ~100 ms to build the resolver
+    import ua_parser  # lazy: ~50 ms import plus ~100 ms to build the resolver
 
-                _parser = ua_parser.Parser(
-                    ua_parser.CachingResolver(ua_parser.BestAvailableResolver(ua_parser.load_lazy_builtins()), ua_parser.Cache(CACHE_SIZE))
-                )
-    return _parser
+    return ua_parser.Parser(
+        ua_parser.CachingResolver(ua_parser.BestAvailableResolver(ua_parser.load_lazy_builtins()), ua_parser.Cache(CACHE_SIZE))
+    )
 
 
 def warm_up() -> None:
@@ -89,7 +82,7 @@ def _family(part: Any) -> str | None:
     family = getattr(part, "family", None)
     if not family or family == "Other":
         return None
-    return family[:64]
+    return str(family)[:64]
 
 
 def _device_type(ua: str, browser: str | None, os_name: str | None, device: Any) -> str:

@@ -1,4 +1,4 @@
-"""Response shapes of the analytics reports (see services/analytics.py for what each number counts)."""
+"""Response shapes of the analytics reports (see services/analytics/ for what each number counts)."""
 
 from __future__ import annotations
 
@@ -39,15 +39,41 @@ class WalletAdded(BaseModel):
     total: int
 
 
+# What "unique" means for card views (migrations V0200, V0622), said once for every report.
+UNIQUE_VIEWS = (
+    "Unique views, bots excluded: a view counts when the card had no view in the 30 minutes before from the same "
+    "browser session (op_sid cookie) nor from the same visitor (same IP address and user agent, compared as a salted "
+    "hash that changes daily). Replaying a view, with or without a cookie, does not add a viewer; two people behind one "
+    "public IP with identical browsers viewing the same card within 30 minutes count once."
+)
+
+
 class OverviewOut(BaseModel):
     scope: ScopeOut
     cards: int = Field(description="Live cards now")
     attendees: int = Field(description="Attendees now")
     emails: EmailTotals = Field(description="E-mail events in the range (opens and clicks by machines excluded)")
     card_views: int = Field(description="Card views in the range, bots excluded")
-    unique_viewers: int = Field(description="Views counted once per visitor session and card in 30 minutes, bots excluded")
+    unique_viewers: int = Field(description=UNIQUE_VIEWS)
     wallet_added: WalletAdded = Field(description="Passes added to a wallet, by platform")
     contact_exports: int = Field(description="vCard downloads, add-to-contacts, copies and shares, bots excluded")
+    leads: int = Field(description="Leads exhibitors captured in the range (their current leads)")
+
+
+class ExhibitorLeads(BaseModel):
+    exhibitor_id: UUID
+    event_id: UUID
+    name: str
+    leads: int = Field(description="Leads captured in the range")
+    hot: int
+    warm: int
+    cold: int
+
+
+class LeadsOut(BaseModel):
+    scope: ScopeOut
+    total: int = Field(description="Leads captured in the range by every exhibitor of the scope")
+    by_exhibitor: list[ExhibitorLeads] = Field(description="Every exhibitor of the scope, most leads first (0 when it captured none)")
 
 
 class FunnelStage(BaseModel):
@@ -81,7 +107,7 @@ class Breakdown(BaseModel):
 class ViewsOut(BaseModel):
     scope: ScopeOut
     total: int = Field(description="Views, bots excluded")
-    unique: int = Field(description="Unique views (first view of a card by a session in 30 minutes), bots excluded")
+    unique: int = Field(description=UNIQUE_VIEWS)
     bots: int
     raw_total: int
     by_source: list[Breakdown]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
 
-from outreachpass.models.common import LowerEmail, RequestModel
+from outreachpass.models.bounded_json import StoredJsonObject
+from outreachpass.models.common import LanguageTag, LowerEmail, RequestModel, described, one_line
 
-PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=r"^[0-9+()./\- ]+$")]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+PersonName = Annotated[str, one_line(100)]
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
+ShortText = Annotated[str, one_line(200)]
 
 
 class AttendeeCreate(RequestModel):
@@ -23,6 +24,7 @@ class AttendeeCreate(RequestModel):
     org_name: ShortText | None = None
     title: ShortText | None = None
     linkedin_url: HttpUrl | None = None
+    language: LanguageTag | None = Field(default=None, description="BCP 47 tag of the attendee's language (default: the event's)")
 
 
 class AttendeeUpdate(RequestModel):
@@ -35,6 +37,28 @@ class AttendeeUpdate(RequestModel):
     org_name: ShortText | None = None
     title: ShortText | None = None
     linkedin_url: HttpUrl | None = None
+    language: LanguageTag | None = None
+
+
+AttendeeSort = Literal["-created_at", "created_at", "last_name", "-last_name", "email", "-email"]
+EngagementStage = Literal["not_sent", "sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported", "bounced"]
+
+
+class Engagement(BaseModel):
+    """What the attendee did with its card so far. Machine opens and clicks (mail privacy proxies,
+    link scanners) and bot views do not count. `stage` is the furthest step reached, in the
+    order of the fields below, except that a bounce (or complaint) without any later step wins."""
+
+    stage: EngagementStage
+    sent: bool
+    last_sent_at: datetime | None
+    delivered: bool
+    opened: bool
+    clicked: bool
+    viewed: bool
+    wallet_added: bool
+    exported: bool
+    bounced: bool
 
 
 class AttendeeOut(BaseModel):
@@ -48,6 +72,8 @@ class AttendeeOut(BaseModel):
     title: str | None
     linkedin_url: str | None
     card_id: UUID | None
-    flags: dict[str, Any] = Field(validation_alias="flags_json")
+    language: str | None = None
+    flags: StoredJsonObject = Field(validation_alias="flags_json")
     created_at: datetime
     updated_at: datetime
+    engagement: Engagement | None = Field(default=None, description="On reads (list and get); absent from writes")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
+
+from outreachpass.models.bounded_json import NullableStoredSnapshot
 
 
 class AuditEntryOut(BaseModel):
@@ -18,6 +19,6 @@ class AuditEntryOut(BaseModel):
     action: str
     entity_type: str
     entity_id: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    before: NullableStoredSnapshot
+    after: NullableStoredSnapshot
     correlation_id: str | None

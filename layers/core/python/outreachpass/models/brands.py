@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from outreachpass.models.common import HexColour, HostName, RequestModel
+from outreachpass.models.bounded_json import StoredJsonObject
+from outreachpass.models.common import HexColour, HostName, Name, RequestModel, described, one_line
 
-BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=r"^[A-Z0-9_]+$")]
+BrandKey = Annotated[str, StringConstraints(min_length=2, max_length=40, pattern=described(r"^[A-Z0-9_]+$", "use capital letters, digits and _ only (e.g. ACME_EVENTS)"))]
+
+
+FeatureKey = Annotated[str, one_line(64)]
 
 
 class Theme(BaseModel):
@@ -20,23 +24,23 @@ class Theme(BaseModel):
     accent_color: HexColour = "#2563eb"
     background_color: HexColour = "#ffffff"
     text_color: HexColour = "#111827"
-    logo_s3_key: Annotated[str, StringConstraints(max_length=512)] | None = None
-    font_family: Annotated[str, StringConstraints(max_length=120)] | None = None
+    logo_s3_key: Annotated[str, one_line(512, min_length=0)] | None = None
+    font_family: Annotated[str, one_line(120, min_length=0)] | None = None
 
 
 class BrandCreate(RequestModel):
     brand_key: BrandKey
-    display_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    display_name: Name
     domain: HostName | None = None
     theme: Theme = Field(default_factory=Theme)
-    features: dict[Annotated[str, StringConstraints(max_length=64)], bool] = Field(default_factory=dict, max_length=100)
+    features: dict[FeatureKey, bool] = Field(default_factory=dict, max_length=100)
 
 
 class BrandUpdate(RequestModel):
-    display_name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    display_name: Name | None = None
     domain: HostName | None = None
     theme: Theme | None = None
-    features: dict[Annotated[str, StringConstraints(max_length=64)], bool] | None = Field(default=None, max_length=100)
+    features: dict[FeatureKey, bool] | None = Field(default=None, max_length=100)
 
 
 class BrandOut(BaseModel):
@@ -44,7 +48,7 @@ class BrandOut(BaseModel):
     brand_key: str
     display_name: str | None
     domain: str | None
-    theme: dict[str, Any] = Field(validation_alias="theme_json")
-    features: dict[str, Any] = Field(validation_alias="features_json")
+    theme: StoredJsonObject = Field(validation_alias="theme_json")
+    features: StoredJsonObject = Field(validation_alias="features_json")
     created_at: datetime
     updated_at: datetime

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
 
 from outreachpass.models.attendees import Phone, ShortText
-from outreachpass.models.common import LowerEmail, RequestModel
+from outreachpass.models.bounded_json import StoredJsonObject
+from outreachpass.models.common import LowerEmail, RequestModel, described, one_line
 
-DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-LinkKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+DisplayName = Annotated[str, one_line(200)]
+LinkKey = Annotated[str, StringConstraints(pattern=described(r"^[a-z][a-z0-9_]{0,31}$", "start with a lower-case letter; then lower-case letters, digits and _ (at most 32)"))]
 LinkUrl = Annotated[HttpUrl, UrlConstraints(max_length=2048)]
 MAX_LINKS = 20
 
@@ -40,7 +41,7 @@ class CardOut(BaseModel):
     org_name: str | None
     title: str | None
     avatar_s3_key: str | None
-    links: dict[str, Any] = Field(validation_alias="links_json")
+    links: StoredJsonObject = Field(validation_alias="links_json")
     vcard_rev: int
     is_personal: bool
     url: str  # the public card page

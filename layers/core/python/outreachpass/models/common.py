@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, StringConstraints
 
+from outreachpass import sanitize
+
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 HOSTNAME = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$")
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
@@ -46,11 +48,33 @@ def _hostname(value: str) -> str:
     return value
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=SLUG_PATTERN)]
+# What each pattern allows, in words: a validation error says this (the pattern itself goes to a
+# separate `pattern` field of the error detail, for clients; people do not read regular expressions).
+PATTERN_HINTS: dict[str, str] = {}
+
+
+def described(pattern: str, allows: str) -> str:
+    """Registers `allows` as the human wording of `pattern` and returns the pattern."""
+    PATTERN_HINTS[pattern] = allows
+    return pattern
+
+
+# Text people type: a name or a label is one line without control characters (a CR or LF in an
+# event's name used to break the mail header it became); free text may break lines. See sanitize.
+SINGLE_LINE = described(sanitize.SINGLE_LINE, sanitize.SINGLE_LINE_RULE)
+MULTI_LINE = described(sanitize.MULTI_LINE, "must not contain control characters (line breaks and tabs are fine)")
+
+
+def one_line(max_length: int, min_length: int = 1) -> StringConstraints:
+    """The constraints of a one-line text field (names, titles, labels): Annotated[str, one_line(200)]."""
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=SINGLE_LINE)
+
+
+Name = Annotated[str, one_line(200)]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=80, pattern=described(SLUG_PATTERN, "use lower-case letters, digits and hyphens, starting with a letter or digit (e.g. summit-2027)"))]
 TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_timezone)]
 HostName = Annotated[str, StringConstraints(min_length=3, max_length=253), AfterValidator(_hostname)]
-HexColour = Annotated[str, StringConstraints(pattern=HEX_COLOUR)]
+HexColour = Annotated[str, StringConstraints(pattern=described(HEX_COLOUR, "use a hex colour such as #0f766e"))]
 
 
 def _lower(value: str) -> str:
@@ -73,3 +97,24 @@ def _staff_email(value: str) -> str:
 
 # A staff (Cognito) account's address: validated, lower-cased; `.test` addresses are accepted.
 StaffEmail = Annotated[str, StringConstraints(min_length=3, max_length=254), AfterValidator(_staff_email)]
+
+
+# A BCP 47 language tag as the product stores it: language, optional script, optional region
+# ("en", "de", "pt-BR", "zh-Hant-TW", "es-419"); written canonical whatever case it came in.
+_LANGUAGE_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z]{4}))?(?:[-_]([A-Za-z]{2}|[0-9]{3}))?$")
+
+
+def _language_tag(value: str) -> str:
+    found = _LANGUAGE_TAG.match(value.strip())
+    if not found:
+        raise ValueError("not a language tag: use a BCP 47 tag such as en, de, pt-BR or zh-Hant-TW")
+    language, script, region = found.groups()
+    parts = [language.lower()]
+    if script:
+        parts.append(script.title())
+    if region:
+        parts.append(region.upper())
+    return "-".join(parts)
+
+
+LanguageTag = Annotated[str, StringConstraints(min_length=2, max_length=16), AfterValidator(_language_tag)]

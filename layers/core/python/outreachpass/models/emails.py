@@ -7,13 +7,13 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from outreachpass.models.common import RequestModel
+from outreachpass.models.common import MULTI_LINE, RequestModel, one_line
 
 Audience = Literal["all", "unsent", "selected"]
 MAX_SELECTED = 5000
 
-Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\r\n\x00-\x08\x0b\x0c\x0e-\x1f]*$")]
-Message = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+Subject = Annotated[str, one_line(200)]
+Message = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=MULTI_LINE)]
 
 
 class EmailSendRequest(RequestModel):
@@ -24,7 +24,9 @@ class EmailSendRequest(RequestModel):
     - `selected`: the attendees in `attendee_ids` (giving attendee_ids implies it).
 
     Suppressed addresses (hard bounces, complaints) and attendees without an email address
-    are skipped and counted as such in the job.
+    are skipped and counted as such in the job. An attendee whose message cannot be built
+    (an address stored with a line break) fails alone, with the item error code
+    MESSAGE_NOT_BUILT; the rest of the send goes on.
     """
 
     audience: Audience | None = None

@@ -7,16 +7,21 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
+from outreachpass.models.bounded_json import Bounded, StoredJson
+from outreachpass.models.common import described
+
 # Same rule as the feature_flags.flag_key CHECK constraint.
-FlagKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$")]
+FlagKey = Annotated[str, StringConstraints(pattern=described(r"^[A-Za-z][A-Za-z0-9_.:-]{0,99}$", "start with a letter; then letters, digits and _ . : - (at most 100)"))]
 MAX_FLAGS = 200
+# A flag's value: any JSON within the bounds, smaller than a settings object (200 flags fit a request).
+FlagValue = Annotated[Any, Bounded(max_bytes=1024)]
 
 
 class FlagIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool
-    value: Any = None
+    value: FlagValue = None
 
 
 class FeatureFlagsReplace(RootModel[dict[FlagKey, FlagIn]]):
@@ -27,5 +32,5 @@ class FeatureFlagsReplace(RootModel[dict[FlagKey, FlagIn]]):
 
 class FlagOut(BaseModel):
     enabled: bool
-    value: Any = None
+    value: StoredJson = None
     updated_at: datetime

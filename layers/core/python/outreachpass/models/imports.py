@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 
-from outreachpass.models.common import RequestModel
-from outreachpass.models.jobs import UploadOut  # noqa: F401  (image uploads import it from here)
+from outreachpass.models.common import RequestModel, one_line
 
 ImportField = Literal["email", "first_name", "last_name", "full_name", "phone", "org_name", "title", "linkedin_url"]
 MAPPING_DESCRIPTION = (
@@ -22,7 +21,7 @@ class ImportCreate(RequestModel):
     To send the CSV itself instead, POST it with Content-Type: text/csv (up to 1 MiB), with the
     mapping, if any, in the `mapping` query parameter."""
 
-    filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+    filename: Annotated[str, one_line(255)] | None = Field(
         default=None, description="The file's name, kept with the job for the user's reference"
     )
     mapping: dict[str, ImportField | None] | None = Field(default=None, description=MAPPING_DESCRIPTION)

@@ -6,19 +6,20 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field
 
-from outreachpass.models.common import RequestModel, StaffEmail
+from outreachpass.models.common import RequestModel, StaffEmail, one_line
 
 UserRole = Literal["admin", "user", "exhibitor"]
 UserStatus = Literal["invited", "active", "disabled"]
-FullName = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+FullName = Annotated[str, one_line(200)]
 
 
 class UserInvite(RequestModel):
     email: StaffEmail
     full_name: FullName | None = None
     role: UserRole = "user"
+    exhibitor_id: UUID | None = Field(default=None, description="Required with the exhibitor role (the exhibitor the user works for); refused with the others")
 
 
 class UserUpdate(RequestModel):
@@ -27,6 +28,7 @@ class UserUpdate(RequestModel):
     role: UserRole | None = None
     status: Literal["active", "disabled"] | None = None
     full_name: FullName | None = None
+    exhibitor_id: UUID | None = Field(default=None, description="Move an exhibitor user to another exhibitor (exhibitor role only)")
 
 
 class UserOut(BaseModel):
@@ -35,5 +37,6 @@ class UserOut(BaseModel):
     full_name: str | None
     role: UserRole
     status: UserStatus
+    exhibitor_id: UUID | None = Field(default=None, description="The exhibitor of an exhibitor user; null for the other roles")
     created_at: datetime
     updated_at: datetime

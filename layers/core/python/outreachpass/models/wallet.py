@@ -8,9 +8,10 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from outreachpass.models.common import RequestModel
+from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
+PLATFORMS: tuple[Platform, ...] = ("apple", "google")
 MAX_IDS = 5000
 
 
@@ -24,7 +25,7 @@ class PassesGenerate(RequestModel):
     all: bool = False
     card_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
     attendee_ids: list[UUID] | None = Field(default=None, min_length=1, max_length=MAX_IDS)
-    platforms: list[Platform] = Field(default_factory=lambda: ["apple", "google"], min_length=1, max_length=2)
+    platforms: list[Platform] = Field(default_factory=lambda: list(PLATFORMS), min_length=1, max_length=2)
     force: bool = False
 
     @field_validator("platforms")
@@ -57,7 +58,7 @@ class PassesGenerate(RequestModel):
 
 # --- Apple Wallet web service (Apple's JSON shapes) ------------------------------------------------
 
-PushToken = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9]+$")]
+PushToken = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=described(r"^[A-Za-z0-9]+$", "use letters and digits only"))]
 
 
 class DeviceRegistration(BaseModel):

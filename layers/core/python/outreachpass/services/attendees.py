@@ -9,8 +9,9 @@ import psycopg
 
 from outreachpass.data import attendees as attendees_data
 from outreachpass.data import cards as cards_data
+from outreachpass.data import engagement as engagement_data
 from outreachpass.data import events as events_data
-from outreachpass.data.pagination import Cursor
+from outreachpass.data.conn import Conn, held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, ValidationFailed
 from outreachpass.models.attendees import AttendeeCreate, AttendeeUpdate
@@ -33,7 +34,7 @@ def create_attendee(principal: Principal, event_id: UUID, request: AttendeeCreat
     return attendee
 
 
-def create_attendee_with_card(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
+def create_attendee_with_card(conn: Conn, tenant_id: UUID, event_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     """Insert the attendee and its card in the caller's transaction; returns the attendee with card_id set."""
     try:
         with conn.transaction():  # a savepoint, so a duplicate leaves the caller's transaction usable
@@ -47,27 +48,28 @@ def create_attendee_with_card(conn: psycopg.Connection, tenant_id: UUID, event_i
         tenant_id,
         {"event_id": event_id, "owner_attendee_id": attendee["attendee_id"], **card_fields_from_attendee(attendee)},
     )
-    return attendees_data.attach_card(conn, tenant_id, attendee["attendee_id"], card["card_id"])
+    return held(attendees_data.attach_card(conn, tenant_id, attendee["attendee_id"], card["card_id"]))
 
 
 def get_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
     with tenant_tx(principal.tenant_id) as conn:
         attendee = attendees_data.get(conn, principal.tenant_id, attendee_id)
-    if attendee is None:
-        raise NotFound("attendee", attendee_id)
-    return attendee
+        if attendee is None:
+            raise NotFound("attendee", attendee_id)
+        return _with_engagement(conn, principal.tenant_id, [attendee])[0]
 
 
 def list_attendees(
-    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None
+    principal: Principal, event_id: UUID, *, q: str | None, limit: int, cursor: str | None, sort: str = attendees_data.DEFAULT_SORT
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """An event's attendees, newest first; `q` matches the start of the name or e-mail, any case."""
-    after = Cursor.decode(cursor)
+    """An event's attendees in `sort` order (newest first by default); `q` matches the start of the
+    name or e-mail, any case."""
     search = " ".join((q or "").split()) or None  # "  Ada   LOV " -> "Ada LOV" (lower-cased by the database)
     with tenant_tx(principal.tenant_id) as conn:
         if events_data.get(conn, principal.tenant_id, event_id) is None:
             raise NotFound("event", event_id)
-        return attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=after)
+        rows, next_cursor = attendees_data.list_page(conn, principal.tenant_id, event_id, q=search, limit=limit, cursor=cursor, sort=sort)
+        return _with_engagement(conn, principal.tenant_id, rows), next_cursor
 
 
 def update_attendee(principal: Principal, attendee_id: UUID, request: AttendeeUpdate) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def update_attendee(principal: Principal, attendee_id: UUID, request: AttendeeUp
         if not changes:
             return before
         try:
-            after = attendees_data.update(conn, principal.tenant_id, attendee_id, changes)
+            after = held(attendees_data.update(conn, principal.tenant_id, attendee_id, changes))
         except psycopg.errors.UniqueViolation as exc:
             if exc.diag.constraint_name == EMAIL_CONSTRAINT:
                 raise Conflict(f"An attendee with email {changes.get('email')} already exists in this event", code="ATTENDEE_EMAIL_TAKEN") from exc
@@ -103,9 +105,34 @@ def delete_attendee(principal: Principal, attendee_id: UUID) -> dict[str, Any]:
         if attendee["card_id"] is not None:
             card = cards_data.get(conn, principal.tenant_id, attendee["card_id"], for_update=True)
             if card is not None:
-                deleted = cards_data.soft_delete(conn, principal.tenant_id, card["card_id"])
+                deleted = held(cards_data.soft_delete(conn, principal.tenant_id, card["card_id"]))
                 card_deleted(conn, principal.tenant_id, deleted)
                 record_change(conn, principal, action="card.delete", entity_type="card", entity_id=card["card_id"], before=card, after=deleted)
         attendees_data.delete(conn, principal.tenant_id, attendee_id)
         record_change(conn, principal, action="attendee.delete", entity_type="attendee", entity_id=attendee_id, before=attendee, after=None)
     return attendee
+
+
+# The steps of an attendee's engagement, in the order they usually happen.
+ENGAGEMENT_STEPS = ("sent", "delivered", "opened", "clicked", "viewed", "wallet_added", "exported")
+
+
+def engagement_stage(found: dict[str, Any]) -> str:
+    """The furthest step reached; a bounce wins unless the card was used after all."""
+    reached = [step for step in ENGAGEMENT_STEPS if found[step]]
+    if found["bounced"] and not (set(reached) & {"opened", "clicked", "viewed", "wallet_added", "exported"}):
+        return "bounced"
+    return reached[-1] if reached else "not_sent"
+
+
+def _with_engagement(conn: Conn, tenant_id: UUID, attendees: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    found = engagement_data.of_attendees(conn, tenant_id, attendees)
+    out = []
+    for attendee in attendees:
+        row = found.get(attendee["attendee_id"])
+        if row is None:
+            out.append(attendee)
+            continue
+        facts = {**{key: bool(row[key]) for key in (*ENGAGEMENT_STEPS[1:], "bounced")}, "sent": row["last_sent_at"] is not None}
+        out.append({**attendee, "engagement": {**facts, "last_sent_at": row["last_sent_at"], "stage": engagement_stage(facts)}})
+    return out

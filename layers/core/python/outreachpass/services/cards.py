@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import cards as cards_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
+from outreachpass.services.card_appearance import card_url
 
 if TYPE_CHECKING:  # the request model pulls in e-mail validation: only the card routes need it
     from outreachpass.models.cards import CardUpdate
@@ -42,7 +42,7 @@ def card_fields_from_attendee(attendee: dict[str, Any]) -> dict[str, Any]:
 # --- hooks: call them in the transaction that changes the card --------------------------------
 
 
-def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> dict[str, Any]:
+def card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> dict[str, Any]:
     """What `card` shows has changed (attendee update, card update, new avatar): call this once per
     change, in the same transaction, after writing the new content. It bumps vcard_rev (the only
     place that does, with cards_changed, its set-based twin) and returns the card row after the bump.
@@ -54,38 +54,31 @@ def card_changed(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]
     after = cards_data.bump_rev(conn, tenant_id, card["card_id"])
     if after is None:  # the caller holds the row; it cannot vanish in its own transaction
         raise NotFound("card", card["card_id"])
-    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet_push).
-    from outreachpass.services.wallet import on_card_changed
+    # Wallet passes: a new update tag and a push-outbox row (sent after commit; services.wallet.push).
+    from outreachpass.services.wallet.hooks import on_card_changed
 
     on_card_changed(conn, tenant_id, after)
     return after
 
 
-def cards_changed(conn: psycopg.Connection, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
+def cards_changed(conn: Conn, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
     """card_changed for many cards in a few statements (a CSV import that changed thousands):
     the same bump and the same follow-ups. Returns (card_id, vcard_rev) after the bump."""
     if not card_ids:
         return []
     after = cards_data.bump_revs(conn, tenant_id, card_ids)
-    from outreachpass.services.wallet import on_cards_changed
+    from outreachpass.services.wallet.hooks import on_cards_changed
 
     on_cards_changed(conn, tenant_id, after)
     return after
 
 
-def card_deleted(conn: psycopg.Connection, tenant_id: UUID, card: dict[str, Any]) -> None:
+def card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted (its attendee was deleted): its public page, vCard and QR answer
     404 from now on. Hook for what must follow (void its wallet passes); nothing else to do yet."""
-    from outreachpass.services.wallet import on_card_deleted
+    from outreachpass.services.wallet.hooks import on_card_deleted
 
     on_card_deleted(conn, tenant_id, card)  # its wallet passes are voided (pushed after commit)
-
-
-def card_url(card_id: UUID | str) -> str:
-    """The public page of a card."""
-    from outreachpass.config import settings
-
-    return f"{settings().public_base_url}/c/{card_id}"
 
 
 def with_url(card: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +117,7 @@ def update_card(principal: Principal, card_id: UUID, request: CardUpdate) -> dic
 
 
 def follow_attendee(
-    conn: psycopg.Connection, principal: Principal, before: dict[str, Any], after: dict[str, Any]
+    conn: Conn, principal: Principal, before: dict[str, Any], after: dict[str, Any]
 ) -> dict[str, Any] | None:
     """After an attendee update, in its transaction: the card fields derived from attendee fields
     that changed follow them (a new name gives a new display name, a new LinkedIn URL replaces the

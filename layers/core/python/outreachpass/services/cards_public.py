@@ -17,73 +17,16 @@ from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from outreachpass.config import settings
 from outreachpass.data import cards_public as cards_data
 from outreachpass.data import tracking as tracking_data
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import public_assets, qr, vcard
 from outreachpass.observability import logger
-from outreachpass.services.tracking import Visitor, export_values, view_values
-
-DEFAULT_THEME = {
-    "primary_color": "#1f2937",
-    "accent_color": "#2563eb",
-    "background_color": "#ffffff",
-    "text_color": "#111827",
-}
-_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-_FONT = re.compile(r"^[A-Za-z][A-Za-z0-9 \-]{0,40}$")
-# Unquoted on purpose: family names go into the page's <style> through an autoescaped variable,
-# where quotes would arrive as entities (and break the font declaration).
-SYSTEM_FONTS = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
-
-# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
-LINK_LABELS = {
-    "linkedin": "LinkedIn",
-    "website": "Website",
-    "web": "Website",
-    "twitter": "X (Twitter)",
-    "x": "X",
-    "github": "GitHub",
-    "mastodon": "Mastodon",
-    "bluesky": "Bluesky",
-    "instagram": "Instagram",
-    "facebook": "Facebook",
-    "youtube": "YouTube",
-    "calendar": "Book a meeting",
-}
-
-
-def parse_card_id(raw: str | UUID) -> UUID | None:
-    """A card id from a URL or a body; None for anything that is not a UUID (a 404, never a 500)."""
-    if isinstance(raw, UUID):
-        return raw
-    try:
-        return UUID(str(raw).strip())
-    except (ValueError, AttributeError, TypeError):
-        return None
-
-
-def card_url(card_id: UUID, src: str | None = None) -> str:
-    """The public page of a card, optionally tagged with its source (?src=qr on QR codes)."""
-    base = f"{settings().public_base_url}/c/{card_id}"
-    return f"{base}?src={src}" if src else base
-
+from outreachpass.services.card_appearance import Theme, card_url, links, page_theme, parse_card_id, text_value
+from outreachpass.services.card_tracking import Visitor, export_values, view_values
 
 # --- the page -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Theme:
-    primary: str
-    accent: str
-    background: str
-    text: str
-    on_primary: str  # readable text colour on the primary colour
-    on_accent: str
-    muted: str  # secondary text
-    font_family: str
 
 
 @dataclass(frozen=True)
@@ -107,6 +50,7 @@ class CardPage:
     vcard_url: str
     apple_wallet_url: str | None
     google_wallet_url: str | None
+    contact_share: bool = False  # the "Share my details" form (services/contact_share.py)
     view: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -130,8 +74,9 @@ class CardPage:
 
 def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardPage | None:
     """The card page of a live card, with the view recorded; None when there is no such card."""
-    card_id = parse_card_id(raw_card_id)
-    if card_id is None:
+    try:
+        card_id = parse_card_id(raw_card_id)
+    except NotFound:
         return None
     values = view_values(visitor, src)
     with system_tx() as conn:
@@ -158,15 +103,16 @@ def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
         phone=card.get("phone"),
         links=links(card.get("links_json")),
         avatar_url=public_assets.browser_url(card.get("avatar_s3_key"), tenant_id),
-        logo_url=public_assets.browser_url(_text(theme_json.get("logo_s3_key")), tenant_id),
+        logo_url=public_assets.browser_url(text_value(theme_json.get("logo_s3_key")), tenant_id),
         brand_name=card.get("brand_name") or card.get("event_name") or "OutreachPass",
         event_name=card.get("event_name"),
-        theme=theme(theme_json),
+        theme=page_theme(theme_json),
         url=card_url(card_id),
         share_url=card_url(card_id, "share"),
         vcard_url=f"{base}/vcard",
         apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
         google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
+        contact_share=bool(card.get("contact_share")),
         view=view,
     )
 
@@ -177,88 +123,6 @@ def initials(name: str) -> str:
         return "?"
     letters = words[0][0] + (words[-1][0] if len(words) > 1 else "")
     return letters.upper()
-
-
-def links(raw: Any) -> list[tuple[str, str]]:
-    """(label, url) for each http(s) link of a card, in a stable order; anything else is dropped
-    (a javascript: or data: URL never reaches the page)."""
-    pairs: list[tuple[str, str]] = []
-    if isinstance(raw, dict):
-        items = [(str(key), value) for key, value in raw.items()]
-    elif isinstance(raw, list):
-        items = [(str(item.get("label") or item.get("type") or "link"), item.get("url")) for item in raw if isinstance(item, dict)]
-    else:
-        return pairs
-    for key, url in items:
-        if not isinstance(url, str) or len(url) > 2048:
-            continue
-        try:
-            scheme = urlsplit(url).scheme.lower()
-        except ValueError:
-            continue
-        if scheme in ("http", "https"):
-            pairs.append((LINK_LABELS.get(key.lower(), key.replace("_", " ").strip().title() or "Link"), url))
-    return pairs
-
-
-def theme(theme_json: dict[str, Any]) -> Theme:
-    """The brand's colours, each checked (only #rgb / #rrggbb reach the CSS), with readable
-    text colours computed for the filled buttons."""
-    colours = {key: _colour(theme_json.get(key), default) for key, default in DEFAULT_THEME.items()}
-    font = _text(theme_json.get("font_family"))
-    families = [part.strip() for part in (font or "").split(",") if part.strip()]
-    safe = [family for family in families if _FONT.match(family)]
-    return Theme(
-        primary=colours["primary_color"],
-        accent=colours["accent_color"],
-        background=colours["background_color"],
-        text=colours["text_color"],
-        on_primary=_readable_on(colours["primary_color"]),
-        on_accent=_readable_on(colours["accent_color"]),
-        muted=_mix(colours["text_color"], colours["background_color"], 0.62),
-        font_family=", ".join([*safe, SYSTEM_FONTS]) if safe else SYSTEM_FONTS,
-    )
-
-
-def _text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _colour(value: Any, default: str) -> str:
-    if isinstance(value, str) and _HEX.match(value.strip()):
-        value = value.strip().lower()
-        if len(value) == 4:
-            value = "#" + "".join(ch * 2 for ch in value[1:])
-        return value
-    return default
-
-
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
-
-
-def _luminance(colour: str) -> float:
-    def channel(value: int) -> float:
-        c = value / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = _rgb(colour)
-    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
-
-
-def _readable_on(colour: str) -> str:
-    """White or near-black, whichever contrasts more with `colour` (WCAG contrast ratios)."""
-    lum = _luminance(colour)
-    with_white = 1.05 / (lum + 0.05)
-    with_black = (lum + 0.05) / 0.05
-    return "#ffffff" if with_white >= with_black else "#111111"
-
-
-def _mix(foreground: str, background: str, weight: float) -> str:
-    fr, fg, fb = _rgb(foreground)
-    br, bg, bb = _rgb(background)
-    mixed = (round(fr * weight + br * (1 - weight)), round(fg * weight + bg * (1 - weight)), round(fb * weight + bb * (1 - weight)))
-    return "#{:02x}{:02x}{:02x}".format(*mixed)
 
 
 # --- the vCard ------------------------------------------------------------------------------------
@@ -276,8 +140,6 @@ class VCardFile:
 def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
     """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card."""
     card_id = parse_card_id(raw_card_id)
-    if card_id is None:
-        raise NotFound("card")
     values = export_values(visitor, "vcard_download")
     with system_tx() as conn:
         card, _ = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_contact_export(c, card_id, values))
@@ -338,8 +200,6 @@ def qr_image(raw_card_id: str, fmt: qr.Format) -> bytes:
     qr_codes row) after the first request, rendered and stored on the first; NotFound when there
     is no such card. A cached image of an outdated URL (the public domain changed) is replaced."""
     card_id = parse_card_id(raw_card_id)
-    if card_id is None:
-        raise NotFound("card")
     with system_tx() as conn:
         tenant_id = cards_data.bind_card_tenant(conn, card_id)
         if tenant_id is None:

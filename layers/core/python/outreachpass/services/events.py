@@ -1,4 +1,10 @@
-"""Events: a tenant's conferences and meetups, each branded, each with its attendees."""
+"""Events: a tenant's conferences and meetups, each branded, each with its attendees.
+
+An exhibitor user reads the event of its exhibitor and no other (by its users row, read at the
+start of the request): the list holds that one event, a read of another is 404, and what it
+sees of it is the name, dates, time zone, status, venue and language, not the organisers'
+settings or who created it.
+"""
 
 from __future__ import annotations
 
@@ -12,76 +18,105 @@ import psycopg
 
 from outreachpass.data import brands as brands_data
 from outreachpass.data import events as events_data
+from outreachpass.data import exhibitors as exhibitors_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFailed
-from outreachpass.models.events import EventCreate, EventUpdate
-from outreachpass.principal import Principal
+from outreachpass.models.events import EventCreate, EventOut, EventUpdate, Venue
+from outreachpass.principal import Principal, caller_exhibitor
 from outreachpass.services.audit import record_change
 
 SLUG_CONSTRAINT = "events_tenant_slug_key"
-REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status")
+REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status", "settings", "language")
 
 
-def create_event(principal: Principal, request: EventCreate) -> dict[str, Any]:
+def create_event(principal: Principal, request: EventCreate) -> EventOut:
     _check_period(request.starts_at, request.ends_at)
     with tenant_tx(principal.tenant_id) as conn:
         brand_id = _resolve_brand(conn, principal.tenant_id, request.brand_id)
-        values = request.model_dump(exclude={"settings", "brand_id"})
-        values.update(brand_id=brand_id, settings_json=request.settings, created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
+        values = request.model_dump(exclude={"settings", "brand_id", "venue"})
+        values.update(brand_id=brand_id, settings_json=request.settings, venue_json=_venue(request.venue), created_by=users_data.user_id_for_subject(conn, principal.tenant_id, principal.subject))
         with _slug_guard(request.slug):
             event = events_data.insert(conn, principal.tenant_id, values)
         record_change(conn, principal, action="event.create", entity_type="event", entity_id=event["event_id"], before=None, after=event)
-    return event
+    return EventOut.model_validate(event)
 
 
-def get_event(principal: Principal, event_id: UUID) -> dict[str, Any]:
+def get_event(principal: Principal, event_id: UUID) -> EventOut:
     with tenant_tx(principal.tenant_id) as conn:
-        return _existing(conn, principal.tenant_id, event_id)
+        is_exhibitor, exhibitor_id = caller_exhibitor()
+        if not is_exhibitor:
+            return EventOut.model_validate(_existing(conn, principal.tenant_id, event_id))
+        exhibitor = exhibitors_data.get(conn, principal.tenant_id, exhibitor_id) if exhibitor_id else None
+        if exhibitor is None or exhibitor["event_id"] != event_id:
+            raise NotFound("event", event_id)
+        return EventOut.model_validate(exhibitor_view(_existing(conn, principal.tenant_id, event_id)))
 
 
-def list_events(principal: Principal, *, status: str | None, limit: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
+def list_events(principal: Principal, *, status: str | None, limit: int, cursor: str | None) -> tuple[list[EventOut], str | None]:
     after = Cursor.decode(cursor)
     with tenant_tx(principal.tenant_id) as conn:
-        return events_data.list_page(conn, principal.tenant_id, status=status, limit=limit, cursor=after)
+        is_exhibitor, exhibitor_id = caller_exhibitor()
+        if not is_exhibitor:
+            rows, next_cursor = events_data.list_page(conn, principal.tenant_id, status=status, limit=limit, cursor=after)
+            return [EventOut.model_validate(row) for row in rows], next_cursor
+        if exhibitor_id is None:
+            return [], None
+        rows, next_cursor = events_data.list_page(conn, principal.tenant_id, status=status, limit=limit, cursor=after,
+                                                  exhibitor_id=exhibitor_id)
+        return [EventOut.model_validate(exhibitor_view(row)) for row in rows], next_cursor
 
 
-def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> dict[str, Any]:
+def exhibitor_view(event: dict[str, Any]) -> dict[str, Any]:
+    """What an exhibitor sees of its event: not the organisers' settings, not who created it."""
+    return {**event, "settings_json": {}, "created_by": None}
+
+
+def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> EventOut:
     changes = request.model_dump(exclude_unset=True)
     for key in REQUIRED_FIELDS:
         if key in changes and changes[key] is None:
             raise ValidationFailed.field(key, "may not be null")
     if "settings" in changes:
         changes["settings_json"] = changes.pop("settings")
+    if "venue" in changes:
+        changes["venue_json"] = _venue(request.venue)
     with tenant_tx(principal.tenant_id) as conn:
         before = _existing(conn, principal.tenant_id, event_id, for_update=True)
         _check_period(changes.get("starts_at", before["starts_at"]), changes.get("ends_at", before["ends_at"]))
         if "brand_id" in changes:
             changes["brand_id"] = _resolve_brand(conn, principal.tenant_id, changes["brand_id"])
         with _slug_guard(changes.get("slug", before["slug"])):
-            after = events_data.update(conn, principal.tenant_id, event_id, changes)
+            after = held(events_data.update(conn, principal.tenant_id, event_id, changes))
         record_change(conn, principal, action="event.update", entity_type="event", entity_id=event_id, before=before, after=after)
-    return after
+    return EventOut.model_validate(after)
 
 
-def archive_event(principal: Principal, event_id: UUID) -> dict[str, Any]:
+def archive_event(principal: Principal, event_id: UUID) -> EventOut:
     """Archiving keeps the event, its attendees and their cards (analytics stay whole); it only
     takes the event out of the active lists. Archiving twice is not an error."""
     with tenant_tx(principal.tenant_id) as conn:
         before = _existing(conn, principal.tenant_id, event_id, for_update=True)
         if before["status"] == "archived":
-            return before
-        after = events_data.update(conn, principal.tenant_id, event_id, {"status": "archived"})
+            return EventOut.model_validate(before)
+        after = held(events_data.update(conn, principal.tenant_id, event_id, {"status": "archived"}))
         record_change(conn, principal, action="event.archive", entity_type="event", entity_id=event_id, before=before, after=after)
-    return after
+    return EventOut.model_validate(after)
 
 
-def _existing(conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
+def _existing(conn: Conn, tenant_id: UUID, event_id: UUID, *, for_update: bool = False) -> dict[str, Any]:
     event = events_data.get(conn, tenant_id, event_id, for_update=for_update)
     if event is None:
         raise NotFound("event", event_id)
     return event
+
+
+def _venue(venue: Venue | None) -> dict[str, Any] | None:
+    """What is said of the venue (unsaid parts left out); None when nothing is said."""
+    said = venue.model_dump(exclude_none=True) if venue is not None else {}
+    return said or None
 
 
 def _check_period(starts_at: datetime, ends_at: datetime) -> None:
@@ -89,7 +124,7 @@ def _check_period(starts_at: datetime, ends_at: datetime) -> None:
         raise ValidationFailed.field("ends_at", "must be after starts_at")
 
 
-def _resolve_brand(conn: psycopg.Connection, tenant_id: UUID, brand_id: UUID | None) -> UUID:
+def _resolve_brand(conn: Conn, tenant_id: UUID, brand_id: UUID | None) -> UUID:
     if brand_id is None:
         default = brands_data.default_brand_id(conn, tenant_id)
         if default is None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import feature_flags as flags_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.jsonutil import to_jsonable
 from outreachpass.models.feature_flags import FeatureFlagsReplace
@@ -44,7 +43,7 @@ def replace_flags(principal: Principal, request: FeatureFlagsReplace) -> dict[st
         return _as_mapping(flags_data.list_all(conn, principal.tenant_id))
 
 
-def is_enabled(conn: psycopg.Connection, tenant_id: UUID, flag_key: str, *, default: bool = False) -> bool:
+def is_enabled(conn: Conn, tenant_id: UUID, flag_key: str, *, default: bool = False) -> bool:
     row = flags_data.get(conn, tenant_id, flag_key)
     return default if row is None else bool(row["enabled"])
 

@@ -33,15 +33,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
-
-import psycopg
 
 from outreachpass.data import brands as brands_data
 from outreachpass.data import cards as cards_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import imaging, storage
@@ -88,7 +87,14 @@ LOGO_VARIANTS: tuple[Variant, ...] = (
     Variant("icon@2x.png", lambda im: imaging.padded_square(im, 58), "image/png"),
     Variant("icon@3x.png", lambda im: imaging.padded_square(im, 87), "image/png"),
 )
-TARGETS = {
+class Target(TypedDict):
+    variants: tuple[Variant, ...]
+    prefix: str  # the assets bucket folder
+    main: str  # the variant the card or brand points at
+    owner: str  # the job input naming the card or brand
+
+
+TARGETS: dict[str, Target] = {
     "avatar": {"variants": AVATAR_VARIANTS, "prefix": "avatars", "main": "avatar.jpg", "owner": "card_id"},
     "logo": {"variants": LOGO_VARIANTS, "prefix": "logos", "main": "logo.png", "owner": "brand_id"},
 }
@@ -130,7 +136,7 @@ def start_logo_upload(principal: Principal, brand_id: UUID, content_type: str | 
     return _presigned(principal.tenant_id, job, content_type)
 
 
-def _insert_job(conn: psycopg.Connection, principal: Principal, job_input: dict[str, Any], *, event_id: UUID | None) -> dict[str, Any]:
+def _insert_job(conn: Conn, principal: Principal, job_input: dict[str, Any], *, event_id: UUID | None) -> dict[str, Any]:
     return jobs_data.insert(
         conn,
         principal.tenant_id,
@@ -245,7 +251,7 @@ def render(data: bytes, target: str) -> dict[str, tuple[bytes, str]]:
     return rendered
 
 
-def _set_avatar(conn: psycopg.Connection, principal: Principal, card_id: UUID, key: str) -> bool:
+def _set_avatar(conn: Conn, principal: Principal, card_id: UUID, key: str) -> bool:
     before = cards_data.get(conn, principal.tenant_id, card_id, for_update=True)
     if before is None:
         return False
@@ -256,7 +262,7 @@ def _set_avatar(conn: psycopg.Connection, principal: Principal, card_id: UUID, k
     return True
 
 
-def _set_logo(conn: psycopg.Connection, principal: Principal, brand_id: UUID, key: str) -> bool:
+def _set_logo(conn: Conn, principal: Principal, brand_id: UUID, key: str) -> bool:
     before = brands_data.get(conn, principal.tenant_id, brand_id, for_update=True)
     if before is None:
         return False

@@ -19,6 +19,7 @@ from uuid import UUID
 import psycopg
 
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
@@ -30,7 +31,7 @@ class JobBusy(Exception):
     """Another delivery of the same job holds it right now: retry this message later."""
 
 
-def claim(conn: psycopg.Connection, tenant_id: UUID, job_id: UUID, kind: str) -> dict[str, Any] | None:
+def claim(conn: Conn, tenant_id: UUID, job_id: UUID, kind: str) -> dict[str, Any] | None:
     """The job, locked for `conn`'s transaction; None when the tenant has no `kind` job with this id."""
     try:
         job = jobs_data.lock(conn, tenant_id, job_id)

@@ -14,9 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import jobs as jobs_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.data.pagination import Cursor
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound, ValidationFailed
@@ -81,11 +80,11 @@ def upload_never_came(job: dict[str, Any], *, now: datetime | None = None) -> bo
     return (now or datetime.now(UTC)) > deadline
 
 
-def _expire_if_no_upload(conn: psycopg.Connection, tenant_id: UUID, job: dict[str, Any]) -> dict[str, Any]:
+def _expire_if_no_upload(conn: Conn, tenant_id: UUID, job: dict[str, Any]) -> dict[str, Any]:
     if not upload_never_came(job):
         return job
     logger().info("job failed: its upload never came", extra={"job_id": str(job["job_id"]), "kind": job["kind"]})
-    finished = jobs_data.finish(conn, tenant_id, job["job_id"], status="failed", error=UPLOAD_EXPIRED)
+    finished = held(jobs_data.finish(conn, tenant_id, job["job_id"], status="failed", error=UPLOAD_EXPIRED))
     return {key: finished[key] for key in job}  # the same columns as asked (a list leaves the errors out)
 
 

@@ -19,6 +19,7 @@ from outreachpass.data import audit as audit_data
 from outreachpass.data import brands as brands_data
 from outreachpass.data import tenants as tenants_data
 from outreachpass.data import users as users_data
+from outreachpass.data.conn import Conn, held
 from outreachpass.errors import Conflict, NotFound
 from outreachpass.integrations.cognito import PoolUser, UserDirectory, UserNotInPool
 from outreachpass.models.brands import Theme
@@ -35,7 +36,7 @@ def default_brand_key(name: str) -> str:
 
 
 def create_tenant(
-    conn: psycopg.Connection,
+    conn: Conn,
     directory: UserDirectory,
     request: TenantCreate,
     *,
@@ -76,7 +77,7 @@ def create_tenant(
             account = directory.create_user(
                 request.admin_email, tenant_id=str(tenant_id), role="admin", password=request.password, send_invitation=send_invitation
             )
-            admin = users_data.update(conn, tenant_id, admin["user_id"], {"cognito_sub": account.sub})
+            admin = held(users_data.update(conn, tenant_id, admin["user_id"], {"cognito_sub": account.sub}))
             audit_data.record(
                 conn,
                 tenant_id=tenant_id,
@@ -106,14 +107,14 @@ def create_tenant(
     }
 
 
-def list_tenants(conn: psycopg.Connection, *, status: str | None = None) -> list[dict[str, Any]]:
+def list_tenants(conn: Conn, *, status: str | None = None) -> list[dict[str, Any]]:
     with conn.transaction():
         tenants_data.act_as_owner(conn)
         return tenants_data.list_all(conn, status=status)
 
 
 def set_tenant_status(
-    conn: psycopg.Connection, directory: UserDirectory, tenant_id: UUID, status: str, *, actor: str = "platform"
+    conn: Conn, directory: UserDirectory, tenant_id: UUID, status: str, *, actor: str = "platform"
 ) -> dict[str, Any]:
     """Disable (or enable again) a tenant: its public cards, tracking and wallet routes go dark
     (the resolvers ignore disabled tenants) and the Cognito accounts of its users are disabled
@@ -126,16 +127,19 @@ def set_tenant_status(
         before = tenants_data.get(conn, tenant_id, for_update=True)
         if before is None:
             raise NotFound("tenant", tenant_id)
-        after = tenants_data.set_status(conn, tenant_id, status)
+        after = held(tenants_data.set_status(conn, tenant_id, status))
         accounts = 0
         for user in users_data.all_of_tenant(conn, tenant_id):
             if user["status"] == "disabled" or not user["cognito_sub"]:
                 continue  # a disabled user stays disabled whatever the tenant's status
+            account = directory.find_user(user["cognito_sub"])
+            if account is None:
+                continue
             try:
                 if status == "disabled":
-                    directory.disable(user["cognito_sub"])
+                    directory.disable(account.sign_in_name)
                 else:
-                    directory.enable(user["cognito_sub"])
+                    directory.enable(account.sign_in_name)
             except UserNotInPool:
                 continue
             accounts += 1

@@ -9,10 +9,11 @@ use: the tracking routes that import this package never pay for it.
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from outreachpass.lazy import lazy
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -27,8 +28,6 @@ DEFAULT_THEME = {
     "text_color": "#111827",
 }
 
-_environment: Any = None
-_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -55,30 +54,27 @@ class EmailContent:
 
 def safe_theme(theme: dict[str, Any] | None) -> dict[str, str]:
     theme = theme or {}
-    safe = {key: (theme.get(key) if isinstance(theme.get(key), str) and HEX_COLOUR.match(theme[key]) else default)
+    safe = {key: (value if isinstance(value := theme.get(key), str) and HEX_COLOUR.match(value) else default)
             for key, default in DEFAULT_THEME.items()}
     font = theme.get("font_family")
     safe["font_stack"] = f"{font}, {DEFAULT_FONTS}" if isinstance(font, str) and SAFE_FONT.match(font) else DEFAULT_FONTS
     return safe
 
 
+@lazy
 def _env() -> Any:
-    global _environment
-    if _environment is None:
-        with _lock:
-            if _environment is None:
-                from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-                _environment = Environment(
-                    loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                    autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default_for_string=True, default=True),
-                    undefined=StrictUndefined,
-                    trim_blocks=True,
-                    lstrip_blocks=True,
-                    keep_trailing_newline=True,
-                )
-                _environment.globals.clear()  # nothing but what we pass in
-    return _environment
+    environment = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(enabled_extensions=("html",), disabled_extensions=("txt",), default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    environment.globals.clear()  # nothing but what we pass in
+    return environment
 
 
 def render(content: EmailContent) -> tuple[str, str]:

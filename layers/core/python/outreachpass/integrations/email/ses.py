@@ -20,13 +20,10 @@ boto3 is imported on first send.
 from __future__ import annotations
 
 import random
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from outreachpass.config import settings
 
 THROTTLE_CODES = frozenset({"TooManyRequestsException", "Throttling", "ThrottlingException", "LimitExceededException"})
 TRANSIENT_CODES = frozenset(
@@ -43,8 +40,6 @@ BACKOFF_BASE_S = 0.2
 BACKOFF_CAP_S = 3.0
 MAX_TAG_VALUE = 256
 
-_client: Any = None
-_lock = threading.Lock()
 # Replaceable in tests (no real sleeping) and by callers that keep a deadline.
 sleep: Callable[[float], None] = time.sleep
 
@@ -75,26 +70,10 @@ class Sent:
 
 
 def ses_client() -> Any:
-    """A SESv2 client without botocore retries (honours AWS_ENDPOINT_URL, so moto locally)."""
-    global _client
-    if _client is None:
-        with _lock:
-            if _client is None:
-                import boto3
-                from botocore.config import Config
+    """A SESv2 client that makes one attempt per call: botocore never retries on its own."""
+    from outreachpass.integrations.aws import client
 
-                _client = boto3.session.Session().client(
-                    "sesv2",
-                    region_name=settings().region,
-                    config=Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=3, read_timeout=15),
-                )
-    return _client
-
-
-def reset_client() -> None:
-    global _client
-    with _lock:
-        _client = None
+    return client("sesv2", flavour="once")
 
 
 def backoff_delay(attempt: int, *, rand: Callable[[float, float], float] = random.uniform) -> float:

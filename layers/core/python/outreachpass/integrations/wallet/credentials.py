@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from outreachpass.config import settings
 from outreachpass.errors import ServiceUnavailable
@@ -68,7 +68,8 @@ class ApplePassCredentials:
 
     @property
     def not_valid_after(self) -> datetime:
-        return self.certificate.not_valid_after_utc
+        moment: datetime = self.certificate.not_valid_after_utc
+        return moment
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class GoogleWalletCredentials:
 
     @property
     def client_email(self) -> str:
-        return self.service_account_info["client_email"]
+        return str(self.service_account_info["client_email"])
 
     @property
     def private_key_id(self) -> str | None:
@@ -299,7 +300,7 @@ def _cached(name: str, platform: str, parse: Callable[[dict[str, Any]], T]) -> T
     now = time.monotonic()
     entry = _cache.get(name)
     if entry is not None and entry[0] > now:
-        return entry[1]
+        return cast(T, entry[1])  # what `parse` made for this name
     raw = _read_secret(name, platform)
     try:
         parsed = parse(raw)

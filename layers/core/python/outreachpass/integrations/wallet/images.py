@@ -64,7 +64,8 @@ def _s3_fetch(bucket: str, key: str) -> bytes | None:
     if int(response.get("ContentLength") or 0) > MAX_IMAGE_BYTES:
         logger().warning("brand image too large for a pass: using the default", extra={"key": key})
         return None
-    return response["Body"].read()
+    data: bytes = response["Body"].read()
+    return data
 
 
 def _cached_fetch(bucket: str, key: str, fetch: Fetch) -> bytes | None:

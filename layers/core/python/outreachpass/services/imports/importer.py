@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import imports as imports_data
+from outreachpass.data.conn import Conn
 from outreachpass.data.jobs import MAX_STORED_ERRORS
 from outreachpass.integrations.csv_reader import COLUMNS, CsvFile, CsvFormatError, open_csv
 from outreachpass.services.cards import cards_changed
@@ -66,7 +65,7 @@ class _Chunk:
 
 
 def import_csv(
-    conn: psycopg.Connection,
+    conn: Conn,
     tenant_id: UUID,
     event_id: UUID,
     chunks: Iterable[bytes],
@@ -139,7 +138,7 @@ class _ChunkApplier:
     """Applies chunks on a second thread, one at a time, in order; `submit` waits for the chunk
     before the one it hands over, so the reader is at most one chunk ahead."""
 
-    def __init__(self, conn: psycopg.Connection, tenant_id: UUID, event_id: UUID, job_id: UUID | None,
+    def __init__(self, conn: Conn, tenant_id: UUID, event_id: UUID, job_id: UUID | None,
                  nameless: tuple[str | None, str], repeated: tuple[str | None, str], known: int, outcome: ImportOutcome):
         self._conn = conn
         self._tenant_id = tenant_id

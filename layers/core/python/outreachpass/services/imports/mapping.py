@@ -37,7 +37,7 @@ def parse_mapping(text: str | None, *, field_name: str = "mapping") -> dict[str,
         return None
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested a thousand deep
         raise ValidationFailed.field(field_name, 'not valid JSON: give an object such as {"E-mail": "email", "Notes": null}') from None
     if not isinstance(value, dict) or not all(isinstance(v, str) or v is None for v in value.values()):
         raise ValidationFailed.field(field_name, 'give a JSON object of header -> field name or null, such as {"E-mail": "email"}')

@@ -75,7 +75,7 @@ def _rows(csv_file: Any, limit: int) -> list[dict[str, Any]]:
             break
         values, problems = validate_row(row)
         if not problems:
-            first = first_row_of.setdefault(values[0], row.number)
+            first = first_row_of.setdefault(str(values[0]), row.number)  # a valid row has its e-mail
             if first != row.number:
                 problems = [("email", f"the same e-mail as row {first}: only the first row of an e-mail is imported")]
         shown.append({

@@ -13,12 +13,14 @@ import re
 from typing import Any
 
 from outreachpass.integrations.csv_reader import Row
+from outreachpass.sanitize import SINGLE_LINE, SINGLE_LINE_RULE
 
 MAX_NAME = 100
 MAX_TEXT = 200
 MAX_EMAIL = 254
 MAX_URL = 2083
 PHONE = re.compile(r"^[0-9+()./\- ]{3,40}$")
+_ONE_LINE = re.compile(SINGLE_LINE)  # the API's rule for names and labels (models.common.one_line)
 
 _EMAIL_FAST = re.compile(
     r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -85,6 +87,8 @@ def validate_row(row: Row) -> tuple[tuple[str | None, ...], list[tuple[str | Non
                                  ("org_name", org_name, MAX_TEXT), ("title", title, MAX_TEXT)):
         if value is not None and len(value) > limit:
             problems.append((column, f"too long ({len(value)} characters, at most {limit})"))
+        elif value is not None and not _ONE_LINE.fullmatch(value):
+            problems.append((column, SINGLE_LINE_RULE))
     if phone is not None and not PHONE.match(phone):
         reason = f"too long ({len(phone)} characters, at most 40)" if len(phone) > 40 else (
             f"not a phone number: '{_shown(phone)}' (digits, spaces and + ( ) . / - only)")

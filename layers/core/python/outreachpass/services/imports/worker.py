@@ -21,10 +21,12 @@ import psycopg
 
 from outreachpass.data import imports as imports_data
 from outreachpass.data import jobs as jobs_data
-from outreachpass.db.connection import tenant_tx
+from outreachpass.data.conn import Conn, held
+from outreachpass.db.connection import require_active_tenant, tenant_tx
 from outreachpass.integrations import storage
 from outreachpass.integrations.csv_reader import CsvFormatError, human_size
 from outreachpass.observability import correlation_id, logger, metrics
+from outreachpass.principal import TenantDisabled
 from outreachpass.services.audit import record_change
 from outreachpass.services.imports.importer import ImportOutcome, import_csv
 from outreachpass.services.imports.uploads import BUCKET, MAX_FILE_BYTES, MAX_ROWS, upload_key
@@ -40,10 +42,21 @@ ATTEMPTS = 2  # in one delivery: a collision with a concurrent single add is ret
 def run_import(tenant_id: UUID, job_id: UUID, *, key: str | None = None, final_attempt: bool = False) -> dict[str, Any] | None:
     """Import the job's file. Returns the job as it ends, or None when the message named no import
     job of this tenant (logged, nothing to retry). Raises JobBusy or an unexpected error to have
-    the message retried; file problems fail the job instead (retrying would not help)."""
+    the message retried; file problems fail the job instead (retrying would not help), and so does
+    a disabled tenant (TENANT_DISABLED: its queued work writes nothing more)."""
     log = logger()
     log.append_keys(tenant_id=str(tenant_id), job_id=str(job_id))
-    with tenant_tx(tenant_id) as conn:
+    try:
+        return _run(tenant_id, job_id, key=key, final_attempt=final_attempt)
+    except TenantDisabled as exc:
+        log.info("the tenant is disabled: the import stops", extra={"code": exc.code})
+        return fail(tenant_id, job_id, exc.code, exc.message)
+
+
+def _run(tenant_id: UUID, job_id: UUID, *, key: str | None, final_attempt: bool) -> dict[str, Any] | None:
+    log = logger()
+    # active_tenant: every transaction of the job reads the tenant's status in its first round trip.
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = claim(conn, tenant_id, job_id, KIND)
         if job is None or finished(job):
             return job
@@ -65,6 +78,8 @@ def run_import(tenant_id: UUID, job_id: UUID, *, key: str | None = None, final_a
         except (JobBusy, psycopg.errors.LockNotAvailable):
             log.info("another delivery of this job, or another import into its event, is running; retrying later")
             raise JobBusy(str(job_id)) from None
+        except TenantDisabled:
+            raise
         except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected) as exc:
             if attempt < ATTEMPTS:
                 log.info("the import met a concurrent change of the event's attendees: running it again", extra={"error": type(exc).__name__})
@@ -83,17 +98,18 @@ def run_import(tenant_id: UUID, job_id: UUID, *, key: str | None = None, final_a
 
 
 def _import_once(tenant_id: UUID, job_id: UUID, key: str) -> tuple[dict[str, Any] | None, ImportOutcome | None]:
-    with tenant_tx(tenant_id) as conn:
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         imports_data.prepare_transaction(conn, statement_timeout_s=IMPORT_STATEMENT_TIMEOUT_S, idle_timeout_s=IMPORT_IDLE_TIMEOUT_S)
         job = claim(conn, tenant_id, job_id, KIND)
         if job is None or finished(job):
             return job, None
         imports_data.lock_event(conn, job["event_id"], wait_s=EVENT_LOCK_WAIT_S)
         outcome = import_file(conn, job, key)
+        require_active_tenant(conn, tenant_id)  # disabled while it ran: nothing of it commits
         return _record(conn, job, outcome), outcome
 
 
-def import_file(conn: psycopg.Connection, job: dict[str, Any], key: str) -> ImportOutcome:
+def import_file(conn: Conn, job: dict[str, Any], key: str) -> ImportOutcome:
     """Stream the job's CSV from S3 into the event's attendees and cards, in `conn`'s transaction."""
     try:
         stored = storage.get_stream(BUCKET, key, max_bytes=MAX_FILE_BYTES)
@@ -107,7 +123,7 @@ def import_file(conn: psycopg.Connection, job: dict[str, Any], key: str) -> Impo
     )
 
 
-def _record(conn: psycopg.Connection, job: dict[str, Any], outcome: ImportOutcome) -> dict[str, Any]:
+def _record(conn: Conn, job: dict[str, Any], outcome: ImportOutcome) -> dict[str, Any]:
     """The outcome on the job (counters, the first row errors, warnings), the job finished, audited.
     A file none of whose rows could be imported fails the job; some refused rows make it
     succeeded_with_errors (models/jobs.py)."""
@@ -115,12 +131,12 @@ def _record(conn: psycopg.Connection, job: dict[str, Any], outcome: ImportOutcom
     jobs_data.add_progress(conn, tenant_id, job_id, errors=outcome.errors, **outcome.counts())
     jobs_data.add_warnings(conn, tenant_id, job_id, outcome.warnings)
     if outcome.failed == outcome.total:
-        done = jobs_data.finish(
+        done = held(jobs_data.finish(
             conn, tenant_id, job_id, status="failed",
             error=f"NO_ROWS_IMPORTED: None of the file's {outcome.total:,} rows could be imported: see the row errors",
-        )
+        ))
     else:
-        done = jobs_data.finish(conn, tenant_id, job_id, status="succeeded")
+        done = held(jobs_data.finish(conn, tenant_id, job_id, status="succeeded"))
     record_change(
         conn,
         requester(tenant_id, job, worker="import-worker"),

@@ -1,0 +1,519 @@
+"""The organiser console in a real browser (Debian's headless Chromium through its chromedriver)
+against the local stack as `make dev` runs it (`python -m local`: seeded demo tenant, background
+workers, moto, the local pool's SRP front door):
+
+sign in as the demo admin (SRP against the local pool) and see the dashboard's chart with data;
+create an event (a taken web address is refused at its field); import a CSV with one bad row by
+drag and drop and see that row's error; send the card e-mails after the preview and see the job
+succeed and the mail arrive; invite a user and change their role, then the invitee chooses a
+password at the first sign-in; sign out (the refresh token is revoked). Every page is
+photographed at desktop and phone size in test-artifacts/console/, and no page logs a script
+error. The tests run in order on one browser and one stack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.fixtures.dev_stack import REPO, DevStack
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ARTIFACTS = REPO / "test-artifacts" / "console"
+DIST = REPO / "web" / "dist" / "index.html"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+DESKTOP = (1280, 900)
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+GUARD_S = 30  # only a guard against waiting forever
+
+EVENT_NAME = "Browser Expo 2030"
+CSV = (
+    "email,first_name,last_name,org_name,title\n"
+    "ada@example.com,Ada,Lovelace,Analytical Engines,Countess\n"
+    "grace@example.com,Grace,Hopper,US Navy,Rear Admiral\n"
+    "not-an-email,Bad,Row,Nowhere,\n"
+)
+INVITEE = f"staff-{uuid.uuid4().hex[:6]}@example.com"
+INVITEE_PASSWORD = "Chosen-Passw0rd-42!"
+
+
+# --- the stack and the browser ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    if not DIST.exists():
+        pytest.fail("web/dist is not built: `make console` builds it (`make test` does it first)")
+    # Not under pytest's basetemp: the embedded PostgreSQL runs as its own user, which must
+    # reach the folder (pytest's are private to root), and other pytest runs prune those.
+    base = Path(tempfile.mkdtemp(prefix="op-console-"))
+    base.chmod(0o755)
+    (base / "logs").mkdir()
+    dev = DevStack(base / "data", base / "logs")
+    try:
+        yield dev
+    finally:
+        if dev.process.poll() is None:
+            dev.interrupt()
+        else:
+            dev.kill()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def xpath_literal(text: str) -> str:
+    return f"'{text}'" if "'" not in text else f'"{text}"'
+
+
+class Browser:
+    def __init__(self, driver, info: dict, downloads: Path):
+        self.driver = driver
+        self.info = info
+        self.downloads = downloads
+        self.console = info["console_url"].rstrip("/")
+
+    # finding things
+    def wait(self, predicate, what: str):
+        deadline = time.monotonic() + GUARD_S
+        last_error = None
+        while time.monotonic() < deadline:
+            try:
+                found = predicate()
+                if found:
+                    return found
+            except Exception as exc:  # stale elements while React re-renders
+                last_error = exc
+            time.sleep(0.1)
+        self.shot(f"FAILED-{re.sub(r'[^a-z0-9]+', '-', what.lower())[:60]}", phone=False)
+        raise AssertionError(f"gave up waiting for {what} (last error: {last_error!r})")
+
+    def css(self, selector: str, within=None):
+        from selenium.webdriver.common.by import By
+
+        return (within or self.driver).find_elements(By.CSS_SELECTOR, selector)
+
+    def xpath(self, path: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.XPATH, path)
+
+    def visible(self, elements):
+        return [e for e in elements if e.is_displayed()]
+
+    def button(self, name: str, within_dialog: bool = False):
+        scope = "//dialog[@open]" if within_dialog else ""
+        return self.wait(
+            lambda: next(iter(self.visible(self.xpath(f"{scope}//button[normalize-space(.)={xpath_literal(name)}]"))), None),
+            f"button {name!r}",
+        )
+
+    def field(self, label: str):
+        """The control of the visible label that starts with `label`."""
+
+        def find():
+            for element in self.visible(self.xpath(f"//label[starts-with(normalize-space(.), {xpath_literal(label)})]")):
+                target = element.get_attribute("for")
+                if target:
+                    return self.driver.find_element("id", target)
+            return None
+
+        return self.wait(find, f"field {label!r}")
+
+    def tab(self, name: str):
+        return self.wait(lambda: next(iter(self.xpath(f"//button[@role='tab'][normalize-space(.)={xpath_literal(name)}]")), None), f"tab {name!r}")
+
+    def stat(self, label: str) -> str | None:
+        """The value of a dashboard number once it is loaded (not the "…" placeholder)."""
+        for stat in self.css(".stat"):
+            if stat.text.startswith(label):
+                value = stat.find_element("css selector", ".stat-value").text
+                return value if value.replace(",", "").isdigit() else None
+        return None
+
+    def text(self) -> str:
+        return self.driver.find_element("tag name", "body").text
+
+    def wait_text(self, text: str):
+        return self.wait(lambda: text in self.text(), f"text {text!r}")
+
+    def heading(self, text: str):
+        return self.wait(lambda: any(h.text == text for h in self.css("h1")), f"heading {text!r}")
+
+    def type(self, label: str, value: str):
+        element = self.field(label)
+        self.clear(element)
+        element.send_keys(value)
+        return element
+
+    def clear(self, element):
+        """Empty a field as a person does (React hears the keys; Selenium's clear() it may not)."""
+        from selenium.webdriver.common.keys import Keys
+
+        element.send_keys(Keys.CONTROL, "a")
+        element.send_keys(Keys.DELETE)
+
+    def set_value(self, element, value: str):
+        """For inputs whose keyboard entry depends on the locale (datetime-local): as React sees a user's."""
+        self.driver.execute_script(
+            "const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;"
+            "set.call(arguments[0], arguments[1]); arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+            element,
+            value,
+        )
+
+    def select(self, label: str, value: str):
+        from selenium.webdriver.support.ui import Select
+
+        Select(self.field(label)).select_by_value(value)
+
+    def go(self, path: str):
+        self.driver.get(self.console + path)
+
+    def session(self) -> dict | None:
+        raw = self.driver.execute_script("return window.localStorage.getItem('outreachpass.session')")
+        return json.loads(raw) if raw else None
+
+    # pictures
+    def shot(self, name: str, phone: bool = True):
+        """The whole page (up to a few screens) at desktop size, and at a phone's."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        sizes = [("desktop", {"width": DESKTOP[0], "height": DESKTOP[1], "deviceScaleFactor": 1, "mobile": False})]
+        if phone:
+            sizes.append(("phone", PHONE))
+        try:
+            for label, metrics in sizes:
+                self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
+                time.sleep(0.4)  # layout, charts and fonts settle
+                height = self.driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.body.scrollHeight)")
+                if not self.css("dialog[open]"):  # a modal stays the size of the screen
+                    self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {**metrics, "height": min(height, 2600)})
+                    time.sleep(0.3)
+                self.driver.save_screenshot(str(ARTIFACTS / f"{name}-{label}.png"))
+        finally:
+            self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+    def script_errors(self) -> list[str]:
+        entries = self.driver.get_log("browser")
+        return [
+            e["message"] for e in entries
+            if e["level"] == "SEVERE" and "Failed to load resource" not in e["message"]  # refused API calls the tests make on purpose
+        ]
+
+
+@pytest.fixture(scope="module")
+def browser(stack, tmp_path_factory):
+    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
+        pytest.fail("headless Chromium is not installed: `make test` installs it (scripts/system-deps.sh)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    downloads = tmp_path_factory.mktemp("downloads")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", f"--user-data-dir={profile}", f"--window-size={DESKTOP[0]},{DESKTOP[1]}", "--lang=en-GB",
+    ):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    try:
+        yield Browser(driver, stack.info, downloads)
+    finally:
+        driver.quit()
+
+
+def api(stack, method: str, path: str, token: str, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        stack.info["api_url"] + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+        headers={"authorization": f"Bearer {token}", "content-type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read() or b"{}")
+
+
+def mails(stack) -> list[dict]:
+    with urllib.request.urlopen(stack.info["mail_url"], timeout=30) as response:
+        return json.loads(response.read())
+
+
+def cognito(stack, operation: str, payload: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        stack.info["api_url"] + "/_local/cognito", method="POST", data=json.dumps(payload).encode(),
+        headers={"content-type": "application/x-amz-json-1.1", "x-amz-target": f"AWSCognitoIdentityProviderService.{operation}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+def sign_in(browser: Browser, username: str, password: str):
+    browser.wait(lambda: "/sign-in" in browser.driver.current_url, "the sign-in page")
+    browser.type("E-mail address", username)
+    browser.type("Password", password)
+    browser.button("Sign in").click()
+
+
+# --- the walkthrough ------------------------------------------------------------------------------
+
+
+def test_sign_in_as_the_demo_admin_lands_on_the_dashboard_with_a_chart_of_data(browser, stack):
+    browser.go("/")
+    browser.heading("Sign in")
+    browser.shot("sign-in")
+    browser.type("E-mail address", stack.info["admin_username"])
+    browser.type("Password", stack.info["admin_password"] + "-wrong")
+    browser.button("Sign in").click()
+    browser.wait_text("The e-mail address or password is not right.")
+    assert browser.session() is None
+
+    browser.type("Password", stack.info["admin_password"])
+    browser.button("Sign in").click()
+    browser.heading("Dashboard")
+    session = browser.session()
+    assert session and session["user"] == {
+        "sub": session["user"]["sub"], "email": stack.info["admin_username"], "tenantId": stack.info["tenant_id"], "role": "admin",
+    }
+    # The demo's analytics: the overview has numbers and the chart is drawn from the series.
+    assert int(browser.wait(lambda: browser.stat("Card views"), "the card views number").replace(",", "")) > 0
+    canvas = browser.wait(lambda: browser.css("[data-testid=timeseries-chart] canvas"), "the chart")
+    assert canvas[0].size["width"] > 300 and canvas[0].size["height"] > 100
+    browser.css(".chart-numbers summary")[0].click()
+    cells = [c.text.replace(",", "") for c in browser.css(".chart-numbers td")]
+    assert cells and sum(int(c) for c in cells) > 0
+    browser.shot("dashboard")
+
+
+def test_create_an_event_in_its_own_time_zone(browser, stack):
+    browser.go("/events")
+    browser.heading("Events")
+    browser.shot("events")
+    browser.button("New event").click()
+    browser.type("Name", EVENT_NAME)
+    slug = browser.field("Web address")
+    assert slug.get_attribute("value") == "browser-expo-2030"
+    browser.select("Time zone", "Asia/Kolkata")
+    browser.set_value(browser.field("Starts"), "2030-05-01T09:00")
+    browser.set_value(browser.field("Ends"), "2030-05-02T18:00")
+    browser.select("Status", "active")
+
+    # A web address another event has: the API's 409 appears at the field.
+    browser.clear(slug)
+    slug.send_keys("demo-summit")
+    browser.button("Create event", within_dialog=True).click()
+    browser.wait(lambda: slug.get_attribute("aria-invalid") == "true", "the slug field marked invalid")
+    described = browser.driver.find_element("id", slug.get_attribute("aria-describedby").split()[-1])
+    assert "already exists" in described.text
+    assert "EVENT_SLUG_TAKEN" in browser.text()
+    browser.shot("event-form-error", phone=False)
+
+    browser.clear(slug)
+    slug.send_keys("browser-expo-2030")
+    browser.button("Create event", within_dialog=True).click()
+    browser.heading(EVENT_NAME)
+    event_id = browser.driver.current_url.rstrip("/").rsplit("/", 1)[1]
+    status, body = api(stack, "GET", f"/api/v1/admin/events/{event_id}", browser.session()["idToken"])
+    assert status == 200, body
+    event = body["data"]
+    assert (event["timezone"], event["status"], event["slug"]) == ("Asia/Kolkata", "active", "browser-expo-2030")
+    assert event["starts_at"].startswith("2030-05-01T03:30:00")  # 09:00 in Kolkata is 03:30 UTC
+    browser.wait_text("No attendees yet")
+    browser.shot("event-empty")
+
+
+def test_import_a_csv_by_drag_and_drop_and_see_the_bad_rows_error(browser, stack):
+    browser.tab("Import").click()
+    zone = browser.wait(lambda: browser.css("[data-testid=dropzone]"), "the drop zone")[0]
+    browser.shot("event-import")
+    # A file dropped on the zone, as the browser delivers it (a drop event with its DataTransfer).
+    browser.driver.execute_script(
+        "const data = new DataTransfer();"
+        "data.items.add(new File([arguments[1]], 'attendees.csv', {type: 'text/csv'}));"
+        "arguments[0].dispatchEvent(new DragEvent('dragover', {dataTransfer: data, bubbles: true, cancelable: true}));"
+        "arguments[0].dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));",
+        zone, CSV,
+    )
+    job = browser.wait(lambda: next((j for j in browser.css(".job") if "Succeeded" in j.text), None), "the import job to succeed")
+    assert "3 of 3" in job.text
+    counts = {dt.text: dd.text for dt, dd in zip(browser.css(".counts dt", job), browser.css(".counts dd", job), strict=True)}
+    assert counts == {"Created": "2", "Updated": "0", "Unchanged or skipped": "0", "Failed": "1"}
+    row = [td.text for td in browser.css(".job-errors tbody tr td", job)]
+    assert row[:2] == ["4", "email"] and "not-an-email" in row[2]
+    browser.shot("event-import-done")
+
+    browser.button("Download the errors (CSV)").click()
+    downloaded = browser.wait(lambda: [p for p in browser.downloads.glob("*.csv") if not p.name.endswith(".crdownload")], "the errors download")
+    lines = downloaded[0].read_text().splitlines()
+    assert lines[0] == "row,column,reason" and lines[1].startswith("4,email,")
+
+    browser.tab("Attendees").click()
+    browser.wait(lambda: len(browser.css("table tbody tr")) == 2, "the two imported attendees")
+    assert "Ada Lovelace" in browser.text() and "Grace Hopper" in browser.text()
+    # Search, then a card with its links.
+    browser.type("Search", "grace")
+    browser.wait(lambda: len(browser.css("table tbody tr")) == 1, "the search to find Grace")
+    browser.button("Card").click()
+    browser.wait(lambda: browser.css("dialog[open] .card-qr"), "the card preview")
+    qr = browser.css("dialog[open] .card-qr")[0]
+    browser.wait(lambda: browser.driver.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", qr), "the QR code image")
+    links = {a.text: a.get_attribute("href") for a in browser.css("dialog[open] .link-list a")}
+    assert links["Open the card page"].startswith(stack.info["api_url"] + "/c/")
+    assert links["Download the vCard"] == links["Open the card page"] + "/vcard"
+    browser.shot("card-preview")
+    browser.driver.find_element("css selector", "dialog[open] button[aria-label=Close]").click()
+    browser.clear(browser.field("Search"))
+    browser.wait(lambda: len(browser.css("table tbody tr")) == 2, "both attendees again")
+    browser.shot("event-attendees")
+
+
+def test_send_the_card_emails_after_the_preview_and_see_the_job_succeed(browser, stack):
+    browser.tab("Send cards & passes").click()
+    browser.type("A message to add", "See you at booth 12!")
+    browser.shot("event-send")
+    browser.button("Preview and send…").click()
+    preview = browser.wait(lambda: browser.css("dialog[open] .email-preview"), "the e-mail preview")[0]
+    assert f"Your digital card for {EVENT_NAME}" in preview.text
+    assert "See you at booth 12!" in preview.text
+    browser.shot("email-preview")
+    browser.button("Send to everyone not yet sent a card", within_dialog=True).click()
+    job = browser.wait(lambda: next((j for j in browser.css(".job") if "Card e-mails" in j.text and "Succeeded" in j.text), None), "the e-mail job to succeed")
+    counts = {dt.text: dd.text for dt, dd in zip(browser.css(".counts dt", job), browser.css(".counts dd", job), strict=True)}
+    assert counts == {"Done": "2", "Skipped": "0", "Failed": "0"}
+    browser.shot("event-sent")
+
+    sent = [m for m in mails(stack) if m.get("raw") and f"Your digital card for {EVENT_NAME}" in m["raw"]]
+    recipients = sorted({re.search(r"[\w.+-]+@[\w.-]+", m["raw"].split("\nTo: ", 1)[1]).group(0) for m in sent})
+    assert len(sent) == 2 and recipients == ["ada@example.com", "grace@example.com"]
+    assert all("See you at booth 12!" in m["raw"] for m in sent)
+
+    # Each attendee's status in the list says they were sent their card.
+    browser.tab("Attendees").click()
+    browser.wait(lambda: [r.text for r in browser.css("tbody tr") if "Sent" in r.text and "sent " in r.text].__len__() == 2, "both attendees marked sent")
+
+    # The event's dashboard counts them.
+    event_id = browser.driver.current_url.split("/events/")[1].split("?")[0]
+    browser.go(f"/?event={event_id}")
+    browser.wait(lambda: browser.stat("E-mails sent") == "2", "2 e-mails sent on the dashboard")
+    assert "Asia/Kolkata" in browser.field("Time zone").get_attribute("value")  # the event's own time zone
+
+
+def test_every_page_renders_at_desktop_and_phone_size(browser, stack):
+    pages = {
+        "analytics": ("/analytics", "Analytics"),
+        "brands": ("/brands", "Brands"),
+        "users": ("/users", "Users"),
+        "feature-flags": ("/feature-flags", "Feature flags"),
+        "audit-log": ("/audit-log", "Audit log"),
+    }
+    for name, (path, title) in pages.items():
+        browser.go(path)
+        browser.heading(title)
+        browser.wait(lambda: not browser.css(".state-loading"), f"{name} to load")
+        assert not browser.css(".state-error"), f"{name}: {browser.text()[:500]}"
+        browser.shot(name)
+    # The audit log recorded the event made in the browser.
+    browser.go("/audit-log")
+    browser.wait_text("event.create")
+    # The menu is a drawer at phone width.
+    browser.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        toggle = browser.wait(lambda: next(iter(browser.visible(browser.css(".menu-toggle"))), None), "the menu button")
+        assert not browser.visible(browser.css("#sidebar"))
+        toggle.click()
+        browser.wait(lambda: browser.visible(browser.css("#sidebar")), "the menu drawer")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        browser.driver.save_screenshot(str(ARTIFACTS / "menu-phone.png"))
+    finally:
+        browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_invite_a_user_and_change_their_role(browser, stack):
+    browser.go("/users")
+    browser.heading("Users")
+    browser.button("Invite a user").click()
+    browser.type("E-mail address", INVITEE)
+    browser.select("Role", "user")
+    browser.button("Send the invitation", within_dialog=True).click()
+    browser.wait_text(f"Invitation sent to {INVITEE}")
+    row = browser.wait(lambda: next((r for r in browser.css("tbody tr") if INVITEE in r.text), None), "the invitee's row")
+    assert "Invited" in row.text
+
+    from selenium.webdriver.support.ui import Select
+
+    Select(row.find_element("css selector", "select")).select_by_value("exhibitor")
+    browser.wait_text(f"{INVITEE} is now exhibitor")
+    token = browser.session()["idToken"]
+    status, body = api(stack, "GET", "/api/v1/admin/users?role=exhibitor", token)
+    assert status == 200 and [u["email"] for u in body["data"]] == [INVITEE]
+    pool = boto3.client(
+        "cognito-idp", endpoint_url=stack.info["aws_endpoint_url"], region_name=stack.info["region"],
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )
+    account = pool.admin_get_user(UserPoolId=stack.info["user_pool_id"], Username=INVITEE)
+    assert {a["Name"]: a["Value"] for a in account["UserAttributes"]}["custom:role"] == "exhibitor"
+    browser.shot("users-invited")
+
+
+def test_sign_out_revokes_the_session(browser, stack):
+    refresh = browser.session()["refreshToken"]
+    browser.button("Sign out").click()
+    browser.heading("Sign in")
+    assert browser.session() is None
+    status, answer = cognito(stack, "InitiateAuth", {
+        "ClientId": stack.info["user_pool_client_id"], "AuthFlow": "REFRESH_TOKEN_AUTH", "AuthParameters": {"REFRESH_TOKEN": refresh},
+    })
+    assert (status, answer["__type"]) == (400, "NotAuthorizedException")
+    browser.go("/users")
+    browser.heading("Sign in")  # signed-out pages send you to sign in
+
+
+def test_the_invitee_chooses_a_password_at_the_first_sign_in(browser, stack):
+    invitation = next(m for m in mails(stack) if INVITEE in json.dumps(m.get("destinations")) and m.get("subject") == "Your temporary password")
+    temporary = re.search(r"temporary password (\S+)", invitation["body"]).group(1)
+    browser.go("/")
+    sign_in(browser, INVITEE, temporary)
+    browser.heading("Choose your password")
+    browser.type("New password again", INVITEE_PASSWORD)
+    browser.type("New password", INVITEE_PASSWORD)
+    browser.shot("choose-password", phone=False)
+    browser.button("Save and sign in").click()
+    browser.heading("Events")  # an exhibitor's home
+    assert [a.text for a in browser.css("#sidebar ul a")] == ["Events"]
+    assert browser.session()["user"]["role"] == "exhibitor"
+    browser.button("Sign out").click()
+    browser.heading("Sign in")
+
+
+def test_the_api_reference_is_swagger_ui_served_from_the_stack(browser, stack):
+    browser.driver.get(stack.info["api_url"] + "/docs")
+    operations = browser.wait(lambda: len(browser.css(".opblock")) >= 40 and browser.css(".opblock"), "Swagger UI's operations")
+    assert any("/api/v1/admin/events" in o.text for o in operations)
+    origins = browser.driver.execute_script("return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)")
+    assert set(origins) == {stack.info["api_url"]}  # nothing from a CDN
+    browser.shot("api-reference", phone=False)
+
+
+def test_no_page_logged_a_script_error(browser):
+    assert browser.script_errors() == []
