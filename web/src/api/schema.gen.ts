@@ -408,7 +408,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Email attendees their card (all, a list, or those not yet sent): a job */
+        /**
+         * Email attendees their card (all, a list, or those not yet sent): a job
+         * @description Answers 202 with the job (Location: the job), like every job-starting route.
+         */
         post: operations["emails_send_api_v1_admin_events__event_id__emails_post"];
         delete?: never;
         options?: never;
@@ -445,9 +448,29 @@ export interface paths {
         put?: never;
         /**
          * Start a CSV import of attendees (presigned PUT, or the CSV in the body)
-         * @description Send no body (or JSON {"filename": ...}) to get a presigned upload URL for a CSV of up to 20 MiB, or send the CSV itself (Content-Type: text/csv, up to 1 MiB). Columns: email, first_name, last_name, phone, org_name, title, linkedin_url (common spellings accepted). Poll the job for the outcome.
+         * @description Send no body (or JSON {"filename": ..., "mapping": ...}) to get a presigned upload URL for a CSV of up to 256 MiB and 1,000,000 rows, or send the CSV itself (Content-Type: text/csv, up to 1 MiB). Columns: email, first_name, last_name, phone, org_name, title, linkedin_url in their common spellings, or any headers mapped to them. Poll the job (Location) for the outcome; its errors.csv lists every refused row.
          */
         post: operations["imports_create_api_v1_admin_events__event_id__imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the first KBs of a CSV would import as: detected columns, the first rows and their problems
+         * @description Send the first 64 KiB of a CSV (Content-Type: text/csv; partial=true when it is only the beginning) to see its detected columns, the field each would import into, and the first rows with their problems. Start the import with the mapping you settle on.
+         */
+        post: operations["imports_preview_api_v1_admin_events__event_id__imports_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -465,7 +488,7 @@ export interface paths {
         put?: never;
         /**
          * Generate wallet passes for all or some attendees: a job
-         * @description Starts a pass-generation job for the event's cards on the chosen platforms; returns the job (202).
+         * @description Starts a pass-generation job for the event's cards on the chosen platforms; answers 202 with the job (Location: the job), like every job-starting route.
          */
         post: operations["passes_generate_api_v1_admin_events__event_id__passes_post"];
         delete?: never;
@@ -511,6 +534,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's jobs, by event and kind
+         * @description Each job without its item errors: GET /jobs/{job_id} has them.
+         */
+        get: operations["jobs_list_api_v1_admin_jobs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -520,6 +563,23 @@ export interface paths {
         };
         /** A job's status, counts and errors */
         get: operations["jobs_get_api_v1_admin_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{job_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every failed item of a job (an import's refused rows), paged */
+        get: operations["jobs_errors_api_v1_admin_jobs__job_id__errors_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1096,6 +1156,21 @@ export interface components {
             /** Title */
             title?: string | null;
         };
+        /** ColumnProblem */
+        ColumnProblem: {
+            /**
+             * Column
+             * @description The file's header for that field
+             */
+            column: string | null;
+            /**
+             * Field
+             * @description The attendee field at fault; null for the row as a whole
+             */
+            field: string | null;
+            /** Reason */
+            reason: string;
+        };
         /** ContactShareIn */
         ContactShareIn: {
             /** Company */
@@ -1261,14 +1336,19 @@ export interface components {
             data: components["schemas"]["ImageUploadStarted"];
             meta: components["schemas"]["Meta"];
         };
-        /** Envelope[ImportStarted] */
-        Envelope_ImportStarted_: {
-            data: components["schemas"]["ImportStarted"];
+        /** Envelope[ImportPreview] */
+        Envelope_ImportPreview_: {
+            data: components["schemas"]["ImportPreview"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[JobOut] */
         Envelope_JobOut_: {
             data: components["schemas"]["JobOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[JobStarted] */
+        Envelope_JobStarted_: {
+            data: components["schemas"]["JobStarted"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[LeadOut] */
@@ -1289,11 +1369,6 @@ export interface components {
         /** Envelope[OverviewOut] */
         Envelope_OverviewOut_: {
             data: components["schemas"]["OverviewOut"];
-            meta: components["schemas"]["Meta"];
-        };
-        /** Envelope[PassJobOut] */
-        Envelope_PassJobOut_: {
-            data: components["schemas"]["PassJobOut"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[TimeseriesOut] */
@@ -1577,6 +1652,13 @@ export interface components {
         FeatureFlagsReplace: {
             [key: string]: components["schemas"]["FlagIn"];
         };
+        /** FieldChoice */
+        FieldChoice: {
+            /** Field */
+            field: string;
+            /** Label */
+            label: string;
+        };
         /** FlagIn */
         FlagIn: {
             /** Enabled */
@@ -1691,24 +1773,65 @@ export interface components {
         };
         /** ImportLimits */
         ImportLimits: {
-            /** Max Body Bytes */
+            /**
+             * Max Body Bytes
+             * @description A CSV sent as the request body, in bytes
+             */
             max_body_bytes: number;
-            /** Max Bytes */
+            /**
+             * Max Bytes
+             * @description An uploaded file, in bytes
+             */
             max_bytes: number;
-            /** Max Rows */
+            /**
+             * Max Rows
+             * @description Data rows in one file
+             */
             max_rows: number;
         };
-        /** ImportStarted */
-        ImportStarted: {
-            job: components["schemas"]["JobOut"];
+        /** ImportPreview */
+        ImportPreview: {
+            /** Delimiter */
+            delimiter: string;
+            /**
+             * Encoding
+             * @description How the file's text is encoded (utf-8, utf-8-sig, utf-16, cp1252)
+             */
+            encoding: string;
+            /**
+             * Fields
+             * @description The fields a column can be mapped to
+             */
+            fields: components["schemas"]["FieldChoice"][];
+            /**
+             * Header
+             * @description The file's column headers, in order
+             */
+            header: string[];
             limits: components["schemas"]["ImportLimits"];
-            /** @description Null when the CSV came in the request body: the import is queued */
-            upload: components["schemas"]["UploadOut"] | null;
+            /**
+             * Mapping
+             * @description Each header -> the field it would import into, null when left out
+             */
+            mapping: {
+                [key: string]: ("email" | "first_name" | "last_name" | "full_name" | "phone" | "org_name" | "title" | "linkedin_url") | null;
+            };
+            /**
+             * Rows
+             * @description The first rows as they would import
+             */
+            rows: components["schemas"]["PreviewRow"][];
+            /**
+             * Warnings
+             * @description What the import job would warn about (columns it would leave out)
+             */
+            warnings: components["schemas"]["PreviewWarning"][];
         };
         /**
          * JobCounts
-         * @description total = items to process. Imports: created + updated + skipped + failed = total rows.
-         *     Other kinds: succeeded + failed items.
+         * @description Every item counts once: total = succeeded + skipped + failed. An import's items are its
+         *     rows: succeeded = created + updated (rows that made or changed an attendee), skipped = rows
+         *     whose attendee already was what the row says. Other kinds leave created and updated at 0.
          */
         JobCounts: {
             /** Created */
@@ -1726,7 +1849,7 @@ export interface components {
         };
         /**
          * JobFailure
-         * @description Why the job as a whole failed (e.g. CSV_MALFORMED, FILE_TOO_LARGE, IMAGE_NOT_ALLOWED).
+         * @description Why the job as a whole failed (e.g. CSV_MALFORMED, FILE_TOO_LARGE, NO_ROWS_IMPORTED, DEAD_LETTERED).
          */
         JobFailure: {
             /** Code */
@@ -1736,12 +1859,14 @@ export interface components {
         };
         /**
          * JobItemError
-         * @description One failed item: an import row (spreadsheet row number, column, reason), or another
-         *     kind's item (its own keys, e.g. card_id).
+         * @description One failed item: an import row (spreadsheet row number, the attendee field, the file's
+         *     column header for it, the reason), or another kind's item (its own keys, e.g. card_id).
          */
         JobItemError: {
             /** Column */
             column?: string | null;
+            /** Field */
+            field?: string | null;
             /** Reason */
             reason: string;
             /** Row */
@@ -1760,13 +1885,20 @@ export interface components {
             error: components["schemas"]["JobFailure"] | null;
             /**
              * Errors
-             * @description Item errors, the first 1000; counts.failed counts them all
+             * @description Item errors, the first 1000; counts.failed counts them all (GET /jobs/{job_id}/errors pages through every one)
              */
             errors: components["schemas"]["JobItemError"][];
             /** Event Id */
             event_id: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Input
+             * @description What the job was asked to do (file name, column mapping, audience, platforms, ...)
+             */
+            input?: {
+                [key: string]: unknown;
+            };
             /**
              * Job Id
              * Format: uuid
@@ -1781,14 +1913,86 @@ export interface components {
             started_at: string | null;
             /**
              * Status
+             * @description queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "failed";
+            status: "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed";
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /** Warnings */
+            warnings?: components["schemas"]["JobWarning"][];
+        };
+        /**
+         * JobStarted
+         * @description What every route that starts a job answers (202, Location: the job): the job, and for a
+         *     job that waits for a file, where to upload it.
+         */
+        JobStarted: {
+            job: components["schemas"]["JobOut"];
+            /** @description Where to upload the job's file; null when the job needs none (it is queued) */
+            upload: components["schemas"]["UploadOut"] | null;
+        };
+        /** JobSummary */
+        JobSummary: {
+            counts: components["schemas"]["JobCounts"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            error: components["schemas"]["JobFailure"] | null;
+            /** Event Id */
+            event_id: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Input
+             * @description What the job was asked to do (file name, column mapping, audience, platforms, ...)
+             */
+            input?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Job Id
+             * Format: uuid
+             */
+            job_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "import" | "passes" | "emails" | "images";
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @description queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed
+             * @enum {string}
+             */
+            status: "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Warnings */
+            warnings?: components["schemas"]["JobWarning"][];
+        };
+        /**
+         * JobWarning
+         * @description Something the job did not do as asked without failing an item, e.g. COLUMN_IGNORED (a CSV
+         *     column that matches no attendee field) or MAPPED_COLUMN_MISSING.
+         */
+        JobWarning: {
+            /** Code */
+            code: string;
+            /** Column */
+            column?: string | null;
+            /** Message */
+            message: string;
         };
         /** LeadCapture */
         LeadCapture: {
@@ -1992,6 +2196,18 @@ export interface components {
             data: components["schemas"]["ExhibitorOut"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Page[JobItemError] */
+        Page_JobItemError_: {
+            /** Data */
+            data: components["schemas"]["JobItemError"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** Page[JobSummary] */
+        Page_JobSummary_: {
+            /** Data */
+            data: components["schemas"]["JobSummary"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Page[LeadOut] */
         Page_LeadOut_: {
             /** Data */
@@ -2003,45 +2219,6 @@ export interface components {
             /** Data */
             data: components["schemas"]["UserOut"][];
             meta: components["schemas"]["PageMeta"];
-        };
-        /** PassJobOut */
-        PassJobOut: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Errors */
-            errors: {
-                [key: string]: unknown;
-            }[];
-            /** Event Id */
-            event_id: string | null;
-            /** Failed */
-            failed: number;
-            /** Finished At */
-            finished_at: string | null;
-            /** Input */
-            input: {
-                [key: string]: unknown;
-            };
-            /**
-             * Job Id
-             * Format: uuid
-             */
-            job_id: string;
-            /** Kind */
-            kind: string;
-            /** Skipped */
-            skipped: number;
-            /** Started At */
-            started_at: string | null;
-            /** Status */
-            status: string;
-            /** Succeeded */
-            succeeded: number;
-            /** Total */
-            total: number;
         };
         /**
          * PassesGenerate
@@ -2079,6 +2256,40 @@ export interface components {
             start: string;
             /** Value */
             value: number;
+        };
+        /** PreviewRow */
+        PreviewRow: {
+            /**
+             * Needs First Name
+             * @description Valid, but without a first name: imported only if the attendee exists already
+             */
+            needs_first_name: boolean;
+            /**
+             * Problems
+             * @description Why the import would refuse the row (empty: it would import)
+             */
+            problems: components["schemas"]["ColumnProblem"][];
+            /**
+             * Row
+             * @description Spreadsheet row number (the header is row 1)
+             */
+            row: number;
+            /**
+             * Values
+             * @description The row's attendee fields as they would be imported (as in the file when refused)
+             */
+            values: {
+                [key: string]: string | null;
+            };
+        };
+        /** PreviewWarning */
+        PreviewWarning: {
+            /** Code */
+            code: string;
+            /** Column */
+            column?: string | null;
+            /** Message */
+            message: string;
         };
         /** ResponseValidationError */
         ResponseValidationError: {
@@ -5957,7 +6168,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_JobOut_"];
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -6285,7 +6496,10 @@ export interface operations {
     };
     imports_create_api_v1_admin_events__event_id__imports_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description JSON object (up to 2,000 characters; a longer one goes in the JSON body). The file's column headers (as in its first row) -> the attendee field each gives, or null to leave the column out. Headers it does not name are recognised by their usual spellings ("E-mail", "First Name", "Company", ...); POST .../imports/preview shows what was recognised. */
+                mapping?: string | null;
+            };
             header?: never;
             path: {
                 event_id: string;
@@ -6300,7 +6514,126 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_ImportStarted_"];
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    imports_preview_api_v1_admin_events__event_id__imports_preview_post: {
+        parameters: {
+            query?: {
+                /** @description JSON object (up to 2,000 characters; a longer one goes in the JSON body). The file's column headers (as in its first row) -> the attendee field each gives, or null to leave the column out. Headers it does not name are recognised by their usual spellings ("E-mail", "First Name", "Company", ...); POST .../imports/preview shows what was recognised. */
+                mapping?: string | null;
+                /** @description The body is the beginning of a larger file: its last line is left out */
+                partial?: boolean;
+                /** @description How many rows to show */
+                rows?: number;
+            };
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ImportPreview_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -6416,7 +6749,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_PassJobOut_"];
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -7075,6 +7408,123 @@ export interface operations {
             };
         };
     };
+    jobs_list_api_v1_admin_jobs_get: {
+        parameters: {
+            query?: {
+                /** @description Only this event's jobs */
+                event_id?: string | null;
+                /** @description Only jobs of this kind */
+                kind?: ("import" | "passes" | "emails" | "images") | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobSummary_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     jobs_get_api_v1_admin_jobs__job_id__get: {
         parameters: {
             query?: never;
@@ -7093,6 +7543,121 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_JobOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    jobs_errors_api_v1_admin_jobs__job_id__errors_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobItemError_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */

@@ -7,8 +7,8 @@ import { saveBlob, toCsv } from "../../lib/download";
 import { formatNumber } from "../../lib/time";
 import { useJob, type JobOut } from "./queries";
 
-const TONE = { queued: "neutral", running: "info", succeeded: "good", failed: "bad" } as const;
-const LABEL = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed" } as const;
+const TONE = { queued: "neutral", running: "info", succeeded: "good", succeeded_with_errors: "warn", failed: "bad" } as const;
+const LABEL = { queued: "Queued", running: "Running", succeeded: "Succeeded", succeeded_with_errors: "Succeeded with errors", failed: "Failed" } as const;
 const KIND = { import: "Import", emails: "Card e-mails", passes: "Wallet passes", images: "Image" } as const;
 const SHOWN_ERRORS = 50;
 
@@ -36,7 +36,7 @@ export function JobView({ job }: { job: JobOut }) {
       </p>
       <label className="progress-label">
         <span className="visually-hidden">Progress</span>
-        <progress max={Math.max(total, 1)} value={job.status === "succeeded" ? Math.max(total, 1) : Math.min(done, total)} />
+        <progress max={Math.max(total, 1)} value={job.status === "succeeded" || job.status === "succeeded_with_errors" ? Math.max(total, 1) : Math.min(done, total)} />
         <span className="muted">
           {total ? `${formatNumber(done)} of ${formatNumber(total)}` : job.status === "queued" ? "Waiting to start…" : job.status === "running" ? "Counting…" : "Nothing to do"}
         </span>
