@@ -358,3 +358,73 @@ def test_sql_card_fields_are_card_fields_from_attendee(admin_conn, attendee):
     ).fetchone()
     expected = card_fields_from_attendee(attendee)
     assert (row[0], row[1]) == (expected["display_name"], expected["links_json"])
+
+
+def test_names_with_control_characters_are_refused_as_the_api_refuses_them(api, database):
+    """A quoted cell may hold a line break; a name or label is one line (models.common.one_line)."""
+    data = (
+        'email,first_name,last_name,org_name\n'
+        'ok@example.com,Olga,Ok,Acme\n'
+        'lf@example.com,"Ada\nLovelace",X,\n'
+        'esc@example.com,Eve,Esc,"Acme\x1b[31m"\n'
+    ).encode()
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=data, headers={"content-type": "text/csv"})
+    assert started.status == 202, started.text
+    job = wait_for_job(api, started.json()["data"]["job"]["job_id"])
+    assert job["status"] == "succeeded_with_errors", job
+    assert job["counts"]["created"] == 1 and job["counts"]["failed"] == 2
+    assert [(e["row"], e["field"], e["reason"]) for e in job["errors"]] == [
+        (3, "first_name", "must be one line, without control characters"),
+        (4, "org_name", "must be one line, without control characters"),  # rows as a spreadsheet numbers them
+    ]
+    assert set(snapshot(database, api["event_id"])) == {"ok@example.com"}
+    # the same values through the attendee API: the same field refused, the same words
+    refused = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/attendees", json={"email": "lf@example.com", "first_name": "Ada\nLovelace"})
+    assert refused.status == 400
+    assert [(d["field"], d["reason"]) for d in refused.json()["error"]["details"]] == [("first_name", "must be one line, without control characters")]
+
+
+def _tenant_status(database, tenant_id, status):
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute("UPDATE tenants SET status = %s WHERE tenant_id = %s", (status, tenant_id))
+
+
+def _job_row(database, job_id):
+    with psycopg.connect(database.admin_url, row_factory=dict_row) as conn:
+        return conn.execute("SELECT status, error, created, updated, failed FROM jobs WHERE job_id = %s", (job_id,)).fetchone()
+
+
+def test_a_disabled_tenants_queued_import_fails_and_writes_nothing(api, database):
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=CSV.encode(), headers={"content-type": "text/csv"})
+    assert started.status == 202, started.text
+    job_id = started.json()["data"]["job"]["job_id"]
+    _tenant_status(database, api["tenant_id"], "disabled")
+    api["stack"].run_workers_once()
+    job = _job_row(database, job_id)
+    assert job["status"] == "failed"
+    assert job["error"].startswith("TENANT_DISABLED: ")
+    assert (job["created"], job["updated"], job["failed"]) == (0, 0, 0)
+    assert snapshot(database, api["event_id"]) == {}
+    _tenant_status(database, api["tenant_id"], "active")
+    shown = api["call"]("GET", f"{ADMIN}/jobs/{job_id}").json()["data"]
+    assert (shown["status"], shown["error"]["code"]) == ("failed", "TENANT_DISABLED")
+
+
+def test_a_tenant_disabled_while_its_import_runs_gets_nothing_committed(api, database, monkeypatch):
+    from outreachpass.services.imports import worker
+
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=CSV.encode(), headers={"content-type": "text/csv"})
+    job_id = started.json()["data"]["job"]["job_id"]
+    read_whole_file = worker.import_file
+
+    def disabled_meanwhile(conn, job, key):
+        outcome = read_whole_file(conn, job, key)
+        assert outcome.created == len(VALID_EMAILS)  # the rows were written in the import's transaction
+        _tenant_status(database, api["tenant_id"], "disabled")
+        return outcome
+
+    monkeypatch.setattr(worker, "import_file", disabled_meanwhile)
+    done = worker.run_import(uuid.UUID(str(api["tenant_id"])), uuid.UUID(job_id))
+    assert done is not None and done["status"] == "failed" and done["error"].startswith("TENANT_DISABLED: ")
+    assert snapshot(database, api["event_id"]) == {}
+    assert _job_row(database, job_id)["created"] == 0

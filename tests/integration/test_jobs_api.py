@@ -99,7 +99,7 @@ def test_the_jobs_list_filters_by_event_and_kind_and_pages(api):
     assert api["call"]("GET", f"{ADMIN}/jobs?cursor=nonsense").json()["error"]["details"][0]["field"] == "cursor"
 
 
-def test_the_jobs_list_is_the_callers_tenant_only_and_exhibitors_may_read_it(api, local_stack, tenant_factory):
+def test_the_jobs_list_is_the_callers_tenant_only_and_not_an_exhibitors(api, local_stack, tenant_factory):
     event_id = api["new_event"]()
     job_id = csv_import(api, event_id, "email,first_name\na@example.com,A\n")
 
@@ -111,8 +111,13 @@ def test_the_jobs_list_is_the_callers_tenant_only_and_exhibitors_may_read_it(api
     hidden = local_stack.request("GET", f"{ADMIN}/jobs/{job_id}/errors", token=intruder)
     assert (hidden.status, hidden.json()["error"]["code"]) == (404, "JOB_NOT_FOUND")
 
+    # exhibitor users see their exhibitor's event and leads, no jobs (as GET /jobs/{job_id})
     exhibitor = local_stack.token_for(api["tenant_id"], "exhibitor")
-    assert [job["job_id"] for job in local_stack.request("GET", f"{ADMIN}/jobs", token=exhibitor).json()["data"]] == [job_id]
+    for path in (f"{ADMIN}/jobs", f"{ADMIN}/jobs/{job_id}/errors"):
+        refused = local_stack.request("GET", path, token=exhibitor)
+        assert (refused.status, refused.json()["error"]["code"]) == (403, "FORBIDDEN")
+    user = local_stack.token_for(api["tenant_id"], "user")
+    assert [job["job_id"] for job in local_stack.request("GET", f"{ADMIN}/jobs", token=user).json()["data"]] == [job_id]
     assert local_stack.request("GET", f"{ADMIN}/jobs").status == 401
 
 
