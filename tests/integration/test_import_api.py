@@ -363,11 +363,11 @@ def test_sql_card_fields_are_card_fields_from_attendee(admin_conn, attendee):
 def test_names_with_control_characters_are_refused_as_the_api_refuses_them(api, database):
     """A quoted cell may hold a line break; a name or label is one line (models.common.one_line)."""
     data = (
-        'email,first_name,last_name,org_name\n'
-        'ok@example.com,Olga,Ok,Acme\n'
-        'lf@example.com,"Ada\nLovelace",X,\n'
-        'esc@example.com,Eve,Esc,"Acme\x1b[31m"\n'
-    ).encode()
+        b'email,first_name,last_name,org_name\n'
+        b'ok@example.com,Olga,Ok,Acme\n'
+        b'lf@example.com,"Ada\nLovelace",X,\n'
+        b'esc@example.com,Eve,Esc,"Acme\x1b[31m"\n'
+    )
     started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=data, headers={"content-type": "text/csv"})
     assert started.status == 202, started.text
     job = wait_for_job(api, started.json()["data"]["job"]["job_id"])
