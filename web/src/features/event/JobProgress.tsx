@@ -18,7 +18,7 @@ export function processed(job: JobOut): number {
 }
 
 export function errorsCsv(job: JobOut): string {
-  const extraKeys = [...new Set(job.errors.flatMap((e) => Object.keys(e).filter((k) => !["row", "column", "reason"].includes(k))))];
+  const extraKeys = [...new Set(job.errors.flatMap((e) => Object.keys(e).filter((k) => !["row", "field", "column", "reason"].includes(k))))];
   return toCsv(
     ["row", "column", "reason", ...extraKeys],
     job.errors.map((e) => [e.row ?? "", e.column ?? "", e.reason, ...extraKeys.map((k) => (e as Record<string, unknown>)[k] ?? "")]),
