@@ -7,12 +7,15 @@ the machines are shared and noisy, so targets are reported next to the figures.
 
 from __future__ import annotations
 
+import importlib
+import json
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +90,22 @@ def staff_claims(admin_url: str, tenant_id: str, role: str = "admin", sub: str =
         "cognito:username": f"{sub}-{role}@bench.example.com",
         "token_use": "id",
     }
+
+
+def route_invoker(claims: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Call a route's real handler in-process, as API Gateway would with these JWT claims:
+    invoke(method, template, path, query=, body=, params=) -> the Lambda response."""
+    import routes
+    from local.events import LambdaContext, function_name, http_api_event
+
+    def invoke(method: str, template: str, path: str, *, query: str = "", body: Any = None, params: dict[str, str] | None = None) -> dict[str, Any]:
+        route = routes.find_route(method, template)
+        handler = importlib.import_module(route.handler).handler
+        raw = json.dumps(body).encode() if body is not None else b""
+        event = http_api_event(
+            method=method, raw_path=path, raw_query=query, route_key=route.route_key, path_parameters=params,
+            header_pairs=[("content-type", "application/json")] if body is not None else [], body=raw, claims=claims,
+        )
+        return handler(event, LambdaContext(function_name=function_name("bench", route.handler)))
+
+    return invoke

@@ -12,7 +12,7 @@ timed calls (default 200):
 - attendee create (attendee + card + audit, one transaction);
 - attendee update (the card follows, vcard_rev bumps, two audit entries);
 - audit log, first page, and filtered by entity;
-- feature flags replace (20 flags).
+- feature flags replace (every known flag).
 
 The plan of the common-prefix search is reported (whether the prefix indexes are used).
 
@@ -21,7 +21,6 @@ The plan of the common-prefix search is reported (whether the prefix indexes are
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -31,7 +30,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from bench import Result, add_code_paths, percentile, staff_claims, time_calls
+from bench import Result, add_code_paths, percentile, route_invoker, staff_claims, time_calls
 
 ATTENDEES = int(os.environ.get("BENCH_ADMIN_ATTENDEES", "20000"))
 ITERATIONS = int(os.environ.get("BENCH_ADMIN_ITERATIONS", "200"))
@@ -97,23 +96,6 @@ def _populate(admin_url: str) -> dict[str, Any]:
     return {"tenant_id": str(tenant_id), "event_id": str(event_id), "attendee_id": some[0], "email": some[1], "first": some[2], "last": some[3]}
 
 
-def _invoker(claims: dict[str, str]) -> Callable[..., dict[str, Any]]:
-    import routes
-    from local.events import LambdaContext, function_name, http_api_event
-
-    def invoke(method: str, template: str, path: str, *, query: str = "", body: Any = None, params: dict[str, str] | None = None) -> dict[str, Any]:
-        route = routes.find_route(method, template)
-        handler = importlib.import_module(route.handler).handler
-        raw = json.dumps(body).encode() if body is not None else b""
-        event = http_api_event(
-            method=method, raw_path=path, raw_query=query, route_key=route.route_key, path_parameters=params,
-            header_pairs=[("content-type", "application/json")] if body is not None else [], body=raw, claims=claims,
-        )
-        return handler(event, LambdaContext(function_name=function_name("bench", route.handler)))
-
-    return invoke
-
-
 def _case(name: str, call: Callable[[], dict[str, Any]], *, target: str = "") -> list[Result]:
     statuses: Counter[int] = Counter()
 
@@ -153,7 +135,7 @@ def run() -> list[Result]:
     admin_url = stack.db_urls.admin_url
     data = _populate(admin_url)
     claims = staff_claims(admin_url, data["tenant_id"])
-    invoke = _invoker(claims)
+    invoke = route_invoker(claims)
     event_id, attendee_id = data["event_id"], data["attendee_id"]
     list_template = f"{ADMIN}/events/{{event_id}}/attendees"
     list_path = f"{ADMIN}/events/{event_id}/attendees"
@@ -198,11 +180,13 @@ def run() -> list[Result]:
         "audit log, one entity",
         lambda: invoke("GET", f"{ADMIN}/audit-log", f"{ADMIN}/audit-log", query=f"entity_type=attendee&entity_id={attendee_id}"),
     )
+    from outreachpass.models.feature_flags import FLAGS
+
     flags = iter(range(10**9))
     results += _case(
-        "feature flags replace (20)",
+        f"feature flags replace (all {len(FLAGS)})",
         lambda: invoke("PUT", f"{ADMIN}/feature-flags", f"{ADMIN}/feature-flags",
-                       body={f"flag_{i}": {"enabled": (i + next(flags)) % 2 == 0, "value": i} for i in range(20)}),
+                       body={key: {"enabled": (i + next(flags)) % 2 == 0} for i, key in enumerate(FLAGS)}),
     )
     return results
 

@@ -1,28 +1,41 @@
-"""Cold start of every function in the route table: a fresh interpreter imports the handler
-module and runs its first invocation, as a new Lambda container does.
+"""Cold start of every function in the route table, the way Lambda runs it, beside the seed's monolith.
 
-For every Route, Worker, Schedule and TopicConsumer of lambdas/routes.py (derived from the
-table, so new functions are measured without touching this file), RUNS fresh
-`python -X importtime` processes each:
-- get the local env contract of a running local stack (embedded PostgreSQL with the demo
-  data, moto), PYTHONPATH=lambdas:layers/core/python and cwd lambdas/, like /var/task;
-- import the handler module (the "init phase"), then call `handler(event, context)` once
-  with a realistic event: routes get a payload 2.0 event with the demo tenant's admin
-  claims (jwt routes), the seeded demo ids in their path parameters (public GETs run for
-  real against a seeded card), the OpenAPI document's required query parameters, and `{}`
-  as the JSON body of writes (a validation answer: import and first call are the point);
-  workers get an SQS event with one `{}` record, schedules an EventBridge scheduled event,
-  topic consumers an SNS event with a `{}` message.
+For every Route, Worker, Schedule and TopicConsumer of lambdas/routes.py (derived from the table,
+so new functions are measured without touching this file):
 
-Reported per function: the median total (process spawn to the end of the first call, on
-the system-wide monotonic clock) against the target (300 ms, 200 ms for public routes,
-which include the tracking routes), the median import time, what the first call answered,
-and, where the target is missed, the heaviest packages imported (self time summed per
-top-level package from -X importtime, import and first call together). boto3, jinja2 and
-cryptography loaded by a function are named in every case; boto3 in a function whose Needs
-name no AWS resource is flagged.
+- the bundle is what a deployable synth produces (bench/cold_bundles.py): the function's code asset
+  and its layers as synthesized, laid out as /var/task and /opt, the arm64 dependencies layer
+  rebuilt for this machine at the same versions, and compiled for this machine's Python the way
+  the runtime's bytecode is (unchecked-hash .pyc; the shipped cpython-312 files are unusable by 3.11);
+- each run is a fresh `python -I -S` process (bench/cold_runner.py): sys.path is the bundle and the
+  standard library, nothing else; the bundle folders are bind-mounted read-only (a private mount
+  namespace), so no bytecode cache can be written, as in Lambda;
+- it imports the handler module (the init phase), then calls `handler(event, context)` once
+  with a realistic event against the benchmark's local stack (embedded PostgreSQL with the demo
+  data, moto): routes get a payload 2.0 event with the demo tenant's admin claims (jwt routes),
+  the seeded demo ids in their path parameters (public GETs run for real against a seeded card),
+  the OpenAPI document's required query parameters, and `{}` as the JSON body of writes (a
+  validation answer: import and first call are the point); workers get an SQS event with one `{}`
+  record, schedules an EventBridge scheduled event, topic consumers an SNS event with a `{}` message.
 
-    python -m bench cold_start          (BENCH_COLD_RUNS=3, BENCH_COLD_PARALLEL=2)
+The same is measured, in the same run and interleaved with ours, for the seed-style monolith
+(bench/monolith.py: FastAPI + Mangum + SQLAlchemy async + asyncpg + SlowAPI + python-jose + boto3 +
+qrcode, 43 routes over the 17 tables; import, then a first GET /c/{card_id}), and both again from
+the same bundles without bytecode (what Lambda ran before issue 15).
+
+Reported per function, medians of RUNS: import and first call, and their sum against the target
+(200 ms for public routes, which include the tracking routes; 300 ms for every other function);
+the total as a fresh process sees it (spawn to the end of the first call); the no-bytecode sum;
+the ratio to the monolith's sum. Where the target is missed, the heaviest packages of import and
+first call (self time per top-level package from -X importtime). boto3, jinja2 and cryptography
+loaded by a function are named; boto3 in a function whose Needs name no AWS resource is flagged.
+
+    python -m bench cold_start        (BENCH_COLD_RUNS=5, BENCH_COLD_SOURCE_RUNS=3, BENCH_COLD_PARALLEL=1,
+                                       BENCH_COLD_ONLY='qr|wallet/google': only the functions it finds)
+
+Google's wallet API is not reachable from here and the local stack's fake of it lives in the local
+stack's own process, so `GET /c/{card_id}/wallet/google` answers 503 in these fresh processes, after
+its failed connection; its first call is timed all the same.
 """
 
 from __future__ import annotations
@@ -30,13 +43,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,50 +58,34 @@ from bench import ROOT, Result, add_code_paths
 
 TARGET_MS = 300.0
 PUBLIC_TARGET_MS = 200.0
-RUNS = int(os.environ.get("BENCH_COLD_RUNS", "3"))
-PARALLEL = int(os.environ.get("BENCH_COLD_PARALLEL", "2"))
+MONOLITH_RATIO_TARGET = 0.25
+RUNS = int(os.environ.get("BENCH_COLD_RUNS", "5"))
+# The no-bytecode comparison costs three times as much per run; its median comes from fewer runs.
+SOURCE_RUNS = int(os.environ.get("BENCH_COLD_SOURCE_RUNS", "3"))
+# A regular expression: measure only the functions whose label it finds (the monolith always runs).
+ONLY = os.environ.get("BENCH_COLD_ONLY", "")
+# One at a time: on a 2-CPU machine two children compete with each other, not only with the load.
+PARALLEL = int(os.environ.get("BENCH_COLD_PARALLEL", "1"))
 WATCHED = ("boto3", "jinja2", "cryptography")
 TOP_HEAVY = 4
-
-# What runs in each fresh interpreter. The runtime's own bootstrap (json, time) is loaded
-# before the clock starts on the import, as in Lambda's runtime interface client.
-CHILD = r"""
-import time
-_spawned = time.monotonic()
-import json, sys
-job = json.loads(sys.stdin.read())
-
-
-class Context:
-    def __init__(self, spec):
-        self.__dict__.update(spec)
-        self._deadline = time.monotonic() + spec["timeout_s"]
-
-    def get_remaining_time_in_millis(self):
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+KINDS = ("bytecode", "source")
+SNAPSTART = "snapstart"  # public functions only: the first call of an environment restored from a snapshot
+# The Lambda runtime's SnapStart module, which only exists there: this stand-in records the hooks, and
+# bench/cold_runner.py runs them where Lambda would (before the snapshot; after each restore).
+SNAPSHOT_RESTORE_PY = '''"""Stand-in for the Lambda runtime's snapshot_restore_py (make bench only)."""
+BEFORE_SNAPSHOT = []
+AFTER_RESTORE = []
 
 
-sys.stderr.write("@@import-start\n"); sys.stderr.flush()
-t0 = time.monotonic()
-import importlib
-module = importlib.import_module(job["module"])
-t1 = time.monotonic()
-sys.stderr.write("@@import-end\n"); sys.stderr.flush()
-raised = None
-try:
-    result = module.handler(job["event"], Context(job["context"]))
-except Exception as exc:  # an invocation error: Lambda reports it, the container stays warm
-    result, raised = None, type(exc).__name__
-t2 = time.monotonic()
-sys.stderr.write("@@invoke-end\n"); sys.stderr.flush()
-status = result.get("statusCode") if isinstance(result, dict) else None
-failures = len(result.get("batchItemFailures") or []) if isinstance(result, dict) and "batchItemFailures" in result else None
-sys.stdout.write("\n@@cold " + json.dumps({
-    "started": _spawned, "import_start": t0, "import_end": t1, "invoke_end": t2,
-    "status": status, "failures": failures, "raised": raised,
-}) + "\n")
-sys.stdout.flush()
-"""
+def register_before_snapshot(hook, *args, **kwargs):
+    BEFORE_SNAPSHOT.append((hook, args, kwargs))
+    return hook
+
+
+def register_after_restore(hook, *args, **kwargs):
+    AFTER_RESTORE.append((hook, args, kwargs))
+    return hook
+'''
 
 
 @dataclass
@@ -108,22 +105,21 @@ class Function:
 
 
 @dataclass
-class Run:
-    total_ms: float
-    startup_ms: float
-    import_ms: float
-    invoke_ms: float
-    status: int | None
-    failures: int | None
-    packages_ms: dict[str, float]  # self time per top-level package, import + first call
-    error: str | None = None
-    raised: str | None = None
-
-
-@dataclass
 class Measured:
     function: Function
-    runs: list[Run] = field(default_factory=list)
+    runs: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: {kind: [] for kind in (*KINDS, SNAPSTART)})
+
+    def good(self, kind: str) -> list[dict[str, Any]]:
+        return [run for run in self.runs[kind] if "error" not in run]
+
+    def median(self, kind: str, key: str) -> float:
+        good = self.good(kind)
+        return statistics.median(run[key] for run in good) if good else float("nan")
+
+    def cold(self, kind: str) -> float:
+        """Import + first call (what the targets are about), median over the runs."""
+        good = self.good(kind)
+        return statistics.median(run["import_ms"] + run["invoke_ms"] for run in good) if good else float("nan")
 
 
 # --- events -------------------------------------------------------------------------------
@@ -180,7 +176,9 @@ def required_query(document: dict[str, Any] | None, method: str, path: str) -> s
     return "&".join(pairs)
 
 
-def route_function(route: Any, ids: dict[str, str], document: dict[str, Any] | None, tenant_id: str) -> Function:
+def route_function(
+    route: Any, ids: dict[str, str], document: dict[str, Any] | None, tenant_id: str, cloudfront: list[tuple[str, str]]
+) -> Function:
     from local.events import http_api_event
 
     # A DELETE gets ids that do not exist: the demo data must outlive the runs of the others.
@@ -191,7 +189,7 @@ def route_function(route: Any, ids: dict[str, str], document: dict[str, Any] | N
     if not route.is_public:
         role = "admin" if "admin" in route.roles else route.roles[0]
         claims = {
-            "sub": str(uuid.uuid4()),
+            "sub": bench_sub(role),
             "custom:tenant_id": tenant_id,
             "custom:role": role,
             "cognito:username": f"bench-{role}@example.test",
@@ -201,7 +199,10 @@ def route_function(route: Any, ids: dict[str, str], document: dict[str, Any] | N
         method=route.method,
         raw_path=raw_path,
         raw_query=query,
-        header_pairs=[("content-type", "application/json")] if body else [("user-agent", "Mozilla/5.0 (iPhone) bench")],
+        header_pairs=[
+            *([("content-type", "application/json")] if body else [("user-agent", "Mozilla/5.0 (iPhone) bench")]),
+            *(cloudfront if route.is_public else []),  # public routes answer only what came through CloudFront
+        ],
         body=body,
         route_key=route.route_key,
         path_parameters=params or None,
@@ -305,11 +306,25 @@ def topic_function(consumer: Any, region: str) -> Function:
     )
 
 
+def bench_sub(role: str) -> str:
+    """The Cognito sub of the benchmark's user of `role` (authorization reads the caller's row)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://outreachpass.dev/bench/{role}"))
+
+
+def ensure_bench_users(stack: Any, tenant_id: str) -> None:
+    """An active users row per role in the demo tenant, with the sub the events' claims carry."""
+    from local.seed import ensure_staff_user
+
+    for role in ("admin", "user", "exhibitor"):
+        ensure_staff_user(stack.db_urls.admin_url, tenant_id, email=f"bench-{role}@example.test", role=role, sub=bench_sub(role))
+
+
 def functions_of_the_table(stack: Any) -> list[Function]:
     import routes
     from bench.shared_stack import demo_ids
 
     ids = demo_ids(stack)
+    ensure_bench_users(stack, ids["tenant_id"])
     try:
         from local.stack import openapi_document
 
@@ -318,56 +333,35 @@ def functions_of_the_table(stack: Any) -> list[Function]:
         print(f"  (no OpenAPI document, required query parameters left out: {exc!r})", file=sys.stderr)
         document = None
     region = stack.region
-    found = [route_function(route, ids, document, ids["tenant_id"]) for route in routes.ROUTES]
+    from local.edge import origin_headers
+
+    cloudfront = origin_headers()  # the origin-verify header CloudFront adds, read once from the local stack
+    found = [route_function(route, ids, document, ids["tenant_id"], cloudfront) for route in routes.ROUTES]
     found += [worker_function(w, stack.resources, region) for w in getattr(routes, "WORKERS", ())]
     found += [schedule_function(s, region) for s in getattr(routes, "SCHEDULES", ())]
     found += [topic_function(t, region) for t in getattr(routes, "TOPIC_CONSUMERS", ())]
     return found
 
 
-# --- -X importtime ------------------------------------------------------------------------
-
-_IMPORT_LINE = re.compile(r"^import time:\s+(\d+)\s+\|\s+(\d+)\s+\|(\s*)(\S+)\s*$")
-
-
-def packages_ms(stderr: str) -> dict[str, float]:
-    """Self time per top-level package of what was imported between '@@import-start' and
-    '@@invoke-end' (the handler's import and its first call), in ms."""
-    totals: Counter[str] = Counter()
-    inside = False
-    for line in stderr.splitlines():
-        if line.startswith("@@import-start"):
-            inside = True
-            continue
-        if line.startswith("@@invoke-end"):
-            break
-        if not inside:
-            continue
-        match = _IMPORT_LINE.match(line)
-        if match:
-            totals[match.group(4).split(".")[0]] += int(match.group(1)) / 1000
-    return dict(totals)
-
-
 # --- running ------------------------------------------------------------------------------
 
 
-def child_env(stack: Any) -> dict[str, str]:
+def base_env() -> dict[str, str]:
     env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ") if key in os.environ}
-    env.update(stack.env)
-    env["PYTHONPATH"] = os.pathsep.join(str(ROOT / part) for part in ("lambdas", "layers/core/python"))
     env["PYTHONUNBUFFERED"] = "1"
     env["AWS_LAMBDA_FUNCTION_NAME"] = "outreachpass-bench"  # Powertools reads it as "in Lambda"
     return env
 
 
-def run_once(function: Function, env: dict[str, str], stage: str, region: str) -> Run:
+def function_job(function: Function, paths: list[str], env: dict[str, str], stage: str, region: str) -> dict[str, Any]:
     from local.events import function_name
 
     name = function_name(stage, function.module)
-    job = {
+    return {
         "module": function.module,
         "event": function.event,
+        "path": paths,
+        "env": env,
         "context": {
             "function_name": name,
             "function_version": "$LATEST",
@@ -379,127 +373,101 @@ def run_once(function: Function, env: dict[str, str], stage: str, region: str) -
             "timeout_s": function.timeout_s,
         },
     }
-    spawned = time.monotonic()
-    process = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", CHILD],
-        input=json.dumps(job),
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT / "lambdas",
-        timeout=120,
-        check=False,
+
+
+def can_mount_read_only() -> bool:
+    """A private mount namespace with a read-only bind mount works here (root, unshare allowed)."""
+    unshare = shutil.which("unshare")
+    if not unshare or os.geteuid() != 0:
+        return False
+    probe = subprocess.run(
+        [unshare, "--mount", "--propagation", "private", "true"], capture_output=True, timeout=30, check=False
     )
-    marker = next((line for line in reversed(process.stdout.splitlines()) if line.startswith("@@cold ")), None)
-    if process.returncode != 0 or marker is None:
-        tail = [line for line in process.stderr.splitlines() if not line.startswith("import time:")][-3:]
-        return Run(0, 0, 0, 0, None, None, {}, error=" | ".join(tail) or f"exit {process.returncode}")
-    timing = json.loads(marker[len("@@cold ") :])
-    return Run(
-        total_ms=(timing["invoke_end"] - spawned) * 1000,
-        startup_ms=(timing["started"] - spawned) * 1000,
-        import_ms=(timing["import_end"] - timing["import_start"]) * 1000,
-        invoke_ms=(timing["invoke_end"] - timing["import_end"]) * 1000,
-        status=timing["status"],
-        failures=timing["failures"],
-        packages_ms=packages_ms(process.stderr),
-        raised=timing.get("raised"),
-    )
+    return probe.returncode == 0
+
+
+def run_plan(jobs: list[dict[str, Any]], folders: list[str], read_only: bool) -> tuple[list[dict[str, Any]], bool | None]:
+    plan = {
+        "python": getattr(sys, "_base_executable", sys.executable),
+        "parallel": PARALLEL,
+        "readonly": folders if read_only else [],
+        "jobs": jobs,
+    }
+    argv = [sys.executable, "-I", str(ROOT / "bench" / "cold_runner.py")]
+    if read_only:
+        argv = [shutil.which("unshare") or "unshare", "--mount", "--propagation", "private", *argv]
+    process = subprocess.run(argv, input=json.dumps(plan), capture_output=True, text=True, timeout=7200, check=False)
+    if process.returncode != 0:
+        raise RuntimeError(f"cold_runner failed:\n{process.stderr[-3000:]}")
+    report = json.loads(process.stdout.strip().splitlines()[-1])
+    return report["results"], report["readonly"]
 
 
 def uses_aws(needs: Any) -> bool:
     return bool(needs.buckets or needs.send_queues or needs.secrets or needs.send_email or needs.cognito_admin)
 
 
-def summarize(measured: Measured) -> list[Result]:
-    function = measured.function
-    good = [run for run in measured.runs if run.error is None]
-    target = f"< {function.target_ms:.0f} ms"
-    if not good:
-        error = next((run.error for run in measured.runs if run.error), "no run finished")
-        return [Result("cold_start", function.label, float("nan"), "ms", target, f"FAILED: {error}"[:160])]
-    total = statistics.median(run.total_ms for run in good)
-    imported = statistics.median(run.import_ms for run in good)
-    first_call = statistics.median(run.invoke_ms for run in good)
-    last = good[-1]
-    if last.raised:
-        answer = f"raised {last.raised}"
-    elif last.status is not None:
-        answer = str(last.status)
-    else:
-        answer = f"{last.failures} failed" if last.failures is not None else "ok"
+def answer_of(run: dict[str, Any]) -> str:
+    if run.get("raised"):
+        return f"raised {run['raised']}"
+    if run.get("status") is not None:
+        return str(run["status"])
+    return f"{run['failures']} failed" if run.get("failures") is not None else "ok"
+
+
+def heaviest(runs: list[dict[str, Any]]) -> Counter[str]:
     packages: Counter[str] = Counter()
-    for run in good:
-        packages.update({name: ms / len(good) for name, ms in run.packages_ms.items()})
+    for run in runs:
+        packages.update({name: ms / len(runs) for name, ms in run["packages_ms"].items()})
+    return packages
+
+
+def summarize(measured: Measured, monolith_ms: float) -> Result:
+    function = measured.function
+    target = f"<= {function.target_ms:.0f} ms"
+    good = measured.good("bytecode")
+    if not good:
+        error = next((run["error"] for run in measured.runs["bytecode"] if "error" in run), "no run finished")
+        return Result("cold_start", function.label, float("nan"), "ms", target, f"FAILED: {error}"[:200])
+    cold = measured.cold("bytecode")
+    source = measured.cold("source")
+    packages = heaviest(good)
     loaded = [name for name in WATCHED if packages.get(name)]
-    flags = []
+    verdict = "ok" if cold <= function.target_ms else "MISS"
+    note = (
+        f"{verdict}; import {measured.median('bytecode', 'import_ms'):.0f} + first call "
+        f"{measured.median('bytecode', 'invoke_ms'):.0f} ({function.invoked} -> {answer_of(good[-1])}); "
+        f"CPU {measured.median('bytecode', 'cpu_import_ms'):.0f} + {measured.median('bytecode', 'cpu_invoke_ms'):.0f}; "
+        f"fresh process {measured.median('bytecode', 'total_ms'):.0f}; "
+        f"no bytecode {source:.0f} (x{source / cold:.1f}); {cold / monolith_ms:.2f}x monolith"
+    )
+    if measured.good(SNAPSTART):
+        note += (
+            f"; SnapStart: first call after restore {measured.median(SNAPSTART, 'invoke_ms'):.0f} "
+            f"(import and warm-ups {measured.median(SNAPSTART, 'import_ms') + measured.median(SNAPSTART, 'warmup_ms'):.0f} "
+            "done before the snapshot)"
+        )
+    if loaded:
+        note += f"; loads {', '.join(loaded)}"
     if "boto3" in loaded and not uses_aws(function.needs):
-        flags.append("boto3 loaded but Needs name no AWS resource")
-    verdict = "ok" if total <= function.target_ms else "MISS"
-    note = f"{verdict}; {function.invoked} -> {answer}; first call {first_call:.0f} ms"
-    if flags:
-        note += "; " + "; ".join(flags)
-    import_note = f"loads {', '.join(loaded)}" if loaded else "no boto3/jinja2/cryptography"
-    if verdict == "MISS" or flags:
-        heavy = ", ".join(f"{name} {ms:.0f}" for name, ms in packages.most_common(TOP_HEAVY))
-        import_note += f"; heaviest (ms): {heavy}"
-    return [
-        Result("cold_start", function.label, round(total, 1), "ms", target, note),
-        Result("cold_start", f"{function.label} [import]", round(imported, 1), "ms", "", import_note),
-    ]
-
-
-def aws_db_secret_overhead(env: dict[str, str]) -> Result:
-    """In AWS a database function reads its credentials from Secrets Manager on the first
-    connect (outreachpass.db.connection.conninfo_from), which imports boto3 through
-    Powertools parameters; locally DATABASE_URL skips that. Measured here: that import and
-    the client creation in a fresh interpreter."""
-    code = (
-        "import time; t=time.monotonic()\n"
-        "from aws_lambda_powertools.utilities.parameters import SecretsProvider\n"
-        "SecretsProvider()\n"
-        "print(round((time.monotonic()-t)*1000, 1))\n"
-    )
-    samples = []
-    for _ in range(RUNS):
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60, check=False)
-        if out.returncode == 0:
-            samples.append(float(out.stdout.strip().splitlines()[-1]))
-    value = round(statistics.median(samples), 1) if samples else float("nan")
-    return Result(
-        "cold_start",
-        "AWS only: DB secret client (boto3 + Powertools parameters)",
-        value,
-        "ms",
-        "",
-        "added to every database function's first call in AWS (DB_SECRET_ARN); not in the local figures above",
-    )
+        note += "; boto3 loaded but Needs name no AWS resource"
+    if verdict == "MISS":
+        note += "; heaviest (ms): " + ", ".join(f"{name} {ms:.0f}" for name, ms in packages.most_common(TOP_HEAVY))
+    outside = {path for run in good for path in run.get("outside", [])}
+    if outside:
+        note += f"; OUTSIDE THE BUNDLE: {sorted(outside)[:2]}"
+    return Result("cold_start", function.label, round(cold, 1), "ms", target, note)
 
 
 FLOOR = (
-    ("interpreter start (python -c pass)", ""),
+    ("interpreter start (python -I -S -c pass)", "pass"),
     ("import pydantic", "import pydantic"),
     ("import psycopg", "import psycopg"),
     ("import aws_lambda_powertools.event_handler", "import aws_lambda_powertools.event_handler"),
-    ("import outreachpass.api (all three + the wrapper)", "import outreachpass.api"),
+    ("import outreachpass.api", "import outreachpass.api"),
+    ("AWS only: DB secret client (boto3 + Powertools parameters)",
+     "from aws_lambda_powertools.utilities.parameters import SecretsProvider\nSecretsProvider()"),
 )
-
-
-def floor(env: dict[str, str]) -> list[Result]:
-    """What every HTTP function pays before its own code: a fresh interpreter, and each of the
-    packages the handler wrapper needs, alone (medians of fresh processes, as above)."""
-    results = []
-    for label, statement in FLOOR:
-        samples = []
-        for _ in range(RUNS):
-            spawned = time.monotonic()
-            code = f"{statement}\nimport time\nprint(time.monotonic())"
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT / "lambdas", timeout=60, check=False)
-            if out.returncode == 0:
-                samples.append((float(out.stdout.strip().splitlines()[-1]) - spawned) * 1000)
-        value = round(statistics.median(samples), 1) if samples else float("nan")
-        results.append(Result("cold_start floor", label, value, "ms", "", "fresh process: spawn to done"))
-    return results
 
 
 def load_note() -> str:
@@ -507,40 +475,206 @@ def load_note() -> str:
         one, five, _ = os.getloadavg()
     except OSError:
         return ""
-    return f"; load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+    return f"load average {one:.1f} (1 min) / {five:.1f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def run() -> list[Result]:
     add_code_paths()
+    from bench.cold_bundles import WORK_DIR, mirror, synthesize, tree_fingerprint
+    from bench.monolith import FIRST_CALL, ensure_monolith
     from bench.shared_stack import shared_stack
+    from cdk_app.bundling import function_bundles
 
     stack = shared_stack()
-    functions = functions_of_the_table(stack)
-    env = child_env(stack)
+    functions = [f for f in functions_of_the_table(stack) if not ONLY or re.search(ONLY, f.label)]
     stage, region = stack.config.stage, stack.region
-    measured = {f.label: Measured(f) for f in functions}
-    jobs = [f for _ in range(RUNS) for f in functions]  # round-robin: no function runs twice in a row
-    with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        for function, result in zip(jobs, pool.map(lambda f: run_once(f, env, stage, region), jobs), strict=True):
-            measured[function.label].runs.append(result)
-    results: list[Result] = []
-    for item in measured.values():
-        results.extend(summarize(item))
-    totals = [r for r in results if not r.metric.endswith("[import]") and r.unit == "ms" and r.value == r.value]
-    missed = [r.metric for r in totals if r.note.startswith("MISS")]
-    results.append(
+
+    outdir = WORK_DIR / "cdk.out"
+    print("  cold_start: synthesizing the deployable bundles ...", file=sys.stderr, flush=True)
+    synth_s = synthesize(outdir)
+    bundles: dict[str, Any] = {}
+    for bundle in function_bundles(outdir):  # platform and silo copies share the same assets
+        bundles.setdefault(bundle.handler.rsplit(".", 1)[0], bundle)
+    missing = [f.label for f in functions if f.module not in bundles]
+    if missing:
+        raise RuntimeError(f"functions of the table without a synthesized bundle: {missing}")
+    mirrors = {}
+    for function in functions:
+        bundle = bundles[function.module]
+        if (bundle.code, bundle.layers) not in mirrors:
+            mirrors[(bundle.code, bundle.layers)] = mirror(bundle.code, bundle.layers, label="functions")
+    ours = {f.label: mirrors[(bundles[f.module].code, bundles[f.module].layers)] for f in functions}
+
+    print("  cold_start: the monolith ...", file=sys.stderr, flush=True)
+    monolith = ensure_monolith(stack.db_urls.admin_url)
+    monolith_mirror = mirror(monolith.app_dir, (monolith.layer_dir,), label="monolith", content_key=monolith.digest)
+    from local.events import http_api_event
+
+    monolith_function = Function(
+        label=f"monolith (seed design, {monolith.routes} routes, {monolith.tables} tables)",
+        module="monolith.main",
+        public=True,
+        needs=None,
+        event=http_api_event(
+            method="GET",
+            raw_path=f"/c/{monolith.card_id}",
+            header_pairs=[("user-agent", "Mozilla/5.0 (iPhone) bench")],
+            route_key="$default",
+        ),
+        invoked=FIRST_CALL,
+        memory_mb=1024,
+        timeout_s=30,
+    )
+
+    env = {**base_env(), **stack.env}
+    monolith_env = {**base_env(), **monolith.env, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
+    everything = [(f, ours[f.label], env) for f in functions] + [(monolith_function, monolith_mirror, monolith_env)]
+    runtime_dir = WORK_DIR / "snapstart-runtime"
+    runtime_dir.mkdir(parents=True, exist_ok=True)
+    (runtime_dir / "snapshot_restore_py.py").write_text(SNAPSHOT_RESTORE_PY)
+    jobs, owners = [], []
+    for run in range(RUNS):  # round-robin: no function runs twice in a row; kinds interleaved
+        for kind in KINDS:
+            if kind == "source" and run >= SOURCE_RUNS:
+                continue
+            for function, bundle_mirror, job_env in everything:
+                jobs.append(function_job(function, bundle_mirror.paths(kind), job_env, stage, region))
+                owners.append((function.label, kind))
+        for function, bundle_mirror, job_env in everything[:-1]:  # ours; SnapStart is on for the public routes
+            if function.public:
+                job = function_job(function, [*bundle_mirror.paths("bytecode"), str(runtime_dir)], job_env, stage, region)
+                jobs.append({**job, "snapstart": True})
+                owners.append((function.label, SNAPSTART))
+    floor_jobs = []
+    for _ in range(RUNS):
+        for _, statement in FLOOR:
+            job = {"statement": statement, "path": next(iter(mirrors.values())).paths("bytecode"), "env": env}
+            floor_jobs.append(job)
+    folders = sorted({folder for m in [*mirrors.values(), monolith_mirror] for kind in KINDS for folder in m.folders(kind)})
+    folders.append(str(runtime_dir))
+    read_only = can_mount_read_only()
+    before = tree_fingerprint(folders)
+    print(f"  cold_start: {len(jobs) + len(floor_jobs)} fresh processes, {PARALLEL} at a time ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    results, mounted_read_only = run_plan(jobs + floor_jobs, folders, read_only)
+    elapsed = time.monotonic() - started
+    after = tree_fingerprint(folders)
+
+    measured = {f.label: Measured(f) for f, _, _ in everything}
+    for (label, kind), result in zip(owners, results[: len(jobs)], strict=True):
+        measured[label].runs[kind].append(result)
+    mono = measured[monolith_function.label]
+    monolith_ms = mono.cold("bytecode")
+
+    out: list[Result] = []
+    ours_measured = [measured[f.label] for f in functions]
+    for item in ours_measured:
+        out.append(summarize(item, monolith_ms))
+    mono_good = mono.good("bytecode")
+    out.append(
+        Result(
+            "cold_start monolith",
+            monolith_function.label,
+            round(monolith_ms, 1),
+            "ms",
+            "",
+            (
+                f"import {mono.median('bytecode', 'import_ms'):.0f} + first call {mono.median('bytecode', 'invoke_ms'):.0f} "
+                f"({FIRST_CALL} -> {answer_of(mono_good[-1]) if mono_good else 'FAILED: ' + str(mono.runs['bytecode'][:1])}); "
+                f"CPU {mono.median('bytecode', 'cpu_import_ms'):.0f} + {mono.median('bytecode', 'cpu_invoke_ms'):.0f}; "
+                f"fresh process {mono.median('bytecode', 'total_ms'):.0f}; no bytecode {mono.cold('source'):.0f}; "
+                f"{monolith_mirror.modules} modules; heaviest (ms): "
+                + ", ".join(f"{n} {ms:.0f}" for n, ms in heaviest(mono_good).most_common(TOP_HEAVY))
+            ),
+        )
+    )
+    colds = [(item.cold("bytecode"), item.function.label) for item in ours_measured if item.good("bytecode")]
+    worst_ms, worst_label = max(colds)
+    missed = [item.function.label for item in ours_measured if not item.cold("bytecode") <= item.function.target_ms]
+    source_ratios = [item.cold("source") / item.cold("bytecode") for item in ours_measured if item.good("bytecode")]
+    out += [
+        Result(
+            "cold_start",
+            "worst function / monolith",
+            round(worst_ms / monolith_ms, 3),
+            "x",
+            f"<= {MONOLITH_RATIO_TARGET}",
+            f"{worst_label}: {worst_ms:.0f} ms against the monolith's {monolith_ms:.0f} ms (import + first call, bytecode)",
+        ),
         Result(
             "cold_start",
             "functions within target",
-            len(totals) - len(missed),
-            f"of {len(functions)}",
+            len(ours_measured) - len(missed),
+            f"of {len(ours_measured)}",
             "all",
-            f"{RUNS} runs each, {PARALLEL} at a time, median; missed: {len(missed)}{load_note()}",
+            f"missed: {', '.join(missed) if missed else 'none'}",
+        ),
+        Result(
+            "cold_start",
+            "median of all functions: bytecode / no bytecode",
+            round(statistics.median(item.cold("bytecode") for item in ours_measured), 1),
+            "ms",
+            "",
+            f"no bytecode {statistics.median(item.cold('source') for item in ours_measured):.0f} ms; "
+            f"bytecode saves x{statistics.median(source_ratios):.1f} (median ratio); monolith without bytecode "
+            f"{mono.cold('source'):.0f} ms",
+        ),
+    ]
+    public = [item for item in ours_measured if item.good(SNAPSTART)]
+    if public:
+        restored = statistics.median(item.median(SNAPSTART, "invoke_ms") for item in public)
+        cold = statistics.median(item.cold("bytecode") for item in public)
+        moved = statistics.median(item.median(SNAPSTART, "import_ms") + item.median(SNAPSTART, "warmup_ms") for item in public)
+        out.append(
+            Result(
+                "cold_start",
+                "SnapStart, public functions: first call after restore (median)",
+                round(restored, 1),
+                "ms",
+                "",
+                f"against {cold:.0f} ms import + first call with bytecode alone ({len(public)} functions); import and "
+                f"warm-ups ({moved:.0f} ms) run before the snapshot; Lambda's restore itself is not measurable here",
+            )
         )
-    )
-    results.extend(floor(env))
-    results.append(aws_db_secret_overhead(env))
-    return results
+    floor_results = results[len(jobs) :]
+    for index, (label, _) in enumerate(FLOOR):
+        samples = [r["total_ms"] for r in floor_results[index :: len(FLOOR)] if "error" not in r]
+        value = round(statistics.median(samples), 1) if samples else float("nan")
+        out.append(Result("cold_start floor", label, value, "ms", "", "fresh process on the bundle: spawn to done"))
+    bundle_mirror = next(iter(mirrors.values()))
+    sizes = bundle_mirror.size_bytes
+    out += [
+        Result(
+            "cold_start bundle",
+            "synthesized code + layers",
+            round((sizes["code"] + sizes["layers"]) / 1e6, 1),
+            "MB",
+            "",
+            f"of which cpython-312 bytecode {_mb(sizes['pyc_of_runtime'])} "
+            f"(+{sizes['pyc_of_runtime'] / (sizes['code'] + sizes['layers'] - sizes['pyc_of_runtime']) * 100:.0f}% over source); "
+            f"{bundle_mirror.modules} modules; deployable synth took {synth_s:.0f} s; "
+            + "; ".join(bundle_mirror.rebuilt_layers),
+        ),
+        Result(
+            "cold_start bundle",
+            "no bytecode cache written",
+            1.0 if before == after else 0.0,
+            "bool",
+            "1",
+            (
+                "bundle folders bind-mounted read-only in a private mount namespace (a write probe failed)"
+                if mounted_read_only
+                else "no read-only mount here (unshare unavailable): children ran with -B"
+            )
+            + f"; files before/after {before[0]}/{after[0]}; {len(jobs) + len(floor_jobs)} processes in {elapsed:.0f} s, "
+            f"{PARALLEL} at a time, {RUNS} runs each ({SOURCE_RUNS} without bytecode), medians; {load_note()}",
+        ),
+    ]
+    return out
 
 
 if __name__ == "__main__":

@@ -375,7 +375,7 @@ def runtime_layers(scope: Construct, *, stub_dependencies: bool) -> tuple[lambda
         "compatible_architectures": [LAMBDA_ARCHITECTURE],
     }
     core = lambda_.LayerVersion(
-        scope, "CoreLayer", code=core_layer_code(), description="outreachpass runtime library", **common
+        scope, "CoreLayer", code=core_layer_code(tests_only=stub_dependencies), description="outreachpass runtime library", **common
     )
     dependencies = lambda_.LayerVersion(
         scope,

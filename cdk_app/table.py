@@ -38,7 +38,7 @@ FUNCTION_GROUPS: tuple[FunctionGroup, ...] = typing.get_args(FunctionGroup)
 # The first path prefix (whole segments) that matches decides; other public routes are ApiPublic (cards,
 # tracking, health), other protected routes ApiAdmin (events, attendees, cards, jobs, exhibitors, leads).
 ROUTE_GROUP_PREFIXES: tuple[tuple[str, FunctionGroup], ...] = (
-    ("/wallet", "ApiWallet"),  # the Apple Wallet web service, called by devices
+    ("/wallet", "ApiWallet"),  # the Apple Wallet web service (devices) and Google Wallet's callbacks
     (f"{ADMIN_PREFIX}/analytics", "ApiReports"),
     (f"{ADMIN_PREFIX}/audit-log", "ApiReports"),
     (f"{ADMIN_PREFIX}/brands", "ApiSettings"),

@@ -158,6 +158,9 @@ ROUTES: tuple[Route, ...] = (
           needs=Needs(secrets=("apple_pass",), buckets=(BucketGrant("assets", "read", "logos/"),), memory_mb=512)),
     Route("POST", "/wallet/v1/log", "handlers.wallet.device_log", roles=None, summary="Apple Wallet: device logs about the web service",
           needs=Needs(database=False, timeout_s=5)),
+    # Google Wallet's signed save / delete callbacks (the URL in each pass class): added / removed events.
+    Route("POST", "/wallet/google/callback", "handlers.wallet.google_callback", roles=None,
+          summary="Google Wallet: a pass was saved or deleted (signed callback)", needs=Needs(secrets=("google_wallet",), timeout_s=10)),
     # Brands
     Route("GET", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_list", roles=ADMIN, summary="List brands"),
     Route("POST", f"{ADMIN_PREFIX}/brands", "handlers.admin.brands_create", roles=ADMIN, summary="Create a brand"),

@@ -25,43 +25,22 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cdk_app.console_policy import IMMUTABLE, NO_CACHE, PERMISSIONS_POLICY, REFERRER_POLICY, content_security_policy
 from local.config import REPO_ROOT
 from local.server import GatewayResponse
 
 PREFIX = "/admin"
 DIST_DIR = REPO_ROOT / "web" / "dist"
-IMMUTABLE = "public, max-age=31536000, immutable"
 COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json)|image/svg\+xml)")
-NO_CACHE = "no-cache"
-
-
-def content_security_policy(connect_sources: list[str]) -> str:
-    """The console's CSP: nothing inline, nothing from elsewhere but the API's and uploads' origins."""
-    connect = " ".join(["'self'", *connect_sources])
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data: blob:",
-            "font-src 'self'",
-            f"connect-src {connect}",
-            "frame-src 'self'",
-            "frame-ancestors 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "object-src 'none'",
-        ]
-    )
 
 
 def security_headers(csp: str) -> list[tuple[str, str]]:
     return [
         ("content-security-policy", csp),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "strict-origin-when-cross-origin"),
+        ("referrer-policy", REFERRER_POLICY),
         ("x-frame-options", "DENY"),
-        ("permissions-policy", "camera=(self), microphone=(), geolocation=()"),
+        ("permissions-policy", PERMISSIONS_POLICY),
     ]
 
 
@@ -73,12 +52,16 @@ def _gzipped(body: bytes) -> bytes:
 class ConsoleSite:
     """Serves web/dist under /admin (a local handler of local.server.LocalGateway)."""
 
-    def __init__(self, config: Callable[[], dict[str, Any]], connect_sources: Callable[[], list[str]], dist_dir: Path = DIST_DIR):
+    def __init__(
+        self, config: Callable[[], dict[str, Any]], connect_sources: Callable[[], list[str]], dist_dir: Path = DIST_DIR
+    ):
         self.config = config
         self.connect_sources = connect_sources
         self.dist_dir = dist_dir
 
-    def __call__(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> GatewayResponse | None:
+    def __call__(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+    ) -> GatewayResponse | None:
         if method not in ("GET", "HEAD"):
             return self._respond(405, b"GET only\n", "text/plain; charset=utf-8", NO_CACHE)
         if path == PREFIX:
@@ -86,7 +69,9 @@ class ConsoleSite:
         relative = path[len(PREFIX) + 1 :]
         gzip_ok = "gzip" in headers.get("accept-encoding", "")
         if relative == "config.json":
-            return self._respond(200, json.dumps(self.config(), indent=2).encode(), "application/json", "no-store", gzip_ok)
+            return self._respond(
+                200, json.dumps(self.config(), indent=2).encode(), "application/json", "no-store", gzip_ok
+            )
         index = self.dist_dir / "index.html"
         if not index.is_file():
             return self._respond(
@@ -117,7 +102,9 @@ class ConsoleSite:
             return None  # no way out of web/dist (.., symlinks)
         return candidate
 
-    def _respond(self, status: int, body: bytes, content_type: str, cache: str, gzip_ok: bool = False) -> GatewayResponse:
+    def _respond(
+        self, status: int, body: bytes, content_type: str, cache: str, gzip_ok: bool = False
+    ) -> GatewayResponse:
         headers = [("content-type", content_type), ("cache-control", cache)]
         if COMPRESSIBLE.match(content_type):
             headers.append(("vary", "Accept-Encoding"))

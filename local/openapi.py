@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ ERROR_SCHEMA = {
         }
     },
 }
+ERROR_CODE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
 ERROR_STATUSES = {
     "400": "Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON)",
     "404": "Not found (<THING>_NOT_FOUND)",
@@ -110,6 +112,10 @@ def build_document() -> dict[str, Any]:
         if is_rate_limited(route.path):
             statuses.update(RATE_LIMITED_STATUS)
         for status, description in statuses.items():
+            # A route that names its own codes for a status (e.g. 404 FEATURE_DISABLED) keeps its words.
+            declared = (responses.get(status) or {}).get("description") or ""
+            if status != "422" and ERROR_CODE.search(declared):
+                description = f"{declared}. {description}"
             # Replaces Powertools' default 422 too: validation failures answer 400 with our envelope.
             responses[status] = {
                 "description": description,

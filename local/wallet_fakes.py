@@ -10,7 +10,10 @@ test depend on them), so the real clients (outreachpass.integrations.wallet.apns
 - FakeGoogleWallet is a requests transport adapter: it answers the OAuth token request of
   the service account and keeps generic classes and objects in memory with the REST API's
   status codes (200, 404, 409), checking the bearer token it issued; it logs "would insert" /
-  "would patch".
+  "would patch". It also stands in for Google's callback signing: it serves its own root
+  signing key at Google's key URL (/gp/m/issuer/keys) and signs save / delete callbacks the
+  way Google does (ECv2SigningOnly, a fresh intermediate key per message), so the real
+  verification of integrations.wallet.google_callbacks runs on them.
 
 `install_fakes()` puts them under the runtime clients (once per process, the same instances
 afterwards) and returns them, so tests can look at what was sent.
@@ -18,6 +21,7 @@ afterwards) and returns them, so tests can look at what was sent.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import secrets
@@ -68,11 +72,17 @@ class FakeApns:
 class FakeGoogleWallet:
     """A requests adapter (BaseAdapter's interface) standing in for oauth2 and walletobjects."""
 
+    KEYS_PATH = "/gp/m/issuer/keys"
+
     def __init__(self) -> None:
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         self.classes: dict[str, dict[str, Any]] = {}
         self.objects: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []
         self.token_requests = 0
+        self.keys_requests = 0
+        self.root_key = ec.generate_private_key(ec.SECP256R1())  # Google's root signing key, for callbacks
         self.fail_next: list[int] = []  # statuses to answer the next API calls with (e.g. 503)
         self._tokens: set[str] = set()
         self._lock = threading.Lock()
@@ -84,6 +94,9 @@ class FakeGoogleWallet:
         with self._lock:
             if parts.path.endswith("/token"):
                 return self._token(request, body)
+            if parts.path == self.KEYS_PATH:
+                self.keys_requests += 1
+                return _response(request, 200, self.root_keys_document(), headers={"cache-control": "public, max-age=3600"})
             self.calls.append((request.method, parts.path))
             if self.fail_next:
                 return _response(request, self.fail_next.pop(0), {"error": {"code": 503, "message": "scripted failure"}})
@@ -124,15 +137,68 @@ class FakeGoogleWallet:
             log.info("Google Wallet (local fake): would patch %s %s", kind, resource_id)
         return _response(request, 200, store[resource_id])
 
+    # --- callbacks, signed as Google signs them (ECv2SigningOnly) ------------------------------------
 
-def _response(request: Any, status: int, payload: Any) -> Any:
+    def root_keys_document(self, *, expires_in_ms: int = 86_400_000) -> dict[str, Any]:
+        from cryptography.hazmat.primitives import serialization
+
+        der = self.root_key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        return {"keys": [{"keyValue": base64.b64encode(der).decode(), "protocolVersion": "ECv2SigningOnly",
+                          "keyExpiration": str(_now_ms() + expires_in_ms)}]}
+
+    def signed_callback(
+        self, *, recipient_id: str, class_id: str, object_id: str, event_type: str, nonce: str | None = None,
+        expires_ms: int | None = None, key_expires_ms: int | None = None, sender_id: str = "GooglePayPasses",
+        root_key: Any = None,
+    ) -> bytes:
+        """The body Google posts for a save ("save") or delete ("del") of an object."""
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        protocol = "ECv2SigningOnly"
+        intermediate = ec.generate_private_key(ec.SECP256R1())
+        der = intermediate.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        signed_key = json.dumps({"keyValue": base64.b64encode(der).decode(),
+                                 "keyExpiration": str(key_expires_ms if key_expires_ms is not None else _now_ms() + 3_600_000)})
+        message = json.dumps({
+            "classId": class_id, "objectId": object_id, "eventType": event_type,
+            "expTimeMillis": expires_ms if expires_ms is not None else _now_ms() + 300_000,
+            "count": 1, "nonce": nonce or str(uuid.uuid4()),
+        })
+        sign = ec.ECDSA(hashes.SHA256())
+        key_signature = (root_key or self.root_key).sign(_length_value(sender_id, protocol, signed_key), sign)
+        signature = intermediate.sign(_length_value(sender_id, recipient_id, protocol, message), sign)
+        return json.dumps({
+            "signature": base64.b64encode(signature).decode(),
+            "intermediateSigningKey": {"signedKey": signed_key, "signatures": [base64.b64encode(key_signature).decode()]},
+            "protocolVersion": protocol,
+            "signedMessage": message,
+        }).encode()
+
+    def callback_url(self, object_id: str) -> str:
+        """The callback URL of the object's class (what Google would post to)."""
+        with self._lock:
+            return self.classes[self.objects[object_id]["classId"]]["callbackOptions"]["url"]
+
+
+def _now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+def _length_value(*parts: str) -> bytes:
+    return b"".join(len(data).to_bytes(4, "little") + data for data in (part.encode() for part in parts))
+
+
+def _response(request: Any, status: int, payload: Any, headers: dict[str, str] | None = None) -> Any:
     import requests
     from requests.structures import CaseInsensitiveDict
 
     response = requests.Response()
     response.status_code = status
     response._content = json.dumps(payload).encode()
-    response.headers = CaseInsensitiveDict({"content-type": "application/json; charset=UTF-8"})
+    response.headers = CaseInsensitiveDict({"content-type": "application/json; charset=UTF-8", **(headers or {})})
     response.encoding = "utf-8"
     response.url = request.url
     response.request = request

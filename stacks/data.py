@@ -312,7 +312,7 @@ class DataStack(AppStack):
             log_level=self.config.log_level,
             log_retention_days=self.config.log_retention_days,
             removal_policy=self.removal_policy,
-            code=function_code(),
+            code=function_code(tests_only=stub_dependencies),
             layers=(core, dependencies),
             tracing_policy=tracing,
             vpc_access_policy=vpc_access,

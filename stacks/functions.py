@@ -1,7 +1,7 @@
 """Function stacks: one Lambda function per route table entry of one group (cdk_app.table.FunctionGroup).
 
   -ApiPublic    card pages, vCard, QR, wallet downloads, tracking, /health
-  -ApiWallet    the Apple Wallet web service
+  -ApiWallet    the Apple Wallet web service and Google Wallet's save / delete callbacks
   -ApiAdmin     events, attendees, cards, imports, jobs, passes, e-mails (and the routes to come there)
   -ApiSettings  brands, users, feature flags (tenant administration)
   -ApiReports   analytics and the audit log
@@ -51,7 +51,7 @@ from stacks.base import AppStack
 
 GROUP_DESCRIPTIONS: dict[str, str] = {
     "ApiPublic": "public route functions (cards, tracking, health)",
-    "ApiWallet": "Apple Wallet web service functions",
+    "ApiWallet": "wallet functions (Apple's web service, Google's callbacks)",
     "ApiAdmin": "admin route functions (events, attendees, cards, jobs)",
     "ApiSettings": "admin route functions (brands, users, feature flags)",
     "ApiReports": "admin route functions (analytics, audit log)",
@@ -105,7 +105,7 @@ class FunctionsStack(AppStack):
             log_level=config.log_level,
             log_retention_days=config.log_retention_days,
             removal_policy=self.removal_policy,
-            code=function_code(),
+            code=function_code(tests_only=stub_dependencies),
             layers=(core, dependencies),
             tracing_policy=tracing,
             vpc_access_policy=vpc_access,

@@ -153,6 +153,32 @@ def test_card_page_in_headless_chromium(local_stack, database, branded_card, tmp
     ]
 
 
+def test_card_page_with_its_features_switched_off(local_stack, database, tenant_factory, tmp_path):
+    """Flags off: the buttons are gone, the page's script still runs (no error), and the button
+    that stays (Copy email) still records its beacon."""
+    from selenium.webdriver.common.by import By
+
+    tenant_id = tenant_factory()
+    card = make_card(database, tenant_id, first_name="Grace", last_name="Hopper")
+    flags = {key: {"enabled": False} for key in ("apple_wallet", "google_wallet", "vcard_download", "share_button", "contact_share")}
+    switched = local_stack.request("PUT", "/api/v1/admin/feature-flags", token=local_stack.token_for(tenant_id, "admin"), json=flags)
+    assert switched.status == 200, switched.text
+    driver = _browser(tmp_path / "downloads", tmp_path / "profile")
+    try:
+        driver.get(f"{local_stack.api_url}/c/{card['card_id']}")
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Grace Hopper"
+        for button in ("save-contact", "apple-wallet", "google-wallet", "share", "share-details-open", "share-details-form"):
+            assert driver.find_elements(By.ID, button) == [], button
+        copy = driver.find_element(By.ID, "copy-email")
+        assert copy.is_displayed()
+        copy.click()
+        _wait_for(lambda: [e for e in exports(database, card["card_id"]) if e["export_type"] == "copy_email"], "the copy_email beacon")
+        problems = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        assert problems == [], problems  # the script did not trip over the missing buttons
+    finally:
+        driver.quit()
+
+
 def test_share_my_details_in_headless_chromium(local_stack, database, tenant_factory, tmp_path):
     """The visitor opens "Share my details", fills the form, ticks the consent box and sends: the
     card's owner gets the mail, the card records a contact_shared event, and the page's strict

@@ -449,6 +449,36 @@ def test_every_page_renders_at_desktop_and_phone_size(browser, stack):
         browser.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+def test_switch_a_feature_flag_off_and_on_again(browser, stack):
+    """The page lists the product's flags (contact_share among them), each on by default; switching
+    one off and saving stores it for the organisation and leaves the others at their default."""
+    browser.go("/feature-flags")
+    browser.heading("Feature flags")
+
+    def switch(key: str):
+        return browser.wait(lambda: next(iter(browser.css(f"input[name={key}]")), None), f"the {key} switch")
+
+    def flags() -> dict:
+        status, body = api(stack, "GET", "/api/v1/admin/feature-flags", browser.session()["idToken"])
+        assert status == 200, body
+        return body["data"]
+
+    assert {key for key in flags()} == {"apple_wallet", "google_wallet", "vcard_download", "share_button",
+                                        "email_open_tracking", "contact_share"}
+    assert switch("contact_share").is_selected() and flags()["contact_share"]["source"] == "default"
+    switch("contact_share").click()
+    browser.button("Save flags").click()
+    browser.wait(lambda: flags()["contact_share"]["enabled"] is False, "contact_share saved off")
+    state = flags()
+    assert state["contact_share"]["source"] == "tenant"
+    assert all(state[key] == {"enabled": True, "source": "default", "updated_at": None} for key in state if key != "contact_share")
+    browser.wait(lambda: "changed" in browser.xpath("//label[.//input[@name='contact_share']]")[0].text, "its change time")
+    browser.shot("feature-flags-switched")
+    switch("contact_share").click()
+    browser.button("Save flags").click()
+    browser.wait(lambda: flags()["contact_share"]["enabled"] is True, "contact_share saved on again")
+
+
 def test_invite_a_user_and_change_their_role(browser, stack):
     browser.go("/users")
     browser.heading("Users")

@@ -289,3 +289,17 @@ def _bucket_actions(needs: routes.Needs) -> set[str]:
         if grant.access in ("write", "read_write"):
             actions |= {"s3:PutObject", "s3:AbortMultipartUpload"}
     return actions
+
+
+def test_googles_wallet_callback_is_a_public_route_of_the_wallet_stack_checked_for_its_origin(functions, http_routes):
+    """POST /wallet/google/callback lives beside Apple's web service (-ApiWallet), takes no JWT (the
+    message's ECv2 signature authenticates Google), reads the Google Wallet secret for its issuer id
+    and, like every public route, the origin-verify secret (Google is given the distribution's URL)."""
+    route = routes.find_route("POST", "/wallet/google/callback")
+    template, http_route = http_routes[route.route_key]
+    assert template is functions.templates[f"{PREFIX}-ApiWallet"]
+    assert http_route["Properties"].get("AuthorizationType", "NONE") == "NONE"
+    function_id = route_function(template, http_route)
+    environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
+    assert {ORIGIN_SECRET_ENV, routes.secret_env("google_wallet")} <= set(environment)
+    assert "secretsmanager:GetSecretValue" in granted(function_statements(template, function_id))

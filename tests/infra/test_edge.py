@@ -137,6 +137,19 @@ def test_everything_else_reaches_the_api_uncached_with_every_viewer_header_but_h
     assert "CustomOriginConfig" in _origin(config, default)
 
 
+def test_googles_wallet_callback_reaches_the_api_through_the_edge_with_the_origin_header(edge):
+    """Google posts its save / delete callbacks to the public base URL (the distribution): the POST is
+    allowed, never cached, and reaches the API with the origin-verify header like any public route."""
+    _, template = edge
+    config = _distribution(template)
+    route = routes.find_route("POST", "/wallet/google/callback")
+    behaviour = _behaviour(config, _request_path(route))
+    assert route.method in behaviour["AllowedMethods"] and behaviour["CachePolicyId"] == CACHING_DISABLED
+    origin = _origin(config, behaviour)
+    assert "CustomOriginConfig" in origin
+    assert routes.ORIGIN_VERIFY_HEADER in {header["HeaderName"] for header in origin["OriginCustomHeaders"]}
+
+
 def test_application_edges_serve_the_public_assets_through_origin_access_control(edge):
     name, template = edge
     config = _distribution(template)

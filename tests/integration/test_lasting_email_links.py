@@ -1,6 +1,7 @@
 """Email links never die: a card email sent through the real route and worker, left 8 days, its
 message context expired and deleted by the real retention job; every tracked link of it (card,
-Apple, Google, vCard) still works over HTTP, leads to the card's own URL and records the click.
+Apple, Google, vCard) still works over HTTP, leads to the card's own URL and records the click
+(a wallet link's also as the wallet's email_clicked).
 The no-open-redirect guarantees hold for the old message as they do for a live one.
 """
 
@@ -16,6 +17,7 @@ from outreachpass.services.card_appearance import card_url
 from outreachpass.services.retention import run_retention
 from tests.integration.email_helpers import ADMIN, captured_for, email_events, html_links, make_world, unique_email
 from tests.integration.test_email_tracking import TEST_KEY, click, open_redirect_attempts
+from tests.integration.wallet_support import wallet_events
 
 
 @pytest.fixture
@@ -64,6 +66,9 @@ def test_every_link_of_an_8_day_old_email_still_works(local_stack, database, old
     assert sorted(e["metadata_json"]["link"] for e in clicks) == sorted(links)
     assert all(e["metadata_json"]["context"] == "expired" and e["card_id"] == card_id for e in clicks)
     assert {e["link_url"] for e in clicks} == set(expected.values())
+    # The wallet links' clicks still count for the wallet (its email_clicked counter).
+    assert sorted(e for e in wallet_events(database, card_id) if e[1] == "email_clicked") == [("apple", "email_clicked"),
+                                                                                               ("google", "email_clicked")]
 
 
 def test_an_old_message_redirects_nowhere_else(call_route, database, old_email, monkeypatch):
@@ -129,9 +134,10 @@ def test_every_link_a_card_email_carries_is_one_an_old_message_keeps():
 
     from outreachpass.services.email.compose import card_links
     from outreachpass.services.email.link_destinations import CARD_LINK_PATHS, own_path
+    from outreachpass.services.feature_flags import Features
 
     card_id = uuid.uuid4()
-    links = card_links("https://cards.example.test", card_id, {})
+    links = card_links("https://cards.example.test", card_id, Features.of({}))  # every feature on
     assert set(links) == set(CARD_LINK_PATHS)
     assert {key: own_path(url, card_id) for key, url in links.items()} == CARD_LINK_PATHS
     assert own_path(f"https://cards.example.test/c/{uuid.uuid4()}/vcard", card_id) is None  # another card's URL

@@ -43,8 +43,10 @@ for hook in reversed(getattr(fake, "before", [])):  # the runtime runs them in r
     hook()
 for hook in getattr(fake, "after", []):
     hook()
+WATCHED = ("jinja2", "ua_parser", "cryptography", "outreachpass.integrations.wallet.signing", "qrcode", "PIL.PngImagePlugin",
+           "google.auth.crypt", "google.oauth2.service_account", "requests")
 report |= {
-    "after_hooks": sorted(n for n in ("jinja2", "ua_parser", "cryptography", "outreachpass.integrations.wallet.signing") if n in sys.modules),
+    "after_hooks": sorted(n for n in WATCHED if n in sys.modules),
     "environment": pages.environment.built(),
     "templates": sorted(key[1] for key in pages.environment().cache.keys()) if pages.environment.built() else [],
     "resolver": useragent._get_parser.built(),
@@ -112,6 +114,24 @@ def test_the_apple_wallet_routes_warm_cryptography_and_signing_without_secrets_o
             [],
             False,
         ), module
+
+
+def test_the_qr_routes_warm_qrcode_and_pillow_without_connections():
+    for module in ("handlers.public.card_qr_png", "handlers.public.card_qr_svg"):
+        report = run(module, fake_runtime=True)
+        assert report["before"] == ["warm_qr_codes"], module
+        assert report["at_import"] == [], module
+        assert {"qrcode", "PIL.PngImagePlugin"} <= set(report["after_hooks"]), module
+        assert (report["database"], report["clients"], report["secrets"], report["boto3_session"]) == (False, False, [], False)
+
+
+def test_the_google_wallet_route_warms_google_auth_without_secrets_or_connections():
+    report = run("handlers.public.card_wallet_google", fake_runtime=True)
+    assert report["before"] == ["warm_google_wallet"]
+    assert report["after"] == ["reseed_random"]
+    assert {"google.auth.crypt", "google.oauth2.service_account", "requests", "ua_parser"} <= set(report["after_hooks"])
+    assert report["resolver"]
+    assert (report["database"], report["clients"], report["secrets"], report["boto3_session"]) == (False, False, [], False)
 
 
 def test_a_hook_registered_twice_is_handed_to_the_runtime_once():

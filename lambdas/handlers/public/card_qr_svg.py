@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.qr import qr_response
+from outreachpass.snapstart import before_snapshot, warm_qr_codes
 
 router = new_router()
 
@@ -23,3 +24,4 @@ def card_qr_svg(card_id: str):  # type: ignore[no-untyped-def]  # unannotated: a
 
 
 handler = http_handler(router, roles=None)
+before_snapshot(warm_qr_codes)  # SnapStart: qrcode and Pillow imported and exercised, nothing remote

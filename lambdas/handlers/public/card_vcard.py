@@ -2,7 +2,8 @@
 
 `text/vcard` with a file name (ASCII and UTF-8 forms); privately cacheable for a minute (a
 double tap does not download twice, and a changed card shows up quickly). An unknown,
-deleted or malformed card id is a 404 CARD_NOT_FOUND.
+deleted or malformed card id is a 404 CARD_NOT_FOUND; a card whose tenant (or brand) switched
+vCard downloads off is a 404 FEATURE_DISABLED, and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ router = new_router()
     "/c/<card_id>/vcard",
     summary="The card as a vCard",
     description="vCard 3.0 download of the card; records a contact export (vcard_download).",
-    responses={200: {"description": "The vCard", "content": {"text/vcard": {}}}, 404: {"description": "No such card"}},
+    responses={200: {"description": "The vCard", "content": {"text/vcard": {}}}, 404: {"description": "CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched vCard downloads off (feature flag vcard_download)"}},
 )
 def card_vcard(card_id: str):  # type: ignore[no-untyped-def]  # unannotated: a vCard file, not an envelope
     result = download_vcard(card_id, visitor_from(router.current_event))

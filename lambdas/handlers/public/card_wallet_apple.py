@@ -3,7 +3,8 @@
 Built fresh for each download (the card as it is now), issued on the first one (serial and
 authentication token kept for good), recorded as a `downloaded` wallet event. Never cached:
 the pass carries the token its device uses for updates. An unknown, deleted or malformed
-card id is a 404 CARD_NOT_FOUND; missing or broken Apple credentials are a 503
+card id is a 404 CARD_NOT_FOUND, Apple Wallet switched off by the card's tenant (or brand) a 404
+FEATURE_DISABLED; missing or broken Apple credentials are a 503
 WALLET_NOT_CONFIGURED (the log says what to fix).
 """
 
@@ -26,7 +27,7 @@ router = new_router()
     description="The signed .pkpass of the card (a generic pass with its QR code); records a wallet download.",
     responses={
         200: {"description": "The signed pass", "content": {MEDIA_TYPE: {}}},
-        404: {"description": "No such card"},
+        404: {"description": "CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched Apple Wallet off (feature flag apple_wallet)"},
         503: {"description": "Apple Wallet is not configured or not reachable"},
     },
 )

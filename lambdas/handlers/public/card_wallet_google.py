@@ -2,7 +2,8 @@
 
 The card's generic object is inserted (or brought up to date) through the Wallet REST API
 first; the link's JWT only references it, which keeps the URL short. Recorded as a
-`downloaded` wallet event. 404 CARD_NOT_FOUND for an unknown card; 503 when Google Wallet is
+`downloaded` wallet event. 404 CARD_NOT_FOUND for an unknown card, 404 FEATURE_DISABLED when the
+card's tenant (or brand) switched Google Wallet off; 503 when Google Wallet is
 not configured (WALLET_NOT_CONFIGURED) or not reachable (GOOGLE_WALLET_UNAVAILABLE).
 """
 
@@ -13,6 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.visitor import visitor_from
 from outreachpass.services.wallet.google import google_save_link
+from outreachpass.snapstart import before_snapshot, warm_google_wallet
 
 router = new_router()
 
@@ -23,7 +25,7 @@ router = new_router()
     description="Redirects (302) to https://pay.google.com/gp/v/save/<jwt> for the card's Google Wallet pass.",
     responses={
         302: {"description": "Redirect to Google Wallet"},
-        404: {"description": "No such card"},
+        404: {"description": "CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched Google Wallet off (feature flag google_wallet)"},
         503: {"description": "Google Wallet is not configured or not reachable"},
     },
 )
@@ -38,3 +40,4 @@ def card_wallet_google(card_id: str) -> Response[str]:
 
 
 handler = http_handler(router, roles=None)
+before_snapshot(warm_google_wallet)  # SnapStart: google-auth and requests imported, no secrets, nothing remote

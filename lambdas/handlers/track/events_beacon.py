@@ -3,7 +3,8 @@
 Sent by navigator.sendBeacon, so the body is JSON as `application/json` (a JSON Blob) or
 `text/plain` (sendBeacon's default for a string): {"card_id": "<uuid>", "type": "<type>"}.
 At most 1 KiB (413 beyond). A malformed body or an unknown type is a 400 with the field, an
-unknown, deleted or disabled-tenant card a 404; nothing is written for any of them. Success
+unknown, deleted or disabled-tenant card a 404, a beacon of a button the card's tenant switched
+off (share, add_to_contacts) a 404 FEATURE_DISABLED; nothing is written for any of them. Success
 is a 204 with no body. Cheap by design: one resolver call and one INSERT ... SELECT.
 """
 
@@ -38,7 +39,7 @@ class Beacon(BaseModel):
     summary="Card page beacon",
     description='Records a contact export from the card page. Body (application/json or text/plain, at most 1 KiB): '
     '{"card_id": "<uuid>", "type": "add_to_contacts" | "copy_email" | "share"}. Answers 204.',
-    responses={204: {"description": "Recorded"}, 400: {"description": "Invalid beacon"}, 404: {"description": "No such card"}},
+    responses={204: {"description": "Recorded"}, 400: {"description": "Invalid beacon"}, 404: {"description": "CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the button of this beacon is switched off for the card (share: share_button, add_to_contacts: vcard_download)"}},
 )
 def track_event():  # type: ignore[no-untyped-def]  # unannotated: a 204 without a body
     beacon = parse_json(

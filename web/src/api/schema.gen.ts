@@ -488,7 +488,7 @@ export interface paths {
         put?: never;
         /**
          * Generate wallet passes for all or some attendees: a job
-         * @description Starts a pass-generation job for the event's cards on the chosen platforms; answers 202 with the job (Location: the job), like every job-starting route.
+         * @description Starts a pass-generation job for the event's cards on the chosen platforms; answers 202 with the job (Location: the job), like every job-starting route. 409 FEATURE_DISABLED: a platform asked for (or every platform) is switched off by the feature flags apple_wallet / google_wallet.
          */
         post: operations["passes_generate_api_v1_admin_events__event_id__passes_post"];
         delete?: never;
@@ -822,6 +822,26 @@ export interface paths {
         get: operations["health_health_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/wallet/google/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Google Wallet: a pass was saved or deleted (signed callback)
+         * @description Google's signed callback (protocolVersion ECv2SigningOnly, see docs/wallet.md). Answers 200 once verified, whether or not it concerns a pass of ours.
+         */
+        post: operations["google_callback_wallet_google_callback_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1326,6 +1346,11 @@ export interface components {
             data: components["schemas"]["ExportsOut"];
             meta: components["schemas"]["Meta"];
         };
+        /** Envelope[FeatureFlags] */
+        Envelope_FeatureFlags_: {
+            data: components["schemas"]["FeatureFlags"];
+            meta: components["schemas"]["Meta"];
+        };
         /** Envelope[Health] */
         Envelope_Health_: {
             data: components["schemas"]["Health"];
@@ -1389,14 +1414,6 @@ export interface components {
         /** Envelope[WalletOut] */
         Envelope_WalletOut_: {
             data: components["schemas"]["WalletOut"];
-            meta: components["schemas"]["Meta"];
-        };
-        /** Envelope[dict[str, FlagOut]] */
-        Envelope_dict_str__FlagOut__: {
-            /** Data */
-            data: {
-                [key: string]: components["schemas"]["FlagOut"];
-            };
             meta: components["schemas"]["Meta"];
         };
         Error: {
@@ -1646,11 +1663,41 @@ export interface components {
             total: number;
         };
         /**
+         * FeatureFlags
+         * @description Every flag with its state for the tenant.
+         */
+        FeatureFlags: {
+            /** @description Apple Wallet passes: the card page's "Add to Apple Wallet" button, GET /c/{card_id}/wallet/apple, the Apple Wallet link of card emails and Apple passes in pass jobs. Off: no button, no link, the route answers 404 FEATURE_DISABLED. Passes already saved keep receiving updates. */
+            apple_wallet: components["schemas"]["FlagState"];
+            /** @description The card page's "Share my details" form (a visitor's details e-mailed to the card's owner): POST /api/track/cards/{card_id}/contact. Off: no form, and the route answers 403 CONTACT_SHARE_DISABLED (nothing sent or recorded). */
+            contact_share: components["schemas"]["FlagState"];
+            /** @description The open pixel of card emails. Off: emails are sent without it, and the pixel of emails sent earlier records nothing (it still answers its image). */
+            email_open_tracking: components["schemas"]["FlagState"];
+            /** @description Google Wallet passes: the card page's "Add to Google Wallet" button, GET /c/{card_id}/wallet/google, the Google Wallet link of card emails and Google objects in pass jobs. Off: no button, no link, the route answers 404 FEATURE_DISABLED. Passes already saved keep receiving updates. */
+            google_wallet: components["schemas"]["FlagState"];
+            /** @description The card page's Share button. Off: no button, and the page's share beacon answers 404 FEATURE_DISABLED (links shared earlier still open the card). */
+            share_button: components["schemas"]["FlagState"];
+            /** @description The vCard download: the card page's "Save contact" button, GET /c/{card_id}/vcard and the vCard link of card emails. Off: no button, no link, the route (and the page's add_to_contacts beacon) answers 404 FEATURE_DISABLED. */
+            vcard_download: components["schemas"]["FlagState"];
+        };
+        /**
          * FeatureFlagsReplace
-         * @description PUT body: the tenant's complete set of flags; flags not named are removed.
+         * @description PUT body: the flags the tenant sets; a flag left out goes back to its default (on). Any
+         *     other key is refused with 400 VALIDATION_ERROR naming it.
          */
         FeatureFlagsReplace: {
-            [key: string]: components["schemas"]["FlagIn"];
+            /** @description Apple Wallet passes: the card page's "Add to Apple Wallet" button, GET /c/{card_id}/wallet/apple, the Apple Wallet link of card emails and Apple passes in pass jobs. Off: no button, no link, the route answers 404 FEATURE_DISABLED. Passes already saved keep receiving updates. */
+            apple_wallet?: components["schemas"]["FlagSetting"] | null;
+            /** @description The card page's "Share my details" form (a visitor's details e-mailed to the card's owner): POST /api/track/cards/{card_id}/contact. Off: no form, and the route answers 403 CONTACT_SHARE_DISABLED (nothing sent or recorded). */
+            contact_share?: components["schemas"]["FlagSetting"] | null;
+            /** @description The open pixel of card emails. Off: emails are sent without it, and the pixel of emails sent earlier records nothing (it still answers its image). */
+            email_open_tracking?: components["schemas"]["FlagSetting"] | null;
+            /** @description Google Wallet passes: the card page's "Add to Google Wallet" button, GET /c/{card_id}/wallet/google, the Google Wallet link of card emails and Google objects in pass jobs. Off: no button, no link, the route answers 404 FEATURE_DISABLED. Passes already saved keep receiving updates. */
+            google_wallet?: components["schemas"]["FlagSetting"] | null;
+            /** @description The card page's Share button. Off: no button, and the page's share beacon answers 404 FEATURE_DISABLED (links shared earlier still open the card). */
+            share_button?: components["schemas"]["FlagSetting"] | null;
+            /** @description The vCard download: the card page's "Save contact" button, GET /c/{card_id}/vcard and the vCard link of card emails. Off: no button, no link, the route (and the page's add_to_contacts beacon) answers 404 FEATURE_DISABLED. */
+            vcard_download?: components["schemas"]["FlagSetting"] | null;
         };
         /** FieldChoice */
         FieldChoice: {
@@ -1659,27 +1706,26 @@ export interface components {
             /** Label */
             label: string;
         };
-        /** FlagIn */
-        FlagIn: {
+        /** FlagSetting */
+        FlagSetting: {
+            /** Enabled */
+            enabled: boolean;
+        };
+        /** FlagState */
+        FlagState: {
             /** Enabled */
             enabled: boolean;
             /**
-             * Value
-             * @description Free-form JSON: at most 8 levels deep and 1024 bytes, numbers within ±9007199254740991, no NUL characters
+             * Source
+             * @description default: the tenant has not set it (flags are on by default)
+             * @enum {string}
              */
-            value?: unknown;
-        };
-        /** FlagOut */
-        FlagOut: {
-            /** Enabled */
-            enabled: boolean;
+            source: "default" | "tenant";
             /**
              * Updated At
-             * Format: date-time
+             * @description When the tenant last set it; null for a default
              */
-            updated_at: string;
-            /** Value */
-            value?: unknown;
+            updated_at: string | null;
         };
         /** FunnelRates */
         FunnelRates: {
@@ -2607,7 +2653,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            /** @description CONTACT_SHARE_DISABLED: this card does not take shared details. ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2661,7 +2707,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description RATE_LIMITED: too many requests from this network (at the edge), see Retry-After */
+            /** @description TOO_MANY_REQUESTS: too many shares with this card or from this address in the last hour. RATE_LIMITED: too many requests from this network (at the edge), see Retry-After */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -2941,7 +2987,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (<THING>_NOT_FOUND) */
+            /** @description CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the button of this beacon is switched off for the card (share: share_button, add_to_contacts: vcard_download). Not found (<THING>_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7199,7 +7245,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_dict_str__FlagOut__"];
+                    "application/json": components["schemas"]["Envelope_FeatureFlags_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -7313,7 +7359,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_dict_str__FlagOut__"];
+                    "application/json": components["schemas"]["Envelope_FeatureFlags_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -9268,7 +9314,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (<THING>_NOT_FOUND) */
+            /** @description CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched vCard downloads off (feature flag vcard_download). Not found (<THING>_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9380,7 +9426,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (<THING>_NOT_FOUND) */
+            /** @description CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched Apple Wallet off (feature flag apple_wallet). Not found (<THING>_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9492,7 +9538,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Not found (<THING>_NOT_FOUND) */
+            /** @description CARD_NOT_FOUND: no such card; FEATURE_DISABLED: the card's organisation (or brand) switched Google Wallet off (feature flag google_wallet). Not found (<THING>_NOT_FOUND) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -9657,6 +9703,107 @@ export interface operations {
                 };
             };
             /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    google_callback_wallet_google_callback_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified (recorded, a duplicate, or not ours) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                };
+            };
+            /** @description INVALID_CALLBACK: not a message signed by Google for this issuer, or expired. Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description WALLET_NOT_CONFIGURED: Google Wallet is not configured; SERVICE_UNAVAILABLE: Google's signing keys are unreachable. The database is unavailable */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -116,3 +116,31 @@ def warm_apple_wallet() -> None:
     images.default_images(False)
     images.default_images(True)
     warm_user_agents()
+
+
+def warm_qr_codes() -> None:
+    """A QR image's first request: qrcode, its SVG factory and Pillow's PNG writer, exercised on a
+    fixed URL (nothing random, nothing kept but the imported code), and boto3 imported for the S3 copy
+    the first render stores (no session, no client: those are made after the restore)."""
+    import boto3  # noqa: F401
+
+    from outreachpass.integrations import qr
+
+    qr.render_png("https://example.invalid/c/warm-up")
+    qr.render_svg("https://example.invalid/c/warm-up")
+
+
+def warm_google_wallet() -> None:
+    """A Google Wallet link's first request, short of anything secret or remote: google-auth (service
+    account credentials, RS256 signing, the requests transport), requests, the secret reader's module
+    (no client is made, nothing is fetched) and the user-agent resolver."""
+    import google.auth.crypt
+    import google.auth.jwt  # noqa: F401
+    import requests  # noqa: F401
+    from aws_lambda_powertools.utilities import parameters  # noqa: F401  (imports boto3; makes no session)
+    from google.auth.transport.requests import AuthorizedSession, Request  # noqa: F401
+    from google.oauth2 import service_account  # noqa: F401
+
+    from outreachpass.integrations.wallet import google_wallet  # noqa: F401
+
+    warm_user_agents()

@@ -1,34 +1,36 @@
-/** The organisation's feature flags: switch each one, add one by name, save the whole set. */
+/** The organisation's feature flags: the product's closed list (the API refuses other names), each on
+ * until switched off; saving sends the whole set (a flag left out goes back to its default, on). */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { Schemas } from "../../api/client";
 import { useApi } from "../../app/providers";
 import { Button } from "../../components/ui/Button";
-import { TextField } from "../../components/ui/Field";
 import { PageHeader } from "../../components/ui/Page";
-import { EmptyState, ErrorState, InlineError, Loading } from "../../components/ui/States";
+import { ErrorState, InlineError, Loading } from "../../components/ui/States";
 import { useToast } from "../../components/ui/Toast";
 import { browserTimeZone, formatDateTime } from "../../lib/time";
 
-/** What the product's flags do (issue 12 defines them); others are shown by name. */
-const KNOWN: Record<string, string> = {
+type FlagKey = keyof Schemas["FeatureFlags"];
+
+/** What each flag switches (the OpenAPI document says it in full). */
+const LABELS: Record<FlagKey, string> = {
   apple_wallet: "Apple Wallet passes on cards, in e-mails and their routes",
   google_wallet: "Google Wallet passes on cards, in e-mails and their routes",
   vcard_download: "The vCard download on cards and in e-mails",
   share_button: "The share button on card pages",
   email_open_tracking: "The open-tracking pixel in card e-mails",
+  contact_share: "“Share my details” on card pages (visitors' details e-mailed to the card's owner)",
 };
+const KEYS = (Object.keys(LABELS) as FlagKey[]).sort();
 
 export default function FlagsPage() {
   const { api, data } = useApi();
   const client = useQueryClient();
   const { notify } = useToast();
   const flags = useQuery({ queryKey: ["feature-flags"], queryFn: () => data(api.GET("/api/v1/admin/feature-flags")) });
-  const [draft, setDraft] = useState<Record<string, boolean>>({});
-  const [name, setName] = useState("");
-  const [nameError, setNameError] = useState<string>();
+  const [draft, setDraft] = useState<Partial<Record<FlagKey, boolean>>>({});
   useEffect(() => {
-    if (flags.data) setDraft(Object.fromEntries(Object.entries(flags.data).map(([key, flag]) => [key, flag.enabled])));
+    if (flags.data) setDraft(Object.fromEntries(KEYS.map((key) => [key, flags.data[key].enabled])));
   }, [flags.data]);
   const save = useMutation({
     mutationFn: (body: Schemas["FeatureFlagsReplace"]) => data(api.PUT("/api/v1/admin/feature-flags", { body })),
@@ -37,13 +39,12 @@ export default function FlagsPage() {
       notify("Feature flags saved");
     },
   });
-  const keys = [...new Set([...Object.keys(KNOWN), ...Object.keys(draft)])].sort();
-  const changed = flags.data ? keys.some((k) => (draft[k] ?? true) !== (flags.data[k]?.enabled ?? true)) || Object.keys(draft).length !== Object.keys(flags.data).length : false;
+  const changed = flags.data ? KEYS.some((key) => (draft[key] ?? true) !== flags.data[key].enabled) : false;
   const zone = browserTimeZone();
 
   return (
     <>
-      <PageHeader title="Feature flags" description="Switch features on and off for your whole organisation. A flag not set counts as on." />
+      <PageHeader title="Feature flags" description="Switch features on and off for your whole organisation. Every flag is on until you switch it off." />
       {flags.isPending ? (
         <Loading />
       ) : flags.isError ? (
@@ -53,45 +54,35 @@ export default function FlagsPage() {
           className="form"
           onSubmit={(e) => {
             e.preventDefault();
+            // The flags the organisation set stay set; a default one is sent only when switched off.
             const body: Schemas["FeatureFlagsReplace"] = {};
-            for (const [key, enabled] of Object.entries(draft)) body[key] = { enabled, value: flags.data[key]?.value ?? null };
+            for (const key of KEYS) {
+              const enabled = draft[key] ?? true;
+              if (flags.data[key].source === "tenant" || !enabled) body[key] = { enabled };
+            }
             save.mutate(body);
           }}
         >
-          {keys.length === 0 ? (
-            <EmptyState title="No flags set">Every feature is on. Add a flag below to switch one off.</EmptyState>
-          ) : (
-            <ul className="flag-list">
-              {keys.map((key) => {
-                const enabled = draft[key] ?? true;
-                return (
-                  <li key={key}>
-                    <label className="switch">
-                      <input type="checkbox" role="switch" checked={enabled} onChange={(e) => setDraft({ ...draft, [key]: e.target.checked })} />
-                      <span>
-                        <code>{key}</code> {KNOWN[key] && <span className="muted">— {KNOWN[key]}</span>}
-                        {!(key in draft) && <span className="muted small"> (not set: on)</span>}
-                        {flags.data[key] && <span className="muted small"> · changed {formatDateTime(flags.data[key].updated_at, zone)}</span>}
-                      </span>
-                    </label>
-                  </li>
-                );
-              })}
-            </ul>
-          )}
-          <div className="form-row align-end">
-            <TextField label="Add a flag" value={name} placeholder="e.g. beta_scanner" error={nameError} onChange={(e) => setName(e.target.value)} />
-            <Button
-              onClick={() => {
-                if (!/^[A-Za-z][A-Za-z0-9_.:-]{0,99}$/.test(name)) return setNameError("Start with a letter; letters, numbers, _ . : - only.");
-                setNameError(undefined);
-                setDraft({ ...draft, [name]: true });
-                setName("");
-              }}
-            >
-              Add
-            </Button>
-          </div>
+          <ul className="flag-list">
+            {KEYS.map((key) => {
+              const state = flags.data[key];
+              return (
+                <li key={key}>
+                  <label className="switch">
+                    <input type="checkbox" role="switch" name={key} checked={draft[key] ?? true} onChange={(e) => setDraft({ ...draft, [key]: e.target.checked })} />
+                    <span>
+                      <code>{key}</code> <span className="muted">— {LABELS[key]}</span>
+                      {state.source === "default" ? (
+                        <span className="muted small"> (default: on)</span>
+                      ) : (
+                        state.updated_at && <span className="muted small"> · changed {formatDateTime(state.updated_at, zone)}</span>
+                      )}
+                    </span>
+                  </label>
+                </li>
+              );
+            })}
+          </ul>
           <InlineError error={save.error} />
           <div className="form-actions">
             <Button type="submit" variant="primary" busy={save.isPending} disabled={!changed}>

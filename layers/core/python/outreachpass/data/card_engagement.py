@@ -14,21 +14,26 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from outreachpass.data.conn import Conn, one
+from outreachpass.data.feature_flags import TENANT_FLAGS_OF_CARD
 
 
 def share_target(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     """The live card a visitor shares their details with: its owner's address (the card's, else its
-    attendee's: it never leaves the server) and the names the message gives."""
+    attendee's: it never leaves the server), the names the message gives, and the tenant's flags
+    and brand's features (the contact_share gate; the brand is the one its page shows)."""
     return conn.execute(
-        """
+        f"""
         SELECT c.card_id, c.tenant_id, c.event_id, c.display_name,
                coalesce(nullif(btrim(c.email), ''), nullif(btrim(a.email), '')) AS owner_email,
                e.name AS event_name,
-               b.display_name AS brand_name
+               b.display_name AS brand_name, b.features_json,
+               {TENANT_FLAGS_OF_CARD}
         FROM cards c
         LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
         LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id
-        LEFT JOIN brands b ON b.tenant_id = c.tenant_id AND b.brand_id = e.brand_id
+        LEFT JOIN brands b ON b.tenant_id = c.tenant_id AND b.brand_id = coalesce(
+            e.brand_id,
+            (SELECT d.brand_id FROM brands d WHERE d.tenant_id = c.tenant_id ORDER BY d.created_at, d.brand_id LIMIT 1))
         WHERE c.tenant_id = %(tenant)s AND c.card_id = %(card)s AND c.deleted_at IS NULL
         """,
         {"tenant": tenant_id, "card": card_id},

@@ -23,6 +23,7 @@ from uuid import UUID
 import psycopg
 
 from outreachpass.data.conn import Conn
+from outreachpass.data.feature_flags import TENANT_FLAGS_OF_CARD
 
 _BIND = """
 SELECT r.tenant_id, set_config('app.tenant_id', r.tenant_id::text, true)
@@ -39,18 +40,17 @@ def bind_card_tenant(conn: Conn, card_id: UUID) -> UUID | None:
 
 
 # The card as its public surfaces show it. The brand is the event's, or the tenant's first brand
-# for a card outside any event; the attendee's names give the vCard its structured N.
-_PUBLIC_CARD_SELECT = """
+# for a card outside any event; the attendee's names give the vCard its structured N; the
+# tenant's feature flags and the brand's features say which buttons and routes it has.
+_PUBLIC_CARD_SELECT = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
        c.avatar_s3_key, c.links_json, c.vcard_rev, c.updated_at,
        a.first_name, a.last_name,
        e.name AS event_name,
        b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
-       -- "Share my details": the owner has an address and the tenant has not turned the
-       -- contact_share flag off (services/contact_share.FLAG)
-       (coalesce(c.email, a.email) IS NOT NULL AND coalesce(
-           (SELECT f.enabled FROM feature_flags f WHERE f.tenant_id = c.tenant_id AND f.flag_key = 'contact_share'), true)
-       ) AS contact_share
+       {TENANT_FLAGS_OF_CARD},
+       -- "Share my details" needs an owner with an address (and the contact_share feature)
+       coalesce(c.email, a.email) IS NOT NULL AS owner_has_email
 FROM cards c
 LEFT JOIN attendees a ON a.tenant_id = c.tenant_id AND a.attendee_id = c.owner_attendee_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id

@@ -100,7 +100,8 @@ def event_with_brand(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, A
     return conn.execute(
         """
         SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json,
-               b.brand_id, b.display_name AS brand_name, b.domain AS brand_domain, b.theme_json, b.features_json
+               b.brand_id, b.display_name AS brand_name, b.domain AS brand_domain, b.theme_json, b.features_json,
+               (SELECT jsonb_object_agg(f.flag_key, f.enabled) FROM feature_flags f WHERE f.tenant_id = e.tenant_id) AS tenant_flags
         FROM events e
         LEFT JOIN brands b ON b.tenant_id = e.tenant_id AND b.brand_id = e.brand_id
         WHERE e.tenant_id = %s AND e.event_id = %s

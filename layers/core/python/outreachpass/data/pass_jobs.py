@@ -102,3 +102,14 @@ def finish_item(
         (status, error, pass_id, tenant_id, item_id),
     ).fetchone()
     return row is not None
+
+
+def fail_pending_items(conn: Conn, tenant_id: UUID, job_id: UUID, error: str) -> int:
+    """Every item of the job not finished yet ends failed with `error`; returns how many."""
+    return conn.execute(
+        """
+        UPDATE pass_generation_jobs SET status = 'failed', error = %s
+        WHERE tenant_id = %s AND job_id = %s AND status IN ('queued', 'running')
+        """,
+        (error, tenant_id, job_id),
+    ).rowcount

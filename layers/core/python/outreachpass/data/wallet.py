@@ -17,6 +17,7 @@ from psycopg.types.json import Jsonb
 
 from outreachpass.data.cards_public import bind_card_tenant
 from outreachpass.data.conn import Conn, one
+from outreachpass.data.feature_flags import TENANT_FLAGS_OF_CARD
 from outreachpass.data.sql import update_returning
 
 COLUMNS = (
@@ -53,13 +54,15 @@ def device_updated_serials(
 # --- the card as a pass shows it ---------------------------------------------------------------------
 
 # The brand is the event's, or the tenant's first brand for a card outside any event. Deleted
-# cards are included: their passes are served voided.
-_CARD_QUERY = """
+# cards are included: their passes are served voided. The tenant's feature flags and the
+# brand's features say whether the card's wallet routes are served.
+_CARD_QUERY = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
        c.links_json, c.vcard_rev, c.deleted_at, c.updated_at,
-       e.name AS event_name,
+       e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at, e.timezone AS event_timezone,
        t.name AS tenant_name,
-       b.brand_id, b.display_name AS brand_name, b.theme_json
+       b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
+       {TENANT_FLAGS_OF_CARD}
 FROM cards c
 JOIN tenants t ON t.tenant_id = c.tenant_id
 LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id
@@ -235,22 +238,28 @@ def delete_registrations_by_token(conn: Conn, tenant_id: UUID, serial_number: st
 # --- wallet_pass_events -------------------------------------------------------------------------------------
 
 
-def insert_event(conn: Conn, values: dict[str, Any]) -> None:
-    conn.execute(
+def insert_event(conn: Conn, values: dict[str, Any]) -> bool:
+    """One wallet event; with a `dedupe_key`, a second event of the same key is not inserted
+    (returns False)."""
+    row = conn.execute(
         """
         INSERT INTO wallet_pass_events (tenant_id, event_id, card_id, platform, event_type, user_agent, ip_address,
-                                        device_type, metadata_json)
+                                        device_type, metadata_json, dedupe_key)
         VALUES (%(tenant_id)s, %(event_id)s, %(card_id)s, %(platform)s, %(event_type)s, %(user_agent)s, %(ip_address)s,
-                %(device_type)s, %(metadata)s)
+                %(device_type)s, %(metadata)s, %(dedupe_key)s)
+        ON CONFLICT (tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+        RETURNING wallet_event_id
         """,
         {
             "user_agent": None,
             "ip_address": None,
             "device_type": "unknown",
+            "dedupe_key": None,
             **values,
             "metadata": Jsonb(values.get("metadata") or {}),
         },
-    )
+    ).fetchone()
+    return row is not None
 
 
 # --- the push outbox ---------------------------------------------------------------------------------------
@@ -261,6 +270,108 @@ def insert_outbox(conn: Conn, tenant_id: UUID, card_id: UUID, vcard_rev: int) ->
         "INSERT INTO wallet_push_outbox (tenant_id, card_id, vcard_rev) VALUES (%s, %s, %s) RETURNING outbox_id",
         (tenant_id, card_id, vcard_rev),
     ))["outbox_id"])
+
+
+# --- refresh requests: many cards at once (an event or a brand was edited) --------------------------
+
+
+def request_refresh(conn: Conn, tenant_id: UUID, scope: str, scope_id: UUID) -> None:
+    """Ask the relay to refresh every pass of an event's or a brand's cards (one row, constant
+    time); a pending request of the same scope starts again from its first card."""
+    conn.execute(
+        """
+        INSERT INTO wallet_refresh_requests (tenant_id, scope, scope_id) VALUES (%s, %s, %s)
+        ON CONFLICT (tenant_id, scope, scope_id) WHERE done_at IS NULL
+        DO UPDATE SET after_card_id = NULL, cards_queued = 0
+        """,
+        (tenant_id, scope, scope_id),
+    )
+
+
+def claim_refresh_request(conn: Conn, tenant_id: UUID) -> dict[str, Any] | None:
+    """The tenant's oldest pending refresh request, locked for this transaction (another relay skips it)."""
+    return conn.execute(
+        """
+        SELECT request_id, scope, scope_id, after_card_id, cards_queued FROM wallet_refresh_requests
+        WHERE tenant_id = %s AND done_at IS NULL
+        ORDER BY request_id LIMIT 1
+        FOR UPDATE SKIP LOCKED
+        """,
+        (tenant_id,),
+    ).fetchone()
+
+
+# The next chunk of the scope's live cards (card_id order, after the cursor): every one with a
+# pass gets a new update tag on its passes and one outbox row, in one set-based statement.
+_EXPAND = """
+WITH selected AS (
+    SELECT c.card_id, c.vcard_rev FROM cards c
+    {join}
+    WHERE c.tenant_id = %(tenant_id)s AND c.deleted_at IS NULL AND {scope}
+      AND (%(after)s::uuid IS NULL OR c.card_id > %(after)s::uuid)
+    ORDER BY c.card_id
+    LIMIT %(limit)s
+),
+touched AS (
+    UPDATE wallet_passes p
+    SET last_updated_at = greatest(now(), date_trunc('second', p.last_updated_at) + interval '1 second')
+    FROM selected s
+    WHERE p.tenant_id = %(tenant_id)s AND p.card_id = s.card_id AND p.status <> 'voided'
+    RETURNING p.card_id
+),
+queued AS (
+    INSERT INTO wallet_push_outbox (tenant_id, card_id, vcard_rev)
+    SELECT %(tenant_id)s, s.card_id, s.vcard_rev FROM selected s
+    WHERE s.card_id IN (SELECT card_id FROM touched)
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM selected) AS selected,
+       (SELECT s.card_id FROM selected s ORDER BY s.card_id DESC LIMIT 1) AS last_card_id,
+       (SELECT count(*) FROM queued) AS queued
+"""
+_SCOPES = {
+    "event": ("", "c.event_id = %(scope_id)s"),
+    # The brand a card's passes wear: its event's, or the tenant's first brand for a card outside
+    # any event (the rule of _CARD_QUERY).
+    "brand": (
+        "LEFT JOIN events e ON e.tenant_id = c.tenant_id AND e.event_id = c.event_id",
+        "coalesce(e.brand_id, (SELECT d.brand_id FROM brands d WHERE d.tenant_id = %(tenant_id)s "
+        "ORDER BY d.created_at, d.brand_id LIMIT 1)) = %(scope_id)s",
+    ),
+}
+
+
+def expand_refresh_request(conn: Conn, tenant_id: UUID, request: dict[str, Any], limit: int) -> int:
+    """One chunk of a refresh request onto the outbox; the request's cursor moves on (done when
+    the chunk was the last). Returns the cards queued."""
+    join, scope = _SCOPES[request["scope"]]
+    row = one(conn.execute(
+        _EXPAND.format(join=join, scope=scope),
+        {"tenant_id": tenant_id, "scope_id": request["scope_id"], "after": request["after_card_id"], "limit": limit},
+    ))
+    conn.execute(
+        """
+        UPDATE wallet_refresh_requests
+        SET after_card_id = coalesce(%(last)s, after_card_id), cards_queued = cards_queued + %(queued)s,
+            done_at = CASE WHEN %(finished)s THEN now() END
+        WHERE tenant_id = %(tenant_id)s AND request_id = %(request_id)s
+        """,
+        {"last": row["last_card_id"], "queued": row["queued"], "finished": row["selected"] < limit,
+         "tenant_id": tenant_id, "request_id": request["request_id"]},
+    )
+    return int(row["queued"])
+
+
+def pending_refresh_requests(conn: Conn, tenant_id: UUID) -> int:
+    return int(one(conn.execute(
+        "SELECT count(*) AS n FROM wallet_refresh_requests WHERE tenant_id = %s AND done_at IS NULL", (tenant_id,)
+    ))["n"])
+
+
+def purge_done_refresh_requests(conn: Conn, tenant_id: UUID, before: datetime) -> int:
+    return conn.execute(
+        "DELETE FROM wallet_refresh_requests WHERE tenant_id = %s AND done_at < %s", (tenant_id, before)
+    ).rowcount
 
 
 def outbox_tenants(conn: Conn, limit: int) -> list[UUID]:

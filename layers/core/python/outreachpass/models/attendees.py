@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, EmailStr, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, Field, HttpUrl, StringConstraints
 
 from outreachpass.models.bounded_json import StoredJsonObject
-from outreachpass.models.common import LanguageTag, LowerEmail, RequestModel, described, one_line
+from outreachpass.models.common import Email, LanguageTag, LowerEmail, RequestModel, described, one_line
 
 PersonName = Annotated[str, one_line(100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
@@ -17,7 +17,7 @@ ShortText = Annotated[str, one_line(200)]
 
 
 class AttendeeCreate(RequestModel):
-    email: EmailStr | None = None
+    email: Email | None = None
     first_name: PersonName
     last_name: PersonName | None = None
     phone: Phone | None = None

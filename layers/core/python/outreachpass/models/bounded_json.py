@@ -1,4 +1,4 @@
-"""Free-form JSON the API accepts and shows (event settings, feature flag values, audit
+"""Free-form JSON the API accepts and shows (event settings, stored themes and links, audit
 snapshots, ...): bounded on the way in, clipped to the same bounds on the way out.
 
 Every free-form JSON field of a request is a `JsonObject` / `JsonValue` (or annotated with

@@ -15,6 +15,7 @@ from outreachpass.errors import Conflict, NotFound
 from outreachpass.models.brands import BrandCreate, BrandOut, BrandUpdate
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
+from outreachpass.services.wallet.hooks import on_brand_changed
 
 BRAND_KEY_CONSTRAINT = "brands_tenant_brand_key_key"
 
@@ -69,4 +70,5 @@ def update_brand(principal: Principal, brand_id: UUID, request: BrandUpdate) -> 
             changes["theme_json"] = {**(before["theme_json"] or {}), **request.theme.model_dump(exclude_unset=True)}
         after = held(brands_data.update(conn, principal.tenant_id, brand_id, changes))
         record_change(conn, principal, action="brand.update", entity_type="brand", entity_id=brand_id, before=before, after=after)
+        on_brand_changed(conn, principal.tenant_id, before, after)  # its wallet passes show the new name and colours
     return BrandOut.model_validate(after)

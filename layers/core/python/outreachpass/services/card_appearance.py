@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.config import settings
 from outreachpass.errors import NotFound
@@ -151,7 +153,37 @@ def text_value(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+# --- the event's dates ----------------------------------------------------------------------------------
+
+
+def event_dates(starts: datetime | None, ends: datetime | None, timezone: str | None) -> str | None:
+    """When an event is, in its own time zone, as the emails and passes show it: "Thu 1 May 2031",
+    or "Thu 1 May - Fri 2 May 2031" (an en dash) over several days."""
+    if starts is None:
+        return None
+    try:
+        zone = ZoneInfo(timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    start = starts.astimezone(zone)
+    text = f"{start:%a} {start.day} {start:%b %Y}"
+    if ends is not None:
+        end = ends.astimezone(zone)
+        if end.date() != start.date():
+            text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
+    return text
+
+
+def event_dates_of(card: dict[str, Any]) -> str | None:
+    """The dates of a card's event, from a row of data.wallet.card_for_pass."""
+    return event_dates(card.get("event_starts_at"), card.get("event_ends_at"), card.get("event_timezone"))
+
+
 # --- the wallet passes' colours -----------------------------------------------------------------------
+
+# The theme keys a pass shows (pass_look's colours, the logo): a brand edit of another key (a
+# font, the page's background) leaves its passes as they are.
+PASS_THEME_KEYS = ("primary_color", "accent_color", "logo_s3_key")
 
 
 @dataclass(frozen=True)

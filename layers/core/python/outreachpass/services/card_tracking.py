@@ -23,6 +23,7 @@ from outreachpass.errors import NotFound
 from outreachpass.integrations.useragent import MAX_USER_AGENT, DeviceInfo, classify
 from outreachpass.ipaddr import clean_ip
 from outreachpass.sanitize import clean_text
+from outreachpass.services.feature_flags import Features
 
 # ?src= values -> card_view_events.source_type (the full names are accepted too).
 SOURCES: dict[str, str] = {
@@ -44,6 +45,9 @@ _MAIL_REFERRER = re.compile(
 
 # Beacon event types the card page may send; vcard_download is recorded by the vCard route itself.
 BEACON_TYPES = ("add_to_contacts", "copy_email", "share")
+# The feature flag behind a beacon's button (copy_email has none): a beacon of a switched-off
+# button is refused, like the button's own route.
+BEACON_FLAGS = {"add_to_contacts": "vcard_download", "share": "share_button"}
 EXPORT_TYPES = ("vcard_download", *BEACON_TYPES)
 
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -136,8 +140,14 @@ def record_beacon(card_id: UUID, export_type: str, visitor: Visitor) -> int:
     if export_type not in BEACON_TYPES:  # the API layer validates first; this is the rule's own guard
         raise ValueError(f"not a beacon type: {export_type}")
     values = export_values(visitor, export_type)
+    gate = BEACON_FLAGS.get(export_type)
     with system_tx() as conn:
-        row = cards_data.record_for_card(conn, card_id, lambda c: tracking_data.queue_contact_export(c, card_id, values))
+        if gate is None:
+            row = cards_data.record_for_card(conn, card_id, lambda c: tracking_data.queue_contact_export(c, card_id, values))
+        else:  # the card query (with its flags) joins the pipeline; a switched-off feature rolls the row back
+            card, row = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_contact_export(c, card_id, values))
+            if card is not None:
+                Features.of_row(card).require(gate)
     if row is None:
         raise NotFound("card", card_id)
     return int(row["export_event_id"])

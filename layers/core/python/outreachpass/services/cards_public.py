@@ -5,7 +5,8 @@ that same transaction under row-level security (data/cards_public): one resolver
 one query joining card, attendee, event and brand, and the tracking insert, sent together
 in one pipeline (BEGIN, one exchange, COMMIT). A malformed id, an unknown card, a deleted
 card and a card of a disabled tenant are all the same "not found", and nothing is recorded
-for them.
+for them. A feature the card's tenant or brand switched off (services.feature_flags) has no
+button on the page, and its route answers 404 FEATURE_DISABLED, recording nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from outreachpass.integrations import public_assets, qr, vcard
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import Theme, card_url, links, page_theme, parse_card_id, text_value
 from outreachpass.services.card_tracking import Visitor, export_values, view_values
+from outreachpass.services.feature_flags import Features
 
 # --- the page -------------------------------------------------------------------------------------
 
@@ -47,9 +49,10 @@ class CardPage:
     theme: Theme
     url: str  # canonical card URL
     share_url: str
-    vcard_url: str
+    vcard_url: str | None  # None: the feature is off (no button)
     apple_wallet_url: str | None
     google_wallet_url: str | None
+    share_button: bool
     contact_share: bool = False  # the "Share my details" form (services/contact_share.py)
     view: dict[str, Any] = field(default_factory=dict)
 
@@ -89,7 +92,7 @@ def open_card_page(raw_card_id: str, visitor: Visitor, src: str | None) -> CardP
 def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
     card_id, tenant_id = card["card_id"], card["tenant_id"]
     theme_json = card.get("theme_json") or {}
-    features = card.get("features_json") or {}
+    features = Features.of_row(card)
     base = f"/c/{card_id}"
     name = card["display_name"].strip()
     return CardPage(
@@ -109,10 +112,11 @@ def _page(card: dict[str, Any], view: dict[str, Any]) -> CardPage:
         theme=page_theme(theme_json),
         url=card_url(card_id),
         share_url=card_url(card_id, "share"),
-        vcard_url=f"{base}/vcard",
-        apple_wallet_url=None if features.get("apple_wallet") is False else f"{base}/wallet/apple",
-        google_wallet_url=None if features.get("google_wallet") is False else f"{base}/wallet/google",
-        contact_share=bool(card.get("contact_share")),
+        vcard_url=f"{base}/vcard" if features.enabled("vcard_download") else None,
+        apple_wallet_url=f"{base}/wallet/apple" if features.enabled("apple_wallet") else None,
+        google_wallet_url=f"{base}/wallet/google" if features.enabled("google_wallet") else None,
+        share_button=features.enabled("share_button"),
+        contact_share=features.enabled("contact_share") and bool(card.get("owner_has_email")),
         view=view,
     )
 
@@ -138,11 +142,14 @@ class VCardFile:
 
 
 def download_vcard(raw_card_id: str, visitor: Visitor) -> VCardFile:
-    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card."""
+    """The card as a vCard 3.0, with the download recorded; NotFound when there is no such card,
+    FeatureDisabled (nothing recorded) when its tenant or brand switched vCards off."""
     card_id = parse_card_id(raw_card_id)
     values = export_values(visitor, "vcard_download")
     with system_tx() as conn:
         card, _ = cards_data.open_card(conn, card_id, record=lambda c: tracking_data.queue_contact_export(c, card_id, values))
+        if card is not None:
+            Features.of_row(card).require("vcard_download")  # raising here rolls the recorded export back
     if card is None:
         raise NotFound("card", card_id)
     photo = public_assets.vcard_photo(card["tenant_id"], card_id) if card.get("avatar_s3_key") else None

@@ -11,7 +11,8 @@ message's own lines. It is spam-resistant:
   visitor IP address across the tenant's cards (generous: a venue's attendees share one NAT
   address), counted under a per-card lock so concurrent shares cannot overshoot;
 * explicit consent (the request model refuses a share without it);
-* the tenant's `contact_share` feature flag turns it off (on unless the tenant sets it off).
+* the `contact_share` feature flag turns it off (on unless the tenant, or the card's brand, sets it
+  off: services.feature_flags).
 Each share records a `contact_shared` engagement event of the card (card_engagement_events), in
 the transaction that sends the message: a message SES refuses leaves no event, and no count.
 """
@@ -40,7 +41,7 @@ from outreachpass.services.card_appearance import parse_card_id
 from outreachpass.services.card_tracking import Visitor
 from outreachpass.services.email.compose import SenderIdentity, resolve_sender
 from outreachpass.services.email.suppressions import suppressed_addresses
-from outreachpass.services.feature_flags import is_enabled
+from outreachpass.services.feature_flags import Features
 
 FLAG = "contact_share"
 WINDOW = timedelta(hours=1)
@@ -51,7 +52,7 @@ SEND_ATTEMPTS = 2  # a visitor is waiting: one retry at most
 
 def share_details(raw_card_id: str, request: ContactShareIn, visitor: Visitor) -> None:
     """Mail the visitor's details to the card's owner and record the share. NotFound for no such
-    card; Forbidden CONTACT_SHARE_DISABLED when the tenant turned it off or the owner cannot get
+    card; Forbidden CONTACT_SHARE_DISABLED when its tenant or brand turned it off or the owner cannot get
     mail; TooManyRequests over a limit; ServiceUnavailable when SES cannot take it now."""
     from outreachpass.integrations.email import ses
 
@@ -69,7 +70,7 @@ def share_details(raw_card_id: str, request: ContactShareIn, visitor: Visitor) -
         target = engagement_data.share_target(conn, tenant_id, card_id)
         if target is None:  # pragma: no cover - the resolver only binds live cards
             raise NotFound("card", card_id)
-        if not is_enabled(conn, tenant_id, FLAG, default=True) or not _can_receive(conn, tenant_id, target["owner_email"]):
+        if not Features.of_row(target).enabled(FLAG) or not _can_receive(conn, tenant_id, target["owner_email"]):
             raise _disabled()
         engagement_data.lock_card_shares(conn, card_id)
         recent = engagement_data.recent_shares(conn, tenant_id, card_id, ip_address, datetime.now(UTC) - WINDOW)

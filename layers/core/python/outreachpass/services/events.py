@@ -27,6 +27,7 @@ from outreachpass.errors import Conflict, NotFound, Unprocessable, ValidationFai
 from outreachpass.models.events import EventCreate, EventOut, EventUpdate, Venue
 from outreachpass.principal import Principal, caller_exhibitor
 from outreachpass.services.audit import record_change
+from outreachpass.services.wallet.hooks import on_event_changed
 
 SLUG_CONSTRAINT = "events_tenant_slug_key"
 REQUIRED_FIELDS = ("name", "slug", "starts_at", "ends_at", "timezone", "status", "settings", "language")
@@ -91,6 +92,7 @@ def update_event(principal: Principal, event_id: UUID, request: EventUpdate) -> 
         with _slug_guard(changes.get("slug", before["slug"])):
             after = held(events_data.update(conn, principal.tenant_id, event_id, changes))
         record_change(conn, principal, action="event.update", entity_type="event", entity_id=event_id, before=before, after=after)
+        on_event_changed(conn, principal.tenant_id, before, after)  # its wallet passes show the new name and dates
     return EventOut.model_validate(after)
 
 

@@ -40,7 +40,7 @@ from outreachpass.data import brands as brands_data
 from outreachpass.data import cards as cards_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
-from outreachpass.data.conn import Conn
+from outreachpass.data.conn import Conn, held
 from outreachpass.db.connection import tenant_tx
 from outreachpass.errors import NotFound
 from outreachpass.integrations import imaging, storage
@@ -51,6 +51,7 @@ from outreachpass.services.audit import record_change
 from outreachpass.services.cards import card_changed
 from outreachpass.services.job_runs import claim, fail, finished, requester
 from outreachpass.services.jobs import upload_expires_at
+from outreachpass.services.wallet.hooks import on_brand_changed
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; more is refused before decoding
@@ -269,6 +270,7 @@ def _set_logo(conn: Conn, principal: Principal, brand_id: UUID, key: str) -> boo
     theme = dict(before["theme_json"] or {})
     if theme.get("logo_s3_key") != key:
         theme["logo_s3_key"] = key
-        after = brands_data.update(conn, principal.tenant_id, brand_id, {"theme_json": theme})
+        after = held(brands_data.update(conn, principal.tenant_id, brand_id, {"theme_json": theme}))
         record_change(conn, principal, action="brand.logo", entity_type="brand", entity_id=brand_id, before=before, after=after)
+        on_brand_changed(conn, principal.tenant_id, before, after)  # the passes wearing the brand show the new logo
     return True

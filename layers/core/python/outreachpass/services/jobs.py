@@ -24,6 +24,7 @@ from outreachpass.principal import Principal
 
 UPLOAD_GRACE_S = 3600  # S3 notifications are usually seconds late; an hour is generous
 UPLOAD_EXPIRED = "UPLOAD_EXPIRED: No file was uploaded before the upload URL expired; start again"
+TENANT_DISABLED_ERROR = "TENANT_DISABLED: The organisation was disabled; its queued work was stopped"
 
 
 def get_job(principal: Principal, job_id: UUID) -> dict[str, Any]:
@@ -102,3 +103,16 @@ def _decode_position(token: str | None) -> int | None:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         pass
     raise ValidationFailed.field("cursor", "not a cursor this API returned")
+
+
+def fail_for_disabled_tenant(tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+    """A worker found the job's tenant disabled (TenantDisabled from tenant_tx(active_tenant=True)):
+    the job ends failed with code TENANT_DISABLED, once (a finished job keeps its outcome), and
+    the message is not retried. None when the job is gone."""
+    # A plain tenant transaction: recording why the work stopped must work for a disabled tenant.
+    with tenant_tx(tenant_id) as conn:
+        if jobs_data.get(conn, tenant_id, job_id) is None:
+            return None
+        job = held(jobs_data.finish(conn, tenant_id, job_id, status="failed", error=TENANT_DISABLED_ERROR))
+    logger().warning("the job's organisation is disabled: its work stops", extra={"job_id": str(job_id), "kind": job["kind"]})
+    return job

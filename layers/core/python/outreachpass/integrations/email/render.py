@@ -42,7 +42,7 @@ class EmailContent:
     brand_name: str
     sender_name: str
     links: dict[str, str]  # card, apple, google, vcard: the tracked URLs
-    pixel_url: str
+    pixel_url: str | None  # None: open tracking is off for the tenant (no pixel)
     theme: dict[str, Any] = field(default_factory=dict)
     custom_message: str | None = None
     qr_cid: str | None = None  # Content-ID of the inline QR image, when there is one

@@ -45,6 +45,7 @@ class ApplePassContent:
     title: str | None = None
     org_name: str | None = None
     event_name: str | None = None
+    event_dates: str | None = None  # "Thu 1 May - Fri 2 May 2031" (an en dash), in the event's time zone
     email: str | None = None
     phone: str | None = None
     logo_text: str | None = None
@@ -95,7 +96,7 @@ def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_iden
         "generic": {
             "primaryFields": _field("name", "Name", content.display_name),
             "secondaryFields": [*_field("title", "Title", content.title), *_field("organisation", "Organisation", content.org_name)],
-            "auxiliaryFields": _field("event", "Event", content.event_name),
+            "auxiliaryFields": [*_field("event", "Event", content.event_name), *_field("when", "When", content.event_dates)],
             "backFields": back,
         },
         "barcodes": [

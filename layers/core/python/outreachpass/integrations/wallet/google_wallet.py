@@ -53,6 +53,13 @@ def set_adapter(adapter: Any) -> None:
         _clients.clear()
 
 
+def transport_adapter() -> Any:
+    """The adapter set with set_adapter (None: the network), for other calls to Google (the
+    callbacks' signing keys)."""
+    with _lock:
+        return _adapter
+
+
 def client_for(credentials: GoogleWalletCredentials, api_url: str) -> GoogleWalletClient:
     """One client per container and credentials: the access token is reused until it expires."""
     key = (credentials.client_email, credentials.private_key_id or "", api_url)
@@ -120,9 +127,12 @@ class GoogleWalletClient:
     # --- classes --------------------------------------------------------------------------------
 
     def ensure_class(self, body: dict[str, Any]) -> None:
-        """Insert the generic class unless it exists (409 means it does: nothing to do)."""
+        """Insert the generic class, or patch it with `body` when it exists (409): a class made
+        before a field was added (e.g. callbackOptions) gets it too."""
         status, _ = self._call("POST", "genericClass", body)
-        if status not in (200, 409):
+        if status == 409:
+            status, _ = self._call("PATCH", f"genericClass/{quote(body['id'], safe='')}", body)
+        if status != 200:
             raise GoogleWalletRejected(f"Google Wallet did not create class {body['id']}: {status}", status=status)
 
     # --- objects --------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.config import Settings
+from outreachpass.services.card_appearance import event_dates
 from outreachpass.services.email.tracking import click_url, pixel_url
+from outreachpass.services.feature_flags import Features
 
 
 @dataclass(frozen=True)
@@ -43,33 +44,22 @@ def resolve_sender(row: dict[str, Any] | None, brand_name: str | None, config: S
     )
 
 
-def card_links(base_url: str, card_id: UUID, features: dict[str, Any] | None) -> dict[str, str]:
-    """The destinations of the email's links (what the message context stores)."""
-    features = features or {}
+def card_links(base_url: str, card_id: UUID, features: Features) -> dict[str, str]:
+    """The destinations of the email's links (what the message context stores): the card, and
+    the vCard and wallet links of the features the tenant and brand have on."""
     card = f"{base_url}/c/{card_id}"
-    links = {"card": f"{card}?src=email", "vcard": f"{card}/vcard"}
-    if features.get("apple_wallet") is not False:
+    links = {"card": f"{card}?src=email"}
+    if features.enabled("vcard_download"):
+        links["vcard"] = f"{card}/vcard"
+    if features.enabled("apple_wallet"):
         links["apple"] = f"{card}/wallet/apple"
-    if features.get("google_wallet") is not False:
+    if features.enabled("google_wallet"):
         links["google"] = f"{card}/wallet/google"
     return links
 
 
 def event_when(event: dict[str, Any]) -> str | None:
-    starts, ends = event.get("starts_at"), event.get("ends_at")
-    if starts is None:
-        return None
-    try:
-        zone = ZoneInfo(event.get("timezone") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    start = starts.astimezone(zone)
-    text = f"{start:%a} {start.day} {start:%b %Y}"
-    if ends is not None:
-        end = ends.astimezone(zone)
-        if end.date() != start.date():
-            text = f"{start:%a} {start.day} {start:%b} \u2013 {end:%a} {end.day} {end:%b %Y}"
-    return text
+    return event_dates(event.get("starts_at"), event.get("ends_at"), event.get("timezone"))
 
 
 @dataclass
@@ -94,7 +84,8 @@ def compose(
     from outreachpass.integrations.email.render import EmailContent, render
     from outreachpass.integrations.qr import render_png
 
-    links = card_links(base_url, recipient["card_id"], event.get("features_json"))
+    features = Features.of_row(event)  # the event row carries the tenant's flags and its brand's features
+    links = card_links(base_url, recipient["card_id"], features)
     tracked = {link_id: click_url(base_url, message_id, link_id) for link_id in links}
     qr = InlineImage(cid=new_cid(message_id), data=render_png(f"{base_url}/c/{recipient['card_id']}?src=qr"))
     brand_name = event.get("brand_name") or sender.name or "OutreachPass"
@@ -111,7 +102,7 @@ def compose(
         brand_name=brand_name,
         sender_name=sender.name or brand_name,
         links=tracked,
-        pixel_url=pixel_url(base_url, message_id),
+        pixel_url=pixel_url(base_url, message_id) if features.enabled("email_open_tracking") else None,
         theme=event.get("theme_json") or {},
         custom_message=custom_message,
         qr_cid=qr.cid,

@@ -9,6 +9,9 @@ A redelivered batch finds the rows and sends nobody twice. A claim left behind b
 worker that died between 2 and 3 is never resent: it becomes `unknown` (counted failed,
 "not resent"), and SES's own events for the message heal it to sent. Throttling and SES
 outages release the claim and fail the SQS record, so SQS retries it later (then the DLQ).
+The tenant's status is checked in the round trip that starts each claim (tenant_tx with
+active_tenant): once the tenant is disabled nothing more is sent, and the job ends failed with
+code TENANT_DISABLED (the message is not retried).
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from outreachpass.data import jobs as jobs_data
 from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
+from outreachpass.principal import TenantDisabled
 from outreachpass.services.email.compose import SenderIdentity, compose, resolve_sender
 from outreachpass.services.email.suppressions import suppressed_addresses
+from outreachpass.services.jobs import fail_for_disabled_tenant
 
 STALE_CLAIM_S = 180  # longer than the worker's timeout: an older claim's worker is gone
 DEADLINE_MARGIN_MS = 20_000  # stop starting new sends this close to the Lambda timeout
@@ -57,13 +62,22 @@ def parse_batch(body: dict[str, Any]) -> tuple[UUID, UUID, list[UUID]]:
 
 def process_batch(body: dict[str, Any], *, remaining_ms: Callable[[], int] | None = None) -> BatchReport:
     """Send one queued batch; raises RetryLater to have SQS deliver it again."""
+    job_id, tenant_id, attendee_ids = parse_batch(body)
+    logger().append_keys(tenant_id=str(tenant_id), job_id=str(job_id))
+    try:
+        return _send_batch(job_id, tenant_id, attendee_ids, remaining_ms)
+    except TenantDisabled:
+        # The tenant was disabled after the job was queued: nothing more is sent, the job says why.
+        fail_for_disabled_tenant(tenant_id, job_id)
+        return BatchReport()
+
+
+def _send_batch(job_id: UUID, tenant_id: UUID, attendee_ids: list[UUID], remaining_ms: Callable[[], int] | None) -> BatchReport:
     from outreachpass.integrations.email import ses
 
     log = logger()
-    job_id, tenant_id, attendee_ids = parse_batch(body)
-    log.append_keys(tenant_id=str(tenant_id), job_id=str(job_id))
     config = settings()
-    with tenant_tx(tenant_id) as conn:
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = jobs_data.get(conn, tenant_id, job_id)
         if job is None:
             log.warning("email batch for a job that does not exist (purged?): dropped")
@@ -109,7 +123,8 @@ def _send_one(
 ) -> None:
     job_id = job["job_id"]
     log = logger()
-    with tenant_tx(tenant_id) as conn:
+    # active_tenant: a tenant disabled while its batch runs stops before its next message.
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         existing = email_sends.get_send(conn, tenant_id, job_id, attendee_id)
         if existing is not None:
             _existing_claim(conn, tenant_id, job_id, existing, report)

@@ -54,6 +54,8 @@ from outreachpass.services.email.classification import (
     classify_open,
 )
 from outreachpass.services.email.link_destinations import lasting_destination, stored_destination
+from outreachpass.services.feature_flags import event_features, is_enabled
+from outreachpass.services.wallet.events import record_email_click
 
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9._@-]{8,200}$")
 LINK_ID = re.compile(r"^[a-z0-9_]{1,32}$")
@@ -258,6 +260,8 @@ def record_open(message_id: str | None, hit: Hit) -> bool:
         context = email_events.live_context(conn, tenant_id, message_id)
         if context is None:  # SES's id, not ours, or expired
             return False
+        if not _open_tracking_on(conn, tenant_id, context):
+            return False
         sent_at, delivered_at = _timing(conn, tenant_id, message_id, context)
         verdict = classify_open(
             user_agent=hit.agent, ip=hit.ip, method=hit.method, occurred_at=hit.at(), sent_at=sent_at, delivered_at=delivered_at
@@ -268,6 +272,14 @@ def record_open(message_id: str | None, hit: Hit) -> bool:
     logger().info("email open recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id,
                                                  "classification": verdict.classification, "reason": verdict.reason})
     return True
+
+
+def _open_tracking_on(conn: Conn, tenant_id: UUID, context: dict[str, Any]) -> bool:
+    """Opens are recorded only while the tenant (and the event's brand) keep open tracking on: a
+    pixel of an email sent before it was switched off records nothing."""
+    if context.get("event_id") is None:
+        return is_enabled(conn, tenant_id, "email_open_tracking")
+    return event_features(conn, tenant_id, context["event_id"]).enabled("email_open_tracking")
 
 
 def resolve_click(message_id: str, *, link_id: str | None, url: str | None, signature: str | None, hit: Hit) -> str:
@@ -314,6 +326,13 @@ def resolve_click(message_id: str, *, link_id: str | None, url: str | None, sign
         values = _event_values(context, hit, "clicked", verdict, metadata)
         values["link_url"] = target
         email_events.insert_event(conn, tenant_id, values)
+        # A wallet link's click also counts for the wallet (analytics: wallet email_clicked), also
+        # once the context has expired (the context is then the send's row, without its tenant).
+        record_email_click(
+            conn, tenant_id, context, target, user_agent=hit.agent, ip_address=clean_ip(hit.ip),
+            device_type="bot" if not verdict.is_human else device.get("device_type", "unknown"),
+            metadata={"message_id": message_id, **({"link": link_id} if link_id else {})},
+        )
     logger().info("email click recorded", extra={"tenant_id": str(tenant_id), "message_id": message_id, "link": link_id,
                                                   "classification": verdict.classification, "reason": verdict.reason})
     return target

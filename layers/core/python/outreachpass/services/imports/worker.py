@@ -31,6 +31,7 @@ from outreachpass.services.audit import record_change
 from outreachpass.services.imports.importer import ImportOutcome, import_csv
 from outreachpass.services.imports.uploads import BUCKET, MAX_FILE_BYTES, MAX_ROWS, upload_key
 from outreachpass.services.job_runs import JobBusy, claim, fail, finished, requester
+from outreachpass.services.jobs import fail_for_disabled_tenant
 
 KIND = "import"
 IMPORT_STATEMENT_TIMEOUT_S = 300
@@ -48,9 +49,8 @@ def run_import(tenant_id: UUID, job_id: UUID, *, key: str | None = None, final_a
     log.append_keys(tenant_id=str(tenant_id), job_id=str(job_id))
     try:
         return _run(tenant_id, job_id, key=key, final_attempt=final_attempt)
-    except TenantDisabled as exc:
-        log.info("the tenant is disabled: the import stops", extra={"code": exc.code})
-        return fail(tenant_id, job_id, exc.code, exc.message)
+    except TenantDisabled:
+        return fail_for_disabled_tenant(tenant_id, job_id)  # logs why; the message is not retried
 
 
 def _run(tenant_id: UUID, job_id: UUID, *, key: str | None, final_attempt: bool) -> dict[str, Any] | None:

@@ -17,8 +17,9 @@ from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx
 from outreachpass.errors import NotFound
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import card_url, organisation_of, parse_card_id, pass_look
+from outreachpass.services.card_appearance import card_url, event_dates_of, organisation_of, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
+from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
 
 ASSETS_BUCKET = "assets"
@@ -76,6 +77,7 @@ def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials
         title=card.get("title"),
         org_name=card.get("org_name"),
         event_name=card.get("event_name"),
+        event_dates=event_dates_of(card),
         email=card.get("email"),
         phone=card.get("phone"),
         colours=Colours(foreground=look.foreground, background=look.background, label=look.label),
@@ -134,16 +136,18 @@ class PassFile:
 
 
 def download_apple_pass(raw_card_id: str, visitor: Visitor | None) -> PassFile:
-    """GET /c/{card_id}/wallet/apple: the card's signed pass (issued on first download)."""
+    """GET /c/{card_id}/wallet/apple: the card's signed pass (issued on first download); 404
+    FEATURE_DISABLED when the card's tenant or brand switched Apple Wallet off."""
     from outreachpass.integrations.wallet.credentials import apple_pass_credentials
 
     card_id = parse_card_id(raw_card_id)
-    creds = apple_pass_credentials()  # 503 before any database work when Apple is not configured
     with system_tx() as conn:
         found = wallet_data.live_card_for_pass(conn, card_id)
         if found is None:
             raise NotFound("card", card_id)
         tenant_id, card = found
+        Features.of_row(card).require("apple_wallet")  # switched off: 404, whatever the credentials
+        creds = apple_pass_credentials()  # 503 when Apple is not configured (read once per 5 minutes)
         pass_row, created = ensure_apple_pass(conn, tenant_id, card, creds.pass_type_identifier)
         data = build_apple_pass(card, pass_row, creds)
         if created:

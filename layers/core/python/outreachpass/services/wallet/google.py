@@ -12,8 +12,9 @@ from outreachpass.data.conn import Conn
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.errors import NotFound, ServiceUnavailable
 from outreachpass.observability import logger
-from outreachpass.services.card_appearance import card_url, organisation_of, parse_card_id, pass_look
+from outreachpass.services.card_appearance import card_url, event_dates_of, organisation_of, parse_card_id, pass_look
 from outreachpass.services.card_tracking import Visitor
+from outreachpass.services.feature_flags import Features
 from outreachpass.services.wallet.events import record_event
 
 GOOGLE_CLASS_PREFIX = "outreachpass-event-"
@@ -35,8 +36,18 @@ def _localized(value: str) -> dict[str, Any]:
     return {"defaultValue": {"language": "en-US", "value": value}}
 
 
+CALLBACK_PATH = "/wallet/google/callback"
+
+
+def callback_url() -> str:
+    """Where Google posts the class's save / delete callbacks (POST /wallet/google/callback)."""
+    return f"{settings().public_base_url}{CALLBACK_PATH}"
+
+
 def google_class(class_id: str) -> dict[str, Any]:
-    return {"id": class_id}
+    """The generic class of an event's cards: what the objects show is in each object; the class
+    carries the callback URL, so saves and deletes are reported to us."""
+    return {"id": class_id, "callbackOptions": {"url": callback_url()}}
 
 
 def google_object(card: dict[str, Any], *, object_id: str, class_id: str) -> dict[str, Any]:
@@ -50,6 +61,7 @@ def google_object(card: dict[str, Any], *, object_id: str, class_id: str) -> dic
         for key, header, value in (
             ("organisation", "Organisation", card.get("org_name")),
             ("event", "Event", card.get("event_name")),
+            ("when", "When", event_dates_of(card)),
             ("email", "Email", card.get("email")),
             ("phone", "Phone", card.get("phone")),
         )
@@ -145,17 +157,19 @@ def google_unavailable(exc: Exception) -> ServiceUnavailable:
 
 def google_save_link(raw_card_id: str, visitor: Visitor | None) -> str:
     """GET /c/{card_id}/wallet/google: the card's object at Google (inserted or brought up to
-    date first), and the save URL whose JWT references it."""
+    date first), and the save URL whose JWT references it; 404 FEATURE_DISABLED when the card's
+    tenant or brand switched Google Wallet off."""
     from outreachpass.integrations.wallet.credentials import google_wallet_credentials
     from outreachpass.integrations.wallet.google_wallet import GoogleWalletError, origin_of, save_jwt, save_url
 
     card_id = parse_card_id(raw_card_id)
-    creds = google_wallet_credentials()
     with system_tx() as conn:
         found = wallet_data.live_card_for_pass(conn, card_id)
         if found is None:
             raise NotFound("card", card_id)
         tenant_id, card = found
+        Features.of_row(card).require("google_wallet")  # switched off: 404, whatever the credentials
+        creds = google_wallet_credentials()
         pass_row, created = ensure_google_pass_row(conn, tenant_id, card, creds.issuer_id)
     generated = False
     if not google_pass_current(pass_row, card):

@@ -1,6 +1,9 @@
-"""What a card change does to its wallet passes, in the transaction that changes the card
-(services.cards.card_changed / card_deleted call these): nothing leaves the database here; the
-outbox row is relayed after commit (services.wallet.push)."""
+"""What a change does to the wallet passes that show it, in the transaction that makes the change:
+a card (services.cards.card_changed / card_deleted), an event (services.events.update_event) or a
+brand (services.brands.update_brand, a new logo). Nothing leaves the database here: a card's
+passes get a new update tag and an outbox row; an event or a brand, which may have 50,000
+cards, gets one refresh request, which the relay expands into those, a chunk per transaction
+(migrations/V0631). Both are relayed after commit (services.wallet.push)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,11 @@ from uuid import UUID
 
 from outreachpass.data import wallet as wallet_data
 from outreachpass.data.conn import Conn
+from outreachpass.observability import logger
+from outreachpass.services.card_appearance import PASS_THEME_KEYS
+
+# What a pass shows of its event (name, "When") and which brand it wears.
+EVENT_FIELDS_ON_PASSES = ("name", "starts_at", "ends_at", "timezone", "brand_id")
 
 
 def on_card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
@@ -31,3 +39,26 @@ def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"], void=True)
     if touched:
         wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
+
+
+def on_event_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """An event was edited: when what its passes show changed, a refresh of every pass of its
+    cards is requested (one row; the relay expands it after commit). True when requested."""
+    if all(before.get(name) == after.get(name) for name in EVENT_FIELDS_ON_PASSES):
+        return False
+    wallet_data.request_refresh(conn, tenant_id, "event", after["event_id"])
+    logger().info("event edit: a refresh of its wallet passes is requested", extra={"event_id": str(after["event_id"])})
+    return True
+
+
+def on_brand_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """A brand was edited (name, pass colours, logo): a refresh of every pass wearing it is
+    requested (one row; the relay expands it after commit). True when requested."""
+    theme_before, theme_after = before.get("theme_json") or {}, after.get("theme_json") or {}
+    if before.get("display_name") == after.get("display_name") and all(
+        theme_before.get(key) == theme_after.get(key) for key in PASS_THEME_KEYS
+    ):
+        return False
+    wallet_data.request_refresh(conn, tenant_id, "brand", after["brand_id"])
+    logger().info("brand edit: a refresh of its wallet passes is requested", extra={"brand_id": str(after["brand_id"])})
+    return True

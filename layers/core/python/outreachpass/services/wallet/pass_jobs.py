@@ -17,7 +17,9 @@ redelivered or duplicated message never creates another), the S3 key carries the
 and counters move only when an item finishes. A transient failure (S3, Google throttling)
 fails the message, which SQS redelivers; at the last attempt the item is recorded failed
 instead, so the job always finishes. The job is failed when every item failed, succeeded
-otherwise, with per-item errors in `errors`.
+otherwise, with per-item errors in `errors`. A tenant disabled while its job waits or runs
+stops it: each claim checks the tenant's status in its first round trip (tenant_tx with
+active_tenant), and the job ends failed with code TENANT_DISABLED, its pending items failed.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ from outreachpass.data import users as users_data
 from outreachpass.data import wallet as wallet_data
 from outreachpass.data.conn import held
 from outreachpass.db.connection import tenant_tx
-from outreachpass.errors import AppError, NotFound, ServiceUnavailable, ValidationFailed
+from outreachpass.errors import AppError, Conflict, NotFound, ServiceUnavailable, ValidationFailed
 from outreachpass.integrations import queues
 from outreachpass.models.wallet import PassesGenerate
 from outreachpass.observability import logger
-from outreachpass.principal import Principal
+from outreachpass.principal import Principal, TenantDisabled
 from outreachpass.services.audit import record_change
+from outreachpass.services.feature_flags import Features, event_features
+from outreachpass.services.jobs import TENANT_DISABLED_ERROR, fail_for_disabled_tenant
 from outreachpass.services.wallet.apple import ASSETS_BUCKET, build_apple_pass, ensure_apple_pass
 from outreachpass.services.wallet.events import record_event
 from outreachpass.services.wallet.google import ensure_google_object, ensure_google_pass_row, google_pass_current
@@ -58,7 +62,8 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
     with tenant_tx(tenant_id) as conn:
         if events_data.get(conn, tenant_id, event_id) is None:
             raise NotFound("event", event_id)
-        job_input: dict[str, Any] = {"platforms": request.platforms, "selection": request.selection, "force": request.force}
+        platforms = _served_platforms(event_features(conn, tenant_id, event_id), request)
+        job_input: dict[str, Any] = {"platforms": platforms, "selection": request.selection, "force": request.force}
         card_ids: list[UUID] | None = None
         if request.card_ids:
             live = pass_jobs_data.live_cards_of_event(conn, tenant_id, event_id, request.card_ids)
@@ -79,9 +84,9 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
             created_by=users_data.user_id_for_subject(conn, tenant_id, principal.subject),
         )
         if card_ids is not None:
-            total = pass_jobs_data.insert_items_for_cards(conn, tenant_id, job["job_id"], card_ids, request.platforms)
+            total = pass_jobs_data.insert_items_for_cards(conn, tenant_id, job["job_id"], card_ids, platforms)
         else:
-            total = pass_jobs_data.insert_items_for_event(conn, tenant_id, job["job_id"], event_id, request.platforms)
+            total = pass_jobs_data.insert_items_for_event(conn, tenant_id, job["job_id"], event_id, platforms)
         jobs_data.set_total(conn, tenant_id, job["job_id"], total)
         if total == 0:
             jobs_data.finish(conn, tenant_id, job["job_id"], status="succeeded")
@@ -98,8 +103,21 @@ def start_pass_job(principal: Principal, event_id: UUID, request: PassesGenerate
             with tenant_tx(tenant_id) as conn:
                 jobs_data.finish(conn, tenant_id, job["job_id"], status="failed", error="could not be queued; start it again")
             raise ServiceUnavailable("The pass job could not be queued, please retry shortly") from exc
-    logger().info("pass job started", extra={"job_id": str(job["job_id"]), "total": total, "platforms": request.platforms})
+    logger().info("pass job started", extra={"job_id": str(job["job_id"]), "total": total, "platforms": platforms})
     return job
+
+
+PLATFORM_FLAGS = {"apple": "apple_wallet", "google": "google_wallet"}
+
+
+def _served_platforms(features: Features, request: PassesGenerate) -> list[str]:
+    """The platforms of the job: those asked for (default: every platform the tenant and the
+    event's brand have on). Asking for a switched-off one, or having none on, is a 409."""
+    off = [p for p in request.platforms if not features.enabled(PLATFORM_FLAGS[p])]
+    if off and ("platforms" in request.model_fields_set or len(off) == len(request.platforms)):
+        names = " and ".join(PLATFORM_FLAGS[p] for p in off)
+        raise Conflict(f"{names} is switched off for this event (feature flags)", code="FEATURE_DISABLED")
+    return [p for p in request.platforms if p not in off]
 
 
 def _refuse_unknown(field: str, unknown: list[UUID], reason: str) -> None:
@@ -117,19 +135,33 @@ def process_message(message: dict[str, Any], *, receive_count: int, max_receives
     kind = message.get("kind")
     tenant_id = UUID(str(message["tenant_id"]))
     job_id = UUID(str(message["job_id"]))
-    if kind == "plan":
-        plan_job(tenant_id, job_id)
-    elif kind == "items":
-        item_ids = [UUID(str(i)) for i in message.get("item_ids") or []]
-        process_items(tenant_id, job_id, item_ids, final_attempt=receive_count >= max_receives, receive_count=receive_count)
-    else:
+    if kind not in ("plan", "items"):
         raise ValueError(f"unknown passes message kind: {kind!r}")
+    try:
+        if kind == "plan":
+            plan_job(tenant_id, job_id)
+        else:
+            item_ids = [UUID(str(i)) for i in message.get("item_ids") or []]
+            process_items(tenant_id, job_id, item_ids, final_attempt=receive_count >= max_receives, receive_count=receive_count)
+    except TenantDisabled:
+        _stop_for_disabled_tenant(tenant_id, job_id)
+
+
+def _stop_for_disabled_tenant(tenant_id: UUID, job_id: UUID) -> None:
+    """The tenant was disabled after the job was queued: no pass is written any more. Its pending
+    items end failed (counted), and the job failed with code TENANT_DISABLED; the message is
+    not retried."""
+    with tenant_tx(tenant_id) as conn:  # not active_tenant: recording why must work for a disabled tenant
+        stopped = pass_jobs_data.fail_pending_items(conn, tenant_id, job_id, TENANT_DISABLED_ERROR)
+        if stopped:
+            jobs_data.add_progress(conn, tenant_id, job_id, failed=stopped)
+    fail_for_disabled_tenant(tenant_id, job_id)
 
 
 def plan_job(tenant_id: UUID, job_id: UUID) -> int:
     """Split the job's pending items into messages of CHUNK (a redelivered plan re-sends the
     pending ones: items are idempotent)."""
-    with tenant_tx(tenant_id) as conn:
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = jobs_data.mark_running(conn, tenant_id, job_id)
         if job is None:
             logger().info("pass job already finished or gone", extra={"job_id": str(job_id)})
@@ -150,7 +182,7 @@ class RetryLater(Exception):
 
 
 def process_items(tenant_id: UUID, job_id: UUID, item_ids: list[UUID], *, final_attempt: bool, receive_count: int = 1) -> None:
-    with tenant_tx(tenant_id) as conn:
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = jobs_data.mark_running(conn, tenant_id, job_id)
     if job is None:
         logger().info("pass job already finished or gone", extra={"job_id": str(job_id)})
@@ -160,6 +192,8 @@ def process_items(tenant_id: UUID, job_id: UUID, item_ids: list[UUID], *, final_
     for item_id in item_ids:
         try:
             process_item(tenant_id, job_id, item_id, force=force)
+        except TenantDisabled:
+            raise  # the whole job stops (process_message)
         except _Permanent as exc:
             _fail_item(tenant_id, job_id, item_id, exc.reason, exc.card_id, exc.platform)
         except Exception as exc:
@@ -190,7 +224,8 @@ def process_item(tenant_id: UUID, job_id: UUID, item_id: UUID, *, force: bool) -
     """One card and platform; returns "generated", "current" or "done" (finished before)."""
     from outreachpass.integrations.wallet.credentials import WalletNotConfigured
 
-    with tenant_tx(tenant_id) as conn:
+    # active_tenant: a tenant disabled while its job runs stops before its next pass.
+    with tenant_tx(tenant_id, active_tenant=True) as conn:
         item = pass_jobs_data.start_item(conn, tenant_id, item_id)
         if item is None:
             return "done"

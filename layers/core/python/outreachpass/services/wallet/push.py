@@ -7,7 +7,9 @@ hook only writes a row; `dispatch_outbox` sends the committed rows (claimed with
 SKIP LOCKED and stamped in the same transaction) and runs every minute (the
 wallet_outbox_relay schedule; locally every few seconds). A relay that dies before its
 commit leaves the rows for the next run: a message may be sent twice, never lost, and a
-second refresh is harmless (the worker reads the card as it is then).
+second refresh is harmless (the worker reads the card as it is then). An edited event or
+brand is one refresh request (migrations/V0631) that the relay first expands into outbox rows,
+a chunk of cards per transaction.
 
 `refresh_card` (the wallet_push worker) then:
 - Apple: an empty APNs push (topic = the pass type id) to every device registered for the
@@ -20,6 +22,7 @@ so do credentials APNs or Google refuse, after an ERROR log saying what to fix.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -33,26 +36,50 @@ from outreachpass.services.wallet.events import record_event
 from outreachpass.services.wallet.google import ensure_google_object
 
 QUEUE = "wallet_push"
-CLAIM_LIMIT = 500
+CLAIM_LIMIT = 1000
+EXPAND_CHUNK = 1000  # cards of an edited event or brand put on the outbox per transaction
 TENANTS_PER_RUN = 200
+RELAY_BUDGET_S = 40.0  # of the relay's 50 s timeout (lambdas/routes.py)
 KEEP_DISPATCHED = timedelta(days=7)
 
 
-def dispatch_outbox(*, tenant_ids: list[UUID] | None = None) -> int:
+def dispatch_outbox(*, tenant_ids: list[UUID] | None = None, budget_s: float = RELAY_BUDGET_S) -> int:
     """Send the pending outbox rows (all tenants, or these) to the wallet_push queue: one message
-    per card. Returns the number of messages sent."""
+    per card. Returns the number of messages sent.
+
+    Tenants take turns (a chunk of an edited event's or brand's cards onto the outbox, then
+    CLAIM_LIMIT rows sent) until every one is drained or `budget_s` has passed (the rest waits
+    for the next run): an edited event of 50,000 cards drains in a few runs without holding back
+    the other tenants' refreshes."""
+    deadline = time.monotonic() + budget_s
     if tenant_ids is None:
         with system_tx() as conn:
             tenant_ids = wallet_data.outbox_tenants(conn, TENANTS_PER_RUN)
-    sent = 0
-    for tenant_id in tenant_ids:
-        sent += _dispatch_tenant(tenant_id)
+    sent, pending = 0, list(tenant_ids)
+    while pending and time.monotonic() < deadline:
+        more = []
+        for tenant_id in pending:
+            count, drained = _dispatch_tenant(tenant_id)
+            sent += count
+            if not drained:
+                more.append(tenant_id)
+            if time.monotonic() >= deadline:
+                break
+        pending = more
     if sent:
-        logger().info("wallet outbox relayed", extra={"messages": sent, "tenants": len(tenant_ids)})
+        logger().info("wallet outbox relayed", extra={"messages": sent, "tenants": len(tenant_ids), "left_for_next_run": len(pending)})
     return sent
 
 
-def _dispatch_tenant(tenant_id: UUID) -> int:
+def _dispatch_tenant(tenant_id: UUID) -> tuple[int, bool]:
+    """One turn of a tenant: a chunk of its oldest refresh request onto the outbox (an edited
+    event or brand, migrations/V0631), then a chunk of its pending outbox rows sent. Returns
+    (messages sent, whether the tenant is drained)."""
+    with tenant_tx(tenant_id) as conn:
+        request = wallet_data.claim_refresh_request(conn, tenant_id)
+        if request is not None:
+            queued = wallet_data.expand_refresh_request(conn, tenant_id, request, EXPAND_CHUNK)
+            logger().info("wallet refresh request expanded", extra={"scope": request["scope"], "scope_id": str(request["scope_id"]), "cards": queued})
     sent = 0
     with tenant_tx(tenant_id) as conn:
         rows = wallet_data.claim_outbox(conn, tenant_id, CLAIM_LIMIT)
@@ -71,8 +98,12 @@ def _dispatch_tenant(tenant_id: UUID) -> int:
             queues.send_batch(QUEUE, messages)
             wallet_data.mark_dispatched(conn, tenant_id, [row["outbox_id"] for row in rows])
             sent = len(messages)
-        wallet_data.purge_dispatched(conn, tenant_id, datetime.now(UTC) - KEEP_DISPATCHED)
-    return sent
+        drained = len(rows) < CLAIM_LIMIT and wallet_data.pending_refresh_requests(conn, tenant_id) == 0
+        if drained:
+            horizon = datetime.now(UTC) - KEEP_DISPATCHED
+            wallet_data.purge_dispatched(conn, tenant_id, horizon)
+            wallet_data.purge_done_refresh_requests(conn, tenant_id, horizon)
+    return sent, drained
 
 
 def refresh_card(message: dict[str, Any]) -> dict[str, int]:
