@@ -164,7 +164,19 @@ def test_an_invited_user_gets_a_mailed_temporary_password_and_chooses_their_own(
     tenant_id = tenant_factory()
     admin = local_stack.token_for(tenant_id, "admin")
     email = f"invitee-{uuid.uuid4().hex[:8]}@example.com"
-    assert local_stack.request("POST", USERS, token=admin, json={"email": email, "role": "exhibitor"}).status == 201
+    # An exhibitor user works for one exhibitor (a booth at an event): the invitation names it.
+    brand = local_stack.request("POST", "/api/v1/admin/brands", token=admin, json={"brand_key": "MAIN", "display_name": "Main"})
+    assert brand.status == 201, brand.text
+    event = local_stack.request("POST", EVENTS, token=admin, json={
+        "name": "Invite Expo", "slug": f"invite-expo-{uuid.uuid4().hex[:6]}", "starts_at": "2030-05-01T09:00:00Z", "ends_at": "2030-05-02T18:00:00Z",
+    })
+    assert event.status == 201, event.text
+    booth = local_stack.request("POST", f"{EVENTS}/{event.json()['data']['event_id']}/exhibitors", token=admin, json={"name": "Booth 7"})
+    assert booth.status == 201, booth.text
+    exhibitor_id = booth.json()["data"]["exhibitor_id"]
+    invited = local_stack.request("POST", USERS, token=admin, json={"email": email, "role": "exhibitor", "exhibitor_id": exhibitor_id})
+    assert invited.status == 201, invited.text
+    assert invited.json()["data"]["exhibitor_id"] == exhibitor_id
 
     (invitation,) = mail_to(local_stack, email)
     assert invitation["subject"] == "Your temporary password"

@@ -7,10 +7,13 @@ export interface NavItem {
 }
 
 /** What each role sees in the menu; the API enforces the same from the database. Exhibitors
- * (a sponsor's staff) get the events they work at; their lead scanner comes with issue 14. */
+ * (a sponsor's staff) scan leads, see their leads and the event they exhibit at. */
 export const NAV: NavItem[] = [
+  { to: "/scan", label: "Scan", roles: ["exhibitor"] },
+  { to: "/leads", label: "Leads", roles: ["exhibitor"] },
+  { to: "/events", label: "Event", roles: ["exhibitor"] },
   { to: "/", label: "Dashboard", roles: ["admin", "user"] },
-  { to: "/events", label: "Events", roles: ["admin", "user", "exhibitor"] },
+  { to: "/events", label: "Events", roles: ["admin", "user"] },
   { to: "/analytics", label: "Analytics", roles: ["admin", "user"] },
   { to: "/brands", label: "Brands", roles: ["admin"] },
   { to: "/users", label: "Users", roles: ["admin"] },

@@ -42,6 +42,8 @@ const pages = {
   users: () => import("../features/users/UsersPage"),
   flags: () => import("../features/flags/FlagsPage"),
   audit: () => import("../features/audit/AuditPage"),
+  scan: () => import("../features/scan/ScanPage"),
+  leads: () => import("../features/leads/LeadsPage"),
 };
 const SignInPage = lazy(() => import("../features/auth/SignInPage").then((m) => ({ default: m.SignInPage })));
 const DashboardPage = lazy(pages.dashboard);
@@ -52,6 +54,8 @@ const BrandsPage = lazy(pages.brands);
 const UsersPage = lazy(pages.users);
 const FlagsPage = lazy(pages.flags);
 const AuditPage = lazy(pages.audit);
+const ScanPage = lazy(pages.scan);
+const LeadsPage = lazy(pages.leads);
 
 const PRELOAD: [RegExp, keyof typeof pages][] = [
   [/^\/$/, "dashboard"],
@@ -62,6 +66,8 @@ const PRELOAD: [RegExp, keyof typeof pages][] = [
   [/^\/users/, "users"],
   [/^\/feature-flags/, "flags"],
   [/^\/audit-log/, "audit"],
+  [/^\/scan/, "scan"],
+  [/^\/leads/, "leads"],
 ];
 
 /** Start fetching the chunk of the page at `path` (below the base) while the app boots, instead
@@ -94,6 +100,7 @@ function NotFound() {
 const ALL: Role[] = ["admin", "user", "exhibitor"];
 const STAFF: Role[] = ["admin", "user"];
 const ADMIN: Role[] = ["admin"];
+const EXHIBITOR: Role[] = ["exhibitor"];
 
 function gated(roles: Role[], element: ReactNode): ReactNode {
   return (
@@ -128,6 +135,8 @@ export const routes: RouteObject[] = [
       { path: "users", element: gated(ADMIN, <UsersPage />) },
       { path: "feature-flags", element: gated(ADMIN, <FlagsPage />) },
       { path: "audit-log", element: gated(ADMIN, <AuditPage />) },
+      { path: "scan", element: gated(EXHIBITOR, <ScanPage />) },
+      { path: "leads", element: gated(EXHIBITOR, <LeadsPage />) },
       { path: "*", element: <NotFound /> },
     ],
   },

@@ -5,6 +5,7 @@ import { NavLink, Outlet, useLocation } from "react-router";
 import { ROLE_LABELS, navFor } from "../../app/navigation";
 import { useAuth } from "../../features/auth/AuthProvider";
 import { useApi } from "../../app/providers";
+import { OutboxPill, ScannerProvider } from "../../features/scan/ScannerProvider";
 
 export function AppShell() {
   const { user, signOut } = useAuth();
@@ -21,6 +22,7 @@ export function AppShell() {
 
   if (!user) return null;
   return (
+    <ScannerProvider>
     <div className={`shell${menuOpen ? " menu-open" : ""}`}>
       <a className="skip-link" href="#main">
         Skip to content
@@ -37,6 +39,7 @@ export function AppShell() {
           <span className="user-email" title={user.email}>
             {user.email}
           </span>
+          {user.role === "exhibitor" && <OutboxPill />}
           <span className="badge badge-info">{ROLE_LABELS[user.role]}</span>
           <button
             type="button"
@@ -71,5 +74,6 @@ export function AppShell() {
         <Outlet />
       </main>
     </div>
+    </ScannerProvider>
   );
 }

@@ -10,7 +10,7 @@ import { useApi } from "../../app/providers";
 import { saveBlob } from "../../lib/download";
 import { formatNumber, formatPercent } from "../../lib/time";
 import { AnalyticsFilters, intervalFor, useAnalyticsFilters, type AnalyticsQuery } from "./filters";
-import { useEmailFunnel, useExports, useTimeseries, useViews, useWallet } from "./queries";
+import { useEmailFunnel, useExports, useLeadsReport, useTimeseries, useViews, useWallet } from "./queries";
 import { ENGAGEMENT_SERIES, mergeSeries } from "./series";
 
 type Report = "email" | "views" | "wallet" | "exports";
@@ -58,6 +58,7 @@ export default function AnalyticsPage() {
   const views = useViews(query);
   const wallet = useWallet(query);
   const exports = useExports(query);
+  const leads = useLeadsReport(query);
   const interval = intervalFor(query.from, query.to);
   const series = useTimeseries(query, ENGAGEMENT_SERIES.map((s) => s.key), interval);
   const seriesError = series.find((s) => s.isError)?.error;
@@ -205,6 +206,45 @@ export default function AnalyticsPage() {
               {formatNumber(exports.data.total)} in all; {formatNumber(exports.data.bots)} by bots left out.
             </p>
           </>
+        )}
+      </Section>
+
+      <Section title="Leads by exhibitor" id="leads">
+        {leads.isPending ? (
+          <Loading />
+        ) : leads.isError ? (
+          <ErrorState error={leads.error} retry={() => void leads.refetch()} />
+        ) : leads.data.by_exhibitor.length === 0 ? (
+          <p className="muted">No exhibitors{query.event_id ? " at this event" : ""} yet: add them on an event's Exhibitors tab, and their staff scan attendees' cards.</p>
+        ) : (
+          <div className="report">
+            <BarList label="Leads captured, by exhibitor" bars={leads.data.by_exhibitor.map((row) => ({ label: row.name, value: row.leads }))} total={leads.data.total} emptyText="No exhibitor captured a lead in this range." />
+            <div className="table-scroll">
+              <table className="table compact">
+                <caption>By rating</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Exhibitor</th>
+                    <th scope="col" className="num">Leads</th>
+                    <th scope="col" className="num">Hot</th>
+                    <th scope="col" className="num">Warm</th>
+                    <th scope="col" className="num">Cold</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {leads.data.by_exhibitor.map((row) => (
+                    <tr key={row.exhibitor_id}>
+                      <th scope="row">{row.name}</th>
+                      <td className="num">{formatNumber(row.leads)}</td>
+                      <td className="num">{formatNumber(row.hot)}</td>
+                      <td className="num">{formatNumber(row.warm)}</td>
+                      <td className="num">{formatNumber(row.cold)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </div>
         )}
       </Section>
     </>

@@ -27,6 +27,11 @@ export function useExports(query: AnalyticsQuery) {
   return useQuery({ queryKey: ["analytics", "exports", query], queryFn: () => data(api.GET("/api/v1/admin/analytics/exports", { params: { query } })) });
 }
 
+export function useLeadsReport(query: AnalyticsQuery) {
+  const { api, data } = useApi();
+  return useQuery({ queryKey: ["analytics", "leads", query], queryFn: () => data(api.GET("/api/v1/admin/analytics/leads", { params: { query } })) });
+}
+
 /** Several metrics over the same buckets, one request each. */
 export function useTimeseries(query: AnalyticsQuery, metrics: string[], interval: Interval) {
   const { api, data } = useApi();

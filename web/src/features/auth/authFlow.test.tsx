@@ -163,6 +163,7 @@ describe("the sign-in page", () => {
             <Route path="/sign-in" element={<SignInPage />} />
             <Route path="/" element={<Home />} />
             <Route path="/events" element={<Home />} />
+            <Route path="/scan" element={<Home />} />
           </Routes>
         </MemoryRouter>
       </AuthProvider>,

@@ -13,7 +13,7 @@ import { useEmailFunnel, useOverview, useTimeseries } from "../analytics/queries
 import { ENGAGEMENT_SERIES, mergeSeries } from "../analytics/series";
 
 const STAGE_LABELS: Record<string, string> = { sent: "Sent", delivered: "Delivered", opened: "Opened", clicked: "Clicked", bounced: "Bounced", complained: "Complained" };
-const STAT_LABELS = ["Attendees", "E-mails sent", "Opened", "Card views", "Wallet adds", "Contact exports"];
+const STAT_LABELS = ["Attendees", "E-mails sent", "Opened", "Card views", "Wallet adds", "Contact exports", "Leads"];
 
 const Overview = memo(function Overview({ query }: { query: AnalyticsQuery }) {
   const overview = useOverview(query);
@@ -38,6 +38,7 @@ const Overview = memo(function Overview({ query }: { query: AnalyticsQuery }) {
           <Stat label="Card views" value={formatNumber(overview.data.card_views)} hint={`${formatNumber(overview.data.unique_viewers)} unique`} />
           <Stat label="Wallet adds" value={formatNumber(overview.data.wallet_added.total)} hint={`${formatNumber(overview.data.wallet_added.apple)} Apple · ${formatNumber(overview.data.wallet_added.google)} Google`} />
           <Stat label="Contact exports" value={formatNumber(overview.data.contact_exports)} hint="vCards, saves, shares" />
+          <Stat label="Leads" value={formatNumber(overview.data.leads)} hint="captured by exhibitors" />
         </dl>
       )}
     </section>

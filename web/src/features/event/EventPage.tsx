@@ -10,12 +10,13 @@ import { formatDateTime } from "../../lib/time";
 import { useAuth } from "../auth/AuthProvider";
 import { EventForm } from "../events/EventForm";
 import { STATUS_LABEL, STATUS_TONE } from "../events/EventsPage";
-import { useBrandOptions, useEvent, useSaveEvent } from "../events/queries";
+import { useBrandOptions, useEvent, useSaveEvent, type EventOut } from "../events/queries";
 import { AttendeesPanel } from "./AttendeesPanel";
 
 // The attendees show first; importing and sending load when their tab is opened.
 const ImportPanel = lazy(() => import("./ImportPanel").then((m) => ({ default: m.ImportPanel })));
 const SendPanel = lazy(() => import("./SendPanel").then((m) => ({ default: m.SendPanel })));
+const ExhibitorsPanel = lazy(() => import("../exhibitors/ExhibitorsPanel").then((m) => ({ default: m.ExhibitorsPanel })));
 import { attendeeKeys } from "./queries";
 import { useQueryClient } from "@tanstack/react-query";
 
@@ -43,7 +44,11 @@ export default function EventPage() {
         .flatMap(([, page]) => page?.data ?? [])
         .find((a) => a.attendee_id === firstSelected)?.first_name ?? null)
     : null;
-  const tabs = [{ id: "attendees", label: "Attendees" }, ...(canEdit ? [{ id: "import", label: "Import" }, { id: "send", label: "Send cards & passes" }] : [])];
+  const tabs = [
+    { id: "attendees", label: "Attendees" },
+    ...(canEdit ? [{ id: "import", label: "Import" }, { id: "send", label: "Send cards & passes" }, { id: "exhibitors", label: "Exhibitors" }] : []),
+  ];
+  if (!canEdit) return <ExhibitorEvent event={e} />;
 
   return (
     <>
@@ -72,6 +77,8 @@ export default function EventPage() {
           <ImportPanel eventId={e.event_id} />
         ) : tab === "send" && canEdit ? (
           <SendPanel event={e} selected={[...selected]} sampleFirstName={sample} />
+        ) : tab === "exhibitors" && canEdit ? (
+          <ExhibitorsPanel event={e} />
         ) : (
           <AttendeesPanel event={e} canEdit={canEdit} selected={selected} onSelect={setSelected} onGoTo={goTo} />
         )}
@@ -91,6 +98,46 @@ export default function EventPage() {
           />
         )}
       </Dialog>
+    </>
+  );
+}
+
+/** The event as an exhibitor's staff see it: when and where, and their way to the scanner (the
+ * attendees are not theirs to list). */
+function ExhibitorEvent({ event }: { event: EventOut }) {
+  const venue = event.venue;
+  return (
+    <>
+      <p className="breadcrumb">
+        <Link to="/events">Event</Link> /
+      </p>
+      <PageHeader
+        title={event.name}
+        description={
+          <>
+            {formatDateTime(event.starts_at, event.timezone)} – {formatDateTime(event.ends_at, event.timezone)} · {event.timezone.replace(/_/g, " ")}{" "}
+            <Badge tone={STATUS_TONE[event.status]}>{STATUS_LABEL[event.status]}</Badge>
+          </>
+        }
+        actions={
+          <>
+            <Link className="btn btn-primary" to="/scan">
+              Scan
+            </Link>
+            <Link className="btn btn-secondary" to="/leads">
+              Leads
+            </Link>
+          </>
+        }
+      />
+      {venue && (venue.name || venue.address) ? (
+        <section className="panel" aria-labelledby="venue-title">
+          <h2 id="venue-title">Venue</h2>
+          {venue.name && <p>{venue.name}</p>}
+          {venue.address && <p className="muted">{venue.address}</p>}
+        </section>
+      ) : null}
+      <p className="muted">Scan attendees' cards at your booth: each lead is yours alone, with your notes, rating and tags, and downloadable as CSV.</p>
     </>
   );
 }

@@ -1,7 +1,13 @@
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { ApiError } from "../../api/errors";
+import type { ConsoleConfig } from "../../app/config";
+import { ApiProvider } from "../../app/providers";
+import { fakeFetch, idToken } from "../../test/fakeFetch";
+import { AuthProvider } from "../auth/AuthProvider";
+import { SESSION_KEY, makeSession } from "../auth/session";
 import { csvCell, toCsv } from "../../lib/download";
 import { InviteForm } from "../users/InviteForm";
 import { AttendeeForm, attendeeBody } from "./AttendeeForm";
@@ -49,22 +55,67 @@ describe("the attendee form", () => {
 });
 
 describe("the invite form", () => {
+  const CONFIG: ConsoleConfig = { apiBaseUrl: "https://api.test", region: "eu-west-1", userPoolId: "eu-west-1_Pool1", userPoolClientId: "client-1", stage: "test" };
+  const EVENT = { event_id: "ev-1", name: "Expo 2030", status: "active", starts_at: "2030-05-01T09:00:00Z" };
+  const BOOTH = { exhibitor_id: "ex-1", event_id: "ev-1", name: "Acme Booth" };
+
+  /** The form inside the real auth and API providers, the API answered at the transport. */
+  function renderForm(onSubmit: (body: unknown) => Promise<unknown>) {
+    localStorage.setItem(SESSION_KEY, JSON.stringify(makeSession({ IdToken: idToken(), AccessToken: "a", RefreshToken: "r" }, CONFIG.userPoolClientId)));
+    const api = fakeFetch((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === "/api/v1/admin/events") return { body: { data: [EVENT], next_cursor: null } };
+      if (path === "/api/v1/admin/events/ev-1/exhibitors") return { body: { data: [BOOTH], next_cursor: null } };
+      return { status: 404, body: { error: { code: "NOT_FOUND", message: path } } };
+    });
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <AuthProvider config={CONFIG}>
+          <ApiProvider config={CONFIG} fetcher={api.fetch}>
+            <InviteForm onSubmit={onSubmit} onCancel={() => undefined} />
+          </ApiProvider>
+        </AuthProvider>
+      </QueryClientProvider>,
+    );
+    return api;
+  }
+
   it("checks the address, sends the role, and puts a taken address at its field", async () => {
     const user = userEvent.setup();
     const onSubmit = vi.fn(async () => {
       throw new ApiError(409, "USER_EMAIL_TAKEN", "This e-mail address already has an OutreachPass account", "c");
     });
-    render(<InviteForm onSubmit={onSubmit} onCancel={() => undefined} />);
+    renderForm(onSubmit);
     await user.type(screen.getByLabelText(/^E-mail address/), "not-an-address");
     await user.click(screen.getByRole("button", { name: "Send the invitation" }));
     expect(onSubmit).not.toHaveBeenCalled();
     await user.clear(screen.getByLabelText(/^E-mail address/));
     await user.type(screen.getByLabelText(/^E-mail address/), "grace@example.com");
+    await user.selectOptions(screen.getByLabelText("Role"), "user");
+    await user.click(screen.getByRole("button", { name: "Send the invitation" }));
+    expect(onSubmit).toHaveBeenCalledWith({ email: "grace@example.com", role: "user" });
+    expect(await screen.findByLabelText(/^E-mail address/)).toHaveAccessibleDescription(/already has an OutreachPass account/);
+  });
+
+  it("asks which exhibitor an exhibitor works for, and sends its id", async () => {
+    const user = userEvent.setup();
+    const onSubmit = vi.fn(async (_body: unknown) => undefined);
+    const api = renderForm(onSubmit);
+    await user.type(screen.getByLabelText(/^E-mail address/), "grace@example.com");
     await user.selectOptions(screen.getByLabelText("Role"), "exhibitor");
     expect(screen.getByLabelText("Role")).toHaveAccessibleDescription(/sponsor/);
+    expect(screen.getByLabelText(/^Exhibitor/)).toBeDisabled(); // an event first
     await user.click(screen.getByRole("button", { name: "Send the invitation" }));
-    expect(onSubmit).toHaveBeenCalledWith({ email: "grace@example.com", role: "exhibitor" });
-    expect(await screen.findByLabelText(/^E-mail address/)).toHaveAccessibleDescription(/already has an OutreachPass account/);
+    expect(onSubmit).not.toHaveBeenCalled();
+    expect(screen.getByLabelText(/^Exhibitor/)).toHaveAccessibleDescription(/Choose the exhibitor this person works for/);
+
+    await screen.findByRole("option", { name: "Expo 2030" });
+    await user.selectOptions(screen.getByLabelText(/^Event/), "ev-1");
+    await screen.findByRole("option", { name: "Acme Booth" });
+    await user.selectOptions(screen.getByLabelText(/^Exhibitor/), "ex-1");
+    await user.click(screen.getByRole("button", { name: "Send the invitation" }));
+    expect(onSubmit).toHaveBeenCalledWith({ email: "grace@example.com", role: "exhibitor", exhibitor_id: "ex-1" });
+    expect(api.calls.map((c) => new URL(c.url).pathname)).toContain("/api/v1/admin/events/ev-1/exhibitors");
   });
 });
 

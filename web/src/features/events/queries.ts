@@ -35,11 +35,12 @@ export function useEventPicker() {
   });
 }
 
-export function useEvent(eventId: string) {
+export function useEvent(eventId: string, enabled = true) {
   const { api, data } = useApi();
   return useQuery({
     queryKey: eventKeys.one(eventId),
     queryFn: () => data(api.GET("/api/v1/admin/events/{event_id}", { params: { path: { event_id: eventId } } })),
+    enabled: enabled && Boolean(eventId),
   });
 }
 

@@ -5,17 +5,19 @@ import { Button } from "../../components/ui/Button";
 import { SelectField, TextField } from "../../components/ui/Field";
 import { InlineError } from "../../components/ui/States";
 import type { Role } from "../auth/session";
+import { ExhibitorPicker } from "../exhibitors/ExhibitorPicker";
 
 export const ROLE_HELP: Record<Role, string> = {
   admin: "Everything, including users, brands, feature flags and the audit log.",
   user: "Events, attendees, cards, sending and analytics.",
-  exhibitor: "A sponsor's staff: reads events and scans leads.",
+  exhibitor: "A sponsor's staff at one exhibitor: scans leads and sees only its own leads and its event.",
 };
 
-export function InviteForm({ onSubmit, onCancel }: { onSubmit: (body: { email: string; full_name?: string; role: Role }) => Promise<unknown>; onCancel: () => void }) {
+export function InviteForm({ onSubmit, onCancel }: { onSubmit: (body: { email: string; full_name?: string; role: Role; exhibitor_id?: string }) => Promise<unknown>; onCancel: () => void }) {
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");
   const [role, setRole] = useState<Role>("user");
+  const [exhibitorId, setExhibitorId] = useState("");
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -28,10 +30,14 @@ export function InviteForm({ onSubmit, onCancel }: { onSubmit: (body: { email: s
       document.getElementById("invite-email")?.focus();
       return;
     }
+    if (role === "exhibitor" && !exhibitorId) {
+      setErrors({ exhibitor_id: "Choose the exhibitor this person works for." });
+      return;
+    }
     setErrors({});
     setBusy(true);
     try {
-      await onSubmit({ email: email.trim(), role, ...(name.trim() ? { full_name: name.trim() } : {}) });
+      await onSubmit({ email: email.trim(), role, ...(name.trim() ? { full_name: name.trim() } : {}), ...(role === "exhibitor" ? { exhibitor_id: exhibitorId } : {}) });
     } catch (error) {
       if (error instanceof ApiError && error.details.length) setErrors(error.fieldErrors());
       else if (error instanceof ApiError && error.code === "USER_EMAIL_TAKEN") setErrors({ email: error.message });
@@ -52,6 +58,7 @@ export function InviteForm({ onSubmit, onCancel }: { onSubmit: (body: { email: s
           </option>
         ))}
       </SelectField>
+      {role === "exhibitor" && <ExhibitorPicker value={exhibitorId} onChange={setExhibitorId} error={errors.exhibitor_id} />}
       <p className="muted small">They get an e-mail with a temporary password, and choose their own at the first sign-in.</p>
       <InlineError error={failure} />
       <div className="form-actions">

@@ -11,6 +11,8 @@ import { useToast } from "../../components/ui/Toast";
 import { formatDate, browserTimeZone } from "../../lib/time";
 import { useAuth } from "../auth/AuthProvider";
 import type { Role } from "../auth/session";
+import { ExhibitorPicker } from "../exhibitors/ExhibitorPicker";
+import { useExhibitorNames } from "../exhibitors/queries";
 import { InviteForm } from "./InviteForm";
 import { useInviteUser, useUpdateUser, useUsers, type UserOut } from "./queries";
 
@@ -25,14 +27,24 @@ export default function UsersPage() {
   const users = useUsers(role, status, pages.cursor);
   const [inviting, setInviting] = useState(false);
   const [toggling, setToggling] = useState<UserOut | null>(null);
+  const [placing, setPlacing] = useState<UserOut | null>(null);
+  const [placeAt, setPlaceAt] = useState("");
   const invite = useInviteUser();
   const update = useUpdateUser();
   const { notify } = useToast();
   const zone = browserTimeZone();
   const list = users.data?.data ?? [];
+  const exhibitorNames = useExhibitorNames([...new Set(list.map((u) => u.exhibitor_id).filter((id): id is string => Boolean(id)))]);
 
-  const changeRole = (user: UserOut, next: Role) =>
+  const changeRole = (user: UserOut, next: Role) => {
+    if (next === "exhibitor") {
+      // An exhibitor user works for one exhibitor: ask which first.
+      setPlaceAt("");
+      setPlacing(user);
+      return;
+    }
     update.mutate({ userId: user.user_id, body: { role: next } }, { onSuccess: () => notify(`${user.email} is now ${ROLE_LABELS[next].toLowerCase()}`) });
+  };
 
   return (
     <>
@@ -94,6 +106,7 @@ export default function UsersPage() {
                       {u.full_name || u.email}
                       {u.full_name && <span className="cell-sub">{u.email}</span>}
                       {isMe && <span className="cell-sub">(you)</span>}
+                      {u.exhibitor_id && <span className="cell-sub">at {exhibitorNames[u.exhibitor_id] ?? "an exhibitor"}</span>}
                     </th>
                     <td>
                       <select aria-label={`Role of ${u.email}`} value={u.role} disabled={update.isPending} onChange={(e) => changeRole(u, e.target.value as Role)}>
@@ -133,6 +146,39 @@ export default function UsersPage() {
             }}
           />
         )}
+      </Dialog>
+      <Dialog
+        open={placing !== null}
+        title="Which exhibitor do they work for?"
+        onClose={() => setPlacing(null)}
+        footer={
+          <>
+            <Button onClick={() => setPlacing(null)}>Cancel</Button>
+            <Button
+              variant="primary"
+              busy={update.isPending}
+              disabled={!placeAt}
+              onClick={() =>
+                placing &&
+                update.mutate(
+                  { userId: placing.user_id, body: { role: "exhibitor", exhibitor_id: placeAt } },
+                  {
+                    onSuccess: (u) => {
+                      notify(`${u.email} is now exhibitor`);
+                      setPlacing(null);
+                    },
+                  },
+                )
+              }
+            >
+              Make them exhibitor
+            </Button>
+          </>
+        }
+      >
+        <p>{placing?.email} will see the Scan page and the leads of this exhibitor only.</p>
+        {placing && <ExhibitorPicker value={placeAt} onChange={setPlaceAt} />}
+        <InlineError error={update.error} />
       </Dialog>
       <Dialog
         open={toggling !== null}
