@@ -74,6 +74,7 @@ SQS_CONSUME_ACTIONS = (
 )
 SECRET_READ_ACTIONS = ("secretsmanager:GetSecretValue",)
 SES_SEND_ACTIONS = ("ses:SendEmail", "ses:SendRawEmail")
+SES_IDENTITY_READ_ACTIONS = ("ses:GetEmailIdentity",)
 COGNITO_ADMIN_ACTIONS = (
     "cognito-idp:AdminCreateUser",
     "cognito-idp:AdminGetUser",
@@ -356,6 +357,11 @@ class AppFunction(Construct):
                     resources=[*email.identity_arns, *email.configuration_set_arns],
                 )
             )
+        if needs.read_email_identities:
+            # The identities the senders may send from, no others: an address SES would cover with another
+            # identity is refused (AccessDenied reads as "not ours"), as the send functions could not use it.
+            email = _required(resources.email, spec, "SES")
+            statements.append(iam.PolicyStatement(actions=list(SES_IDENTITY_READ_ACTIONS), resources=[*email.identity_arns]))
         if needs.cognito_admin:
             pool = _required(resources.user_pool, spec, "a user pool")
             statements.append(iam.PolicyStatement(actions=list(COGNITO_ADMIN_ACTIONS), resources=[pool.user_pool_arn]))

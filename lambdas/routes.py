@@ -44,6 +44,7 @@ class Needs:
     dead_letters: tuple[str, ...] = ()  # logical queue names whose DLQ it reads, leaving the messages there
     secrets: tuple[str, ...] = ()  # logical secret names it reads
     send_email: bool = False  # SES SendEmail with the tenant configuration sets
+    read_email_identities: bool = False  # SES GetEmailIdentity: is a sender's domain verified
     cognito_admin: bool = False  # admin user management in the user pool
     memory_mb: int = 256
     timeout_s: int = 10
@@ -178,11 +179,26 @@ ROUTES: tuple[Route, ...] = (
           summary="Generate wallet passes for all or some attendees: a job", needs=Needs(send_queues=("passes",))),
     # Email: send each attendee their card (a job on the emails queue), and track it
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/emails", "handlers.admin.emails_send", roles=EDITORS,
-          summary="Email attendees their card (all, a list, or those not yet sent): a job", needs=Needs(send_queues=("emails",))),
+          summary="Email attendees their card (all, a list, or those not yet sent), now or at send_at: a job", needs=Needs(send_queues=("emails",))),
+    # The event's own card e-mail (subject and opening text with placeholders), its preview, and a test send to the caller
+    Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/email-template", "handlers.admin.email_template_get", roles=EDITORS,
+          summary="The event's card e-mail template (the built-in wording when it has none)"),
+    Route("PUT", f"{ADMIN_PREFIX}/events/{{event_id}}/email-template", "handlers.admin.email_template_put", roles=EDITORS,
+          summary="Set the event's card e-mail subject and body (placeholders checked)"),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/email-template/preview", "handlers.admin.email_template_preview", roles=EDITORS,
+          summary="Render the card e-mail for an attendee or a sample person, without sending", needs=Needs(memory_mb=512)),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/email-template/test", "handlers.admin.email_template_test", roles=EDITORS,
+          summary="Send the card e-mail to the caller's own address (untracked)",
+          needs=Needs(send_email=True, secrets=("tracking_hmac",), memory_mb=512, timeout_s=20)),
     Route("GET", "/api/track/email/open/{pixel}", "handlers.track.email_open", roles=None,
           summary="Open pixel of a card email (<message_id>.gif): always a 1x1 GIF", needs=Needs(timeout_s=5)),
     Route("GET", "/api/track/email/click/{message_id}", "handlers.track.email_click", roles=None,
           summary="Tracked link of a card email: 302 only to a link of that message", needs=Needs(secrets=("tracking_hmac",), timeout_s=5)),
+    # RFC 8058 one-click unsubscribe (signed URL, no sign-in): the GET page only asks; the POST suppresses the address
+    Route("GET", "/api/track/email/unsubscribe/{message_id}", "handlers.track.email_unsubscribe_page", roles=None,
+          summary="The unsubscribe page of a card email (asks; changes nothing)", needs=Needs(secrets=("tracking_hmac",))),
+    Route("POST", "/api/track/email/unsubscribe/{message_id}", "handlers.track.email_unsubscribe", roles=None,
+          summary="One-click unsubscribe (RFC 8058): the address goes on the tenant's suppression list", needs=Needs(secrets=("tracking_hmac",))),
     # Attendees (creating one creates its card; updating one updates the card)
     Route("GET", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_list", roles=EDITORS, summary="List or search an event's attendees"),
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/attendees", "handlers.admin.attendees_create", roles=EDITORS, summary="Add an attendee (and its card)"),
@@ -209,6 +225,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{ADMIN_PREFIX}/jobs", "handlers.admin.jobs_list", roles=EDITORS, summary="The tenant's jobs, by event and kind"),
     Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}", "handlers.admin.jobs_get", roles=EDITORS, summary="A job's status, counts and errors"),
     Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}/errors", "handlers.admin.jobs_errors", roles=EDITORS, summary="Every failed item of a job (an import's refused rows), paged"),
+    Route("POST", f"{ADMIN_PREFIX}/jobs/{{job_id}}/cancel", "handlers.admin.jobs_cancel", roles=EDITORS, summary="Cancel a scheduled job before it starts"),
     # Users (Cognito accounts with custom:tenant_id and custom:role); listing reads the database only
     Route("GET", f"{ADMIN_PREFIX}/users", "handlers.admin.users_list", roles=ADMIN, summary="List users"),
     Route("POST", f"{ADMIN_PREFIX}/users", "handlers.admin.users_invite", roles=EDITORS, needs=Needs(cognito_admin=True),
@@ -218,6 +235,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_get", roles=ADMIN, summary="Read the tenant's feature flags"),
     Route("PUT", f"{ADMIN_PREFIX}/feature-flags", "handlers.admin.feature_flags_put", roles=ADMIN, summary="Replace the tenant's feature flags"),
     Route("GET", f"{ADMIN_PREFIX}/audit-log", "handlers.admin.audit_log_list", roles=ADMIN, summary="Who changed what"),
+    # The tenant's sender (the from address checked against SES's verified identities) and suppression list
+    Route("GET", f"{ADMIN_PREFIX}/email-settings", "handlers.admin.email_settings_get", roles=ADMIN, summary="The tenant's e-mail sender"),
+    Route("PUT", f"{ADMIN_PREFIX}/email-settings", "handlers.admin.email_settings_put", roles=ADMIN,
+          summary="Set the tenant's e-mail sender (from name and address, reply-to)", needs=Needs(read_email_identities=True)),
+    Route("GET", f"{ADMIN_PREFIX}/suppressions", "handlers.admin.suppressions_list", roles=ADMIN, summary="The addresses the tenant does not mail (search with q)"),
+    Route("POST", f"{ADMIN_PREFIX}/suppressions", "handlers.admin.suppressions_add", roles=ADMIN, summary="Stop mailing an address"),
+    Route("DELETE", f"{ADMIN_PREFIX}/suppressions/{{email}}", "handlers.admin.suppressions_delete", roles=ADMIN, summary="Mail an address again"),
     # Analytics: reports over from/to for the tenant or ?event_id=, read from the rollups plus the raw tail
     Route("GET", f"{ADMIN_PREFIX}/analytics/overview", "handlers.admin.analytics_overview", roles=EDITORS, summary="Headline numbers: cards, attendees, e-mails, views, wallet adds, exports"),
     Route("GET", f"{ADMIN_PREFIX}/analytics/email", "handlers.admin.analytics_email", roles=EDITORS, summary="E-mail funnel: unique and total per stage, machines excluded, raw alongside"),
@@ -254,7 +278,7 @@ WORKERS: tuple[Worker, ...] = (
     # One message = up to 50 attendees; sending stays under the SES rate with in-process backoff, and at most
     # 5 concurrent senders (the event source mapping's maximum concurrency) keep the total under it.
     Worker("send_emails", "emails", "handlers.workers.send_emails", batch_size=2,
-           needs=Needs(send_email=True, memory_mb=512, timeout_s=120), max_concurrency=5),
+           needs=Needs(send_email=True, secrets=("tracking_hmac",), memory_mb=512, timeout_s=120), max_concurrency=5),
     # Wallet: bulk pass generation (Apple .pkpass kept in S3 for e-mails, Google objects inserted), and the
     # refresh of a changed card's wallets (APNs pushes, Google object PATCH).
     Worker("generate_passes", "passes", "handlers.workers.generate_passes", batch_size=2,
@@ -275,6 +299,9 @@ SCHEDULES: tuple[Schedule, ...] = (
     # Wallet: relays committed card changes from the push outbox to the wallet_push queue.
     Schedule("wallet_outbox_relay", "handlers.jobs.wallet_outbox_relay", "rate(1 minute)",
              needs=Needs(send_queues=("wallet_push",), timeout_s=50)),
+    # Starts the scheduled card e-mail jobs that are due (SQS delays cap at 15 minutes; see docs/decisions.md).
+    Schedule("email_schedule", "handlers.jobs.email_schedule", "rate(1 minute)",
+             needs=Needs(send_queues=("emails",), timeout_s=50)),
     # Counts new analytics rows into the rollups (exactly once, by ingest watermark); bounded by its timeout.
     Schedule("analytics_rollup", "handlers.jobs.analytics_rollup", "rate(5 minutes)", needs=Needs(memory_mb=512, timeout_s=240)),
     # Jobs whose work was dead-lettered end failed with the reason (the messages stay in the DLQs, alarmed).

@@ -114,7 +114,7 @@ def build_document() -> dict[str, Any]:
         for status, description in statuses.items():
             # A route that names its own codes for a status (e.g. 404 FEATURE_DISABLED) keeps its words.
             declared = (responses.get(status) or {}).get("description") or ""
-            if status != "422" and ERROR_CODE.search(declared):
+            if ERROR_CODE.search(declared):
                 description = f"{declared}. {description}"
             # Replaces Powertools' default 422 too: validation failures answer 400 with our envelope.
             responses[status] = {

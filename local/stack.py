@@ -30,17 +30,16 @@ from local.cognito_proxy import CognitoFrontDoor
 from local.config import LocalConfig, ensure_code_paths
 from local.console import ConsoleSite
 from local.database import DatabaseUrls, LocalDatabase, redact
-from local.invoke import HandlerRegistry
+from local.invoke import HandlerRegistry, invoke
 from local.mail import MailViewer  # also gives the local tracking_hmac secret a generated key
 from local.poller import Binding, PollReport, SqsPoller
-from local.schedules import LocalSchedules
+from local.schedules import LOCAL_SCHEDULES, Repeating
 from local.seed import DEMO_TENANT_ID, DemoData, ensure_staff_user, seed_demo
 from local.server import LocalApiServer, LocalGateway, index_page, json_page
 from local.state import LocalState, generate_password
 from local.token import jwt_subject
 
 log = logging.getLogger("local.stack")
-DEAD_LETTER_SWEEP_S = 5.0  # the dead_letter_jobs schedule, every few seconds under make dev (every minute in AWS)
 
 # Runtime caches to forget when the environment changes (module, function).
 _RUNTIME_RESETS = (
@@ -97,9 +96,9 @@ class LocalStack:
         self.cognito: LocalCognito | None = None
         self.server: LocalApiServer | None = None
         self.poller: SqsPoller | None = None
-        self.schedules = LocalSchedules(registry=self.registry, stage=self.config.stage, region=self.config.region)
         self.demo: DemoData | None = None
         self.wallet: Any = None  # local.wallet_credentials.LocalWallet: files (root CA), secrets, APNs/Google fakes
+        self.schedules: list[Repeating] = []
         self.admin_password: str | None = None
         self.env: dict[str, str] = {}
         self._saved_env: dict[str, str | None] = {}
@@ -163,8 +162,10 @@ class LocalStack:
         if config.background_workers:
             self.poller.start()
             self.wallet.start_relay()  # the wallet_outbox_relay schedule, every few seconds
-            # Jobs whose messages the poller dead-lettered end failed, as the schedule does in AWS.
-            self.schedules.start("dead_letter_jobs", DEAD_LETTER_SWEEP_S)
+            # the other every-minute schedules that act on their own, invoked as EventBridge would
+            self.schedules = [Repeating(name, lambda name=name: self.run_schedule(name)) for name in LOCAL_SCHEDULES]
+            for schedule in self.schedules:
+                schedule.start()
         self.server.start()
         self._started = True
         log.info("local stack up: api %s, aws %s, database %s", self.api_url, endpoint, redact(self.db_urls.app_url))
@@ -218,7 +219,9 @@ class LocalStack:
             self.poller = None
         if self.wallet is not None:
             self.wallet.stop_relay()
-        self.schedules.stop()
+        for schedule in self.schedules:
+            schedule.stop()
+        self.schedules = []
         _reset_runtime_safely()
         self._restore_env()
         self.moto.stop()
@@ -487,8 +490,17 @@ class LocalStack:
         return self.poller.run_once(retries=retries)
 
     def run_schedule(self, name: str) -> Any:
-        """Run a schedule of routes.SCHEDULES now, as its EventBridge rule would."""
-        return self.schedules.run(name)
+        """Invoke the handler of routes.SCHEDULES' `name` once, as its EventBridge rule would (a
+        scheduled event, the Lambda context, its memory and timeout); returns what it returned."""
+        schedule = next((s for s in routes.SCHEDULES if s.name == name), None)
+        if schedule is None:
+            raise ValueError(f"no schedule named {name} in routes.SCHEDULES")
+        event = {
+            "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event", "source": "aws.events",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": self.config.region, "detail": {},
+        }
+        return invoke(self.registry, schedule.handler, event, stage=self.config.stage, region=self.config.region,
+                      memory_mb=schedule.needs.memory_mb, timeout_s=schedule.needs.timeout_s).result
 
     def sent_emails(self) -> list[dict[str, Any]]:
         if self.aws is None:

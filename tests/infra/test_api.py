@@ -176,6 +176,8 @@ def test_each_function_role_grants_exactly_what_its_table_entry_names(functions)
             expected.add("sqs:SendMessage")
         if spec.needs.send_email:
             expected |= {"ses:SendEmail", "ses:SendRawEmail"}
+        if spec.needs.read_email_identities:
+            expected.add("ses:GetEmailIdentity")
         if spec.needs.cognito_admin:
             expected |= {a for a in grants if a.startswith("cognito-idp:Admin")} | {"cognito-idp:ListUsers"}
         assert set(grants) == expected, spec.slug

@@ -47,6 +47,7 @@ RICH_ROUTE = Route(
         send_queues=("emails",),
         secrets=("tracking_hmac",),
         send_email=True,
+        read_email_identities=True,
         cognito_admin=True,
     ),
 )
@@ -158,6 +159,8 @@ def test_rich_route_role_grants_exactly_its_needs_and_nothing_wider(wired):
         "arn:<AWS::Partition>:ses:eu-west-1:123456789012:identity/outreachpass.example.com",
         "arn:<AWS::Partition>:ses:eu-west-1:123456789012:configuration-set/outreachpass-wiring",
     }
+    # A sender is checked against exactly the identities the senders may use.
+    assert grants["ses:GetEmailIdentity"] == {"arn:<AWS::Partition>:ses:eu-west-1:123456789012:identity/outreachpass.example.com"}
     cognito = {action for action in grants if action.startswith("cognito-idp:")}
     assert "cognito-idp:AdminCreateUser" in cognito and "cognito-idp:AdminDeleteUser" not in cognito
     assert all(

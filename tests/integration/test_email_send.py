@@ -103,9 +103,15 @@ def test_send_to_all_queues_a_job_and_the_worker_mails_each_attendee(call_route,
     [image] = [p for p in related.iter_parts() if p.get_content_maintype() == "image"]
     assert image.get_payload(decode=True).startswith(b"\x89PNG")
     assert f"cid:{image['Content-ID'].strip('<>')}" in html
-    # every link is a tracked link of this message, and the pixel is there
+    # every link is a tracked link of this message but the footer's unsubscribe link, which is the
+    # one-click URL of the List-Unsubscribe header; and the pixel is there
     base = local_stack.api_url
     links = html_links(message)
+    unsubscribe = f"{base}/api/track/email/unsubscribe/{our_id}?s="
+    [footer] = [link for link in links if link.startswith(unsubscribe)]
+    assert message["List-Unsubscribe"] == f"<{footer}>" and message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert f"Unsubscribe: {footer}" in text
+    links.remove(footer)
     assert links and all(link.startswith(f"{base}/api/track/email/click/{our_id}?l=") for link in links)
     assert {link.rsplit("=", 1)[1] for link in links} == {"card", "apple", "google", "vcard"}
     assert all(link in text for link in links)
@@ -499,7 +505,7 @@ def test_wallet_buttons_follow_the_brand_features(call_route, world, admin, loca
     fake = fake_ses()
     process_batch(body)
     message = parse_mime(fake.calls[0]["Content"]["Raw"]["Data"])
-    assert {link.rsplit("=", 1)[1] for link in html_links(message)} == {"card", "apple", "vcard"}
+    assert {link.rsplit("=", 1)[1] for link in html_links(message) if "/click/" in link} == {"card", "apple", "vcard"}
     assert "Google Wallet" not in message.get_body(preferencelist=("html",)).get_content()
     with psycopg.connect(database.admin_url) as conn:
         links = conn.execute("SELECT links FROM message_contexts WHERE message_id = %s", (message["X-OutreachPass-Message-Id"],)).fetchone()[0]

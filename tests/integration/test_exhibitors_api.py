@@ -301,7 +301,8 @@ def test_an_exhibitor_user_lists_and_reads_its_exhibitors_event_only(call_route,
 
 def real_path(route: routes.Route, show) -> str:
     ids = {**{key: str(value) for key, value in show["graph"].items() if key.endswith("_id")},
-           "event_id": str(show["event_id"]), "exhibitor_id": str(show["exhibitor_id"])}
+           "event_id": str(show["event_id"]), "exhibitor_id": str(show["exhibitor_id"]),
+           "email": show["graph"]["suppressed_email"]}
     return re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], route.path)
 
 

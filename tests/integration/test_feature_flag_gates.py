@@ -55,7 +55,8 @@ def email_card(local_stack, call_route, card, database) -> tuple[list[str], str]
     with psycopg.connect(database.admin_url) as conn:
         email = conn.execute("SELECT email FROM cards WHERE card_id = %s", (card.card_id,)).fetchone()[0]
     message = captured_for(local_stack, email)[-1]
-    return sorted(link.rsplit("=", 1)[1] for link in html_links(message)), message.get_body(preferencelist=("html",)).get_content()
+    tracked = [link for link in html_links(message) if "/api/track/email/click/" in link]  # not the unsubscribe link
+    return sorted(link.rsplit("=", 1)[1] for link in tracked), message.get_body(preferencelist=("html",)).get_content()
 
 
 def test_apple_wallet_flag(local_stack, call_route, card, database):

@@ -113,7 +113,7 @@ def test_upload_import_reports_rows_and_reimport_changes_nothing(api, database):
     job = upload_import(api, api["event_id"], CSV.encode("utf-8"))
     assert job["status"] == "succeeded_with_errors", job
     assert job["kind"] == "import" and job["event_id"] == api["event_id"]
-    assert job["counts"] == {"total": 9, "created": 4, "updated": 0, "skipped": 0, "succeeded": 4, "failed": 5}
+    assert job["counts"] == {"total": 9, "created": 4, "updated": 0, "skipped": 0, "succeeded": 4, "failed": 5, "suppressed": 0}
     assert job["error"] is None
     assert job["errors"] == EXPECTED_ERRORS
     assert job["warnings"] == [{
@@ -142,7 +142,7 @@ def test_upload_import_reports_rows_and_reimport_changes_nothing(api, database):
 
     again = upload_import(api, api["event_id"], CSV.encode("utf-8"))
     assert again["status"] == "succeeded_with_errors"
-    assert again["counts"] == {"total": 9, "created": 0, "updated": 0, "skipped": 4, "succeeded": 0, "failed": 5}
+    assert again["counts"] == {"total": 9, "created": 0, "updated": 0, "skipped": 4, "succeeded": 0, "failed": 5, "suppressed": 0}
     assert snapshot(database, api["event_id"]) == first  # not one row touched: same ids, revisions, timestamps
 
     with psycopg.connect(database.admin_url) as conn:
@@ -173,7 +173,7 @@ def test_changed_rows_update_attendees_and_their_cards(api, database):
     )
     job = upload_import(api, event_id, changed.encode())
     assert job["status"] == "succeeded"
-    assert job["counts"] == {"total": 3, "created": 1, "updated": 1, "skipped": 1, "succeeded": 2, "failed": 0}
+    assert job["counts"] == {"total": 3, "created": 1, "updated": 1, "skipped": 1, "succeeded": 2, "failed": 0, "suppressed": 0}
     after = snapshot(database, event_id)
     ada = after["ada@example.com"]
     assert (ada["last_name"], ada["org_name"], ada["phone"]) == ("King", "Analytical Engines", "+44 20 7946 0000")

@@ -53,10 +53,10 @@ ENUMS = {
     ("wallet_passes", "platform"): {"apple", "google"},
     ("wallet_passes", "status"): {"pending", "active", "failed", "voided"},
     ("jobs", "kind"): {"import", "passes", "emails", "images"},
-    ("jobs", "status"): {"queued", "running", "succeeded", "failed"},
+    ("jobs", "status"): {"scheduled", "queued", "running", "succeeded", "failed", "cancelled"},
     ("pass_generation_jobs", "platform"): {"apple", "google"},
     ("pass_generation_jobs", "status"): {"queued", "running", "succeeded", "failed"},
-    ("email_suppressions", "reason"): {"bounce", "complaint", "manual"},
+    ("email_suppressions", "reason"): {"bounce", "complaint", "unsubscribe", "manual"},
     ("email_events", "event_type"): {
         "sent", "delivered", "delayed", "opened", "clicked", "bounced", "complained", "rejected", "failed",
     },

@@ -21,7 +21,7 @@ import pytest
 import routes
 
 ROLES = ("admin", "user", "exhibitor")
-ADMIN_ONLY_AREAS = {"users", "brands", "feature-flags", "audit-log"}
+ADMIN_ONLY_AREAS = {"users", "brands", "feature-flags", "audit-log", "email-settings", "suppressions"}
 # What an editor may do in an admin-only area: invite the staff of the exhibitors it creates.
 USER_ALLOWED_IN_ADMIN_AREAS = {"POST /api/v1/admin/users"}
 EXHIBITOR_READABLE = {"GET /api/v1/admin/events", "GET /api/v1/admin/events/{event_id}"}

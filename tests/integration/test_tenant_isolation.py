@@ -66,6 +66,7 @@ PATH_IDS = {
     "serial_number": "serial_number",
     "exhibitor_id": "exhibitor_id",
     "lead_id": "lead_id",
+    "email": "suppressed_email",  # DELETE .../suppressions/{email}
 }
 # Query filters tried on every GET route, each with B's value.
 FILTERS = ("event_id", "brand_id", "card_id", "attendee_id", "user_id", "job_id")
@@ -565,7 +566,8 @@ def test_over_deep_json_and_huge_numbers_are_refused_on_every_json_write_route(l
     local_stack.run_workers_once()
     assert not problems, "\n".join(problems)
     assert diff(before, snapshot(database, a.tenant_id)) == {}, "a refused request wrote something"
-    assert tried > len(write_routes()) + 6  # event settings (create, update) and flag values were reached
+    # event settings (create, update) were reached, 3 values each (flag values are typed since trust-b: not free-form)
+    assert tried >= len(write_routes()) + 6
     for route in [r for r in routes.ROUTES if r.method == "GET" and not r.is_public]:
         response = local_stack.request("GET", fill_path(route, a.ids), token=a.token)
         assert response.status < 500, f"{route.route_key} after the probe -> {response.status} {response.text[:200]}"
@@ -629,7 +631,7 @@ def test_the_links_of_an_old_email_still_lead_to_the_card_and_nowhere_else(local
     mails = [m for m in local_stack.sent_emails() if f"grace-{a.tag}@example.com" in str(m["destinations"])]
     assert mails, "the probe's card email was not sent"
     message = parse_mime(mails[-1]["raw"])
-    links = html_links(message)
+    links = [link for link in html_links(message) if "/api/track/email/click/" in link]  # not the unsubscribe link
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         conn.execute("UPDATE message_contexts SET created_at = now() - interval '30 days', expires_at = now() - interval '23 days' "
                      "WHERE tenant_id = %s", (a.tenant_id,))

@@ -19,8 +19,14 @@ from outreachpass.services.email.send_request import request_send
 router = new_router()
 
 
-@router.post("/api/v1/admin/events/<event_id>/emails", status_code=202,
-             description="Answers 202 with the job (Location: the job), like every job-starting route.")
+@router.post(
+    "/api/v1/admin/events/<event_id>/emails",
+    status_code=202,
+    responses={202: {"description": "The job (data.job, Location: the job, like every job-starting route): queued, or "
+                                    "scheduled with send_at"},
+               409: {"description": "EMAIL_SEND_IN_PROGRESS: an e-mail job of this event is sending now (a scheduled one does not count)"},
+               422: {"description": "EVENT_ARCHIVED: the event is archived"}},
+)
 def emails_send(event_id: UUID, body: EmailSendRequest) -> Response[Envelope[JobStarted]]:
     job = request_send(current_principal(), event_id, body)
     return ok({"job": job, "upload": None}, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})

@@ -58,6 +58,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/track/email/unsubscribe/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The unsubscribe page of a card email (asks; changes nothing) */
+        get: operations["email_unsubscribe_page_api_track_email_unsubscribe__message_id__get"];
+        put?: never;
+        /** One-click unsubscribe (RFC 8058): the address goes on the tenant's suppression list */
+        post: operations["email_unsubscribe_api_track_email_unsubscribe__message_id__post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/track/events": {
         parameters: {
             query?: never;
@@ -344,6 +362,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/email-settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's e-mail sender */
+        get: operations["email_settings_get_api_v1_admin_email_settings_get"];
+        /** Set the tenant's e-mail sender (from name and address, reply-to) */
+        put: operations["email_settings_put_api_v1_admin_email_settings_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/events": {
         parameters: {
             query?: never;
@@ -399,6 +435,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/events/{event_id}/email-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event's card e-mail template (the built-in wording when it has none) */
+        get: operations["email_template_get_api_v1_admin_events__event_id__email_template_get"];
+        /** Set the event's card e-mail subject and body (placeholders checked) */
+        put: operations["email_template_put_api_v1_admin_events__event_id__email_template_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/email-template/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Render the card e-mail for an attendee or a sample person, without sending */
+        post: operations["email_template_preview_api_v1_admin_events__event_id__email_template_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/email-template/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the card e-mail to the caller's own address (untracked) */
+        post: operations["email_template_test_api_v1_admin_events__event_id__email_template_test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/events/{event_id}/emails": {
         parameters: {
             query?: never;
@@ -408,10 +496,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Email attendees their card (all, a list, or those not yet sent): a job
-         * @description Answers 202 with the job (Location: the job), like every job-starting route.
-         */
+        /** Email attendees their card (all, a list, or those not yet sent), now or at send_at: a job */
         post: operations["emails_send_api_v1_admin_events__event_id__emails_post"];
         delete?: never;
         options?: never;
@@ -571,6 +656,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs/{job_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a scheduled job before it starts */
+        post: operations["jobs_cancel_api_v1_admin_jobs__job_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/jobs/{job_id}/errors": {
         parameters: {
             query?: never;
@@ -583,6 +685,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The addresses the tenant does not mail (search with q) */
+        get: operations["suppressions_list_api_v1_admin_suppressions_get"];
+        put?: never;
+        /** Stop mailing an address */
+        post: operations["suppressions_add_api_v1_admin_suppressions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/suppressions/{email}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Mail an address again */
+        delete: operations["suppressions_delete_api_v1_admin_suppressions__email__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1241,17 +1378,69 @@ export interface components {
             stages: components["schemas"]["FunnelStage"][];
         };
         /**
+         * EmailPreviewOut
+         * @description The e-mail as it would be sent. Links go straight to their destinations here (a real send
+         *     tracks them); the QR code is inline (a data: URL) instead of an attachment.
+         */
+        EmailPreviewOut: {
+            /**
+             * Attendee Id
+             * @description The attendee it was rendered for; null for the sample person
+             */
+            attendee_id: string | null;
+            /**
+             * From Address
+             * @description null: the platform's default sender
+             */
+            from_address: string | null;
+            /** From Name */
+            from_name: string | null;
+            /**
+             * Headers
+             * @description The headers a real send adds (List-Unsubscribe and List-Unsubscribe-Post)
+             */
+            headers: {
+                [key: string]: string;
+            };
+            /** Html */
+            html: string;
+            /** Reply To */
+            reply_to: string | null;
+            /** Subject */
+            subject: string;
+            /** Text */
+            text: string;
+        };
+        /**
+         * EmailRenderRequest
+         * @description Render the event's card e-mail for one attendee (else a sample person), with the template as
+         *     saved, or with the subject and body given here (unsaved edits).
+         */
+        EmailRenderRequest: {
+            /**
+             * Attendee Id
+             * @description An attendee of the event; omitted: a sample person
+             */
+            attendee_id?: string | null;
+            /** Body */
+            body?: string | null;
+            /** Subject */
+            subject?: string | null;
+        };
+        /**
          * EmailSendRequest
-         * @description Who gets their card by email:
+         * @description Who gets their card by email, and when:
          *
          *     - `unsent` (the default): every attendee of the event without a sent card email yet;
          *     - `all`: every attendee, again;
          *     - `selected`: the attendees in `attendee_ids` (giving attendee_ids implies it).
          *
-         *     Suppressed addresses (hard bounces, complaints) and attendees without an email address
-         *     are skipped and counted as such in the job. An attendee whose message cannot be built
-         *     (an address stored with a line break) fails alone, with the item error code
-         *     MESSAGE_NOT_BUILT; the rest of the send goes on.
+         *     With `send_at` the job waits (status `scheduled`) until then, and can be cancelled until it
+         *     starts (POST /api/v1/admin/jobs/{job_id}/cancel); who `unsent` and `all` mean is decided when
+         *     it starts. Suppressed addresses (hard bounces, complaints, unsubscribes, added by hand) and
+         *     attendees without an email address are skipped and counted as such in the job. An attendee
+         *     whose message cannot be built (an address stored with a line break) fails alone, with the
+         *     item error code MESSAGE_NOT_BUILT; the rest of the send goes on.
          */
         EmailSendRequest: {
             /** Attendee Ids */
@@ -1260,14 +1449,109 @@ export interface components {
             audience?: ("all" | "unsent" | "selected") | null;
             /**
              * Message
-             * @description A paragraph added to the email (plain text)
+             * @description A paragraph added to the email (plain text). Placeholders: {{ name }} or {{ name | text when empty }}; GET .../email-template lists the names; others are refused.
              */
             message?: string | null;
             /**
+             * Send At
+             * @description When to send (with its time zone offset): in the future, at most 90 days ahead. Sent within a minute of that time. Omitted: now.
+             */
+            send_at?: string | null;
+            /**
              * Subject
-             * @description Default: 'Your digital card for <event name>'
+             * @description Default: the event's template subject, else 'Your digital card for <event name>'. Placeholders: {{ name }} or {{ name | text when empty }}; GET .../email-template lists the names; others are refused.
              */
             subject?: string | null;
+        };
+        /**
+         * EmailSettingsOut
+         * @description The tenant's sender; null fields use the platform's default (its sender address, the event's brand name, no Reply-To).
+         */
+        EmailSettingsOut: {
+            /** From Email */
+            from_email: string | null;
+            /** From Name */
+            from_name: string | null;
+            /** Reply To */
+            reply_to: string | null;
+            /**
+             * Updated At
+             * @description null: never set
+             */
+            updated_at: string | null;
+        };
+        /**
+         * EmailSettingsPut
+         * @description Who the tenant's card e-mails come from. A field left out or null falls back to the platform's
+         *     default (the default sender; the brand's name).
+         */
+        EmailSettingsPut: {
+            /**
+             * From Email
+             * @description The address the e-mails come from: its domain (or the address itself) must be an identity verified in SES (refused with SENDER_NOT_VERIFIED otherwise); default: the platform's sender
+             */
+            from_email?: string | null;
+            /**
+             * From Name
+             * @description The name shown as the sender; default: the event's brand name
+             */
+            from_name?: string | null;
+            /**
+             * Reply To
+             * @description Where replies go; default: the sender
+             */
+            reply_to?: string | null;
+        };
+        /** EmailTemplateOut */
+        EmailTemplateOut: {
+            /** Body */
+            body: string;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Is Default
+             * @description True: the event has no template of its own; this is the built-in e-mail's wording
+             */
+            is_default: boolean;
+            /** Placeholders */
+            placeholders: components["schemas"]["PlaceholderOut"][];
+            /** Subject */
+            subject: string;
+            /** Updated At */
+            updated_at: string | null;
+        };
+        /**
+         * EmailTemplatePut
+         * @description The event's own subject and opening text (in place of the built-in greeting and introduction;
+         *     the card button, QR code, wallet buttons and footer stay). Plain text: a blank line starts a
+         *     paragraph.
+         */
+        EmailTemplatePut: {
+            /**
+             * Body
+             * @description Placeholders: {{ name }} or {{ name | text when empty }}; GET .../email-template lists the names; others are refused. A link placeholder's text is the link's text: {{ card_url | Open your card }}.
+             */
+            body: string;
+            /**
+             * Subject
+             * @description Placeholders: {{ name }} or {{ name | text when empty }}; GET .../email-template lists the names; others are refused.
+             */
+            subject: string;
+        };
+        /**
+         * EmailTestOut
+         * @description A test send went to the caller's own address (subject starting with [Test]); it is not tracked.
+         */
+        EmailTestOut: {
+            /** Message Id */
+            message_id: string;
+            /** Subject */
+            subject: string;
+            /** To */
+            to: string;
         };
         /** EmailTotals */
         EmailTotals: {
@@ -1329,6 +1613,26 @@ export interface components {
         /** Envelope[EmailFunnelOut] */
         Envelope_EmailFunnelOut_: {
             data: components["schemas"]["EmailFunnelOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[EmailPreviewOut] */
+        Envelope_EmailPreviewOut_: {
+            data: components["schemas"]["EmailPreviewOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[EmailSettingsOut] */
+        Envelope_EmailSettingsOut_: {
+            data: components["schemas"]["EmailSettingsOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[EmailTemplateOut] */
+        Envelope_EmailTemplateOut_: {
+            data: components["schemas"]["EmailTemplateOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[EmailTestOut] */
+        Envelope_EmailTestOut_: {
+            data: components["schemas"]["EmailTestOut"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[EventOut] */
@@ -1394,6 +1698,11 @@ export interface components {
         /** Envelope[OverviewOut] */
         Envelope_OverviewOut_: {
             data: components["schemas"]["OverviewOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[SuppressionOut] */
+        Envelope_SuppressionOut_: {
+            data: components["schemas"]["SuppressionOut"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[TimeseriesOut] */
@@ -1888,6 +2197,11 @@ export interface components {
             skipped: number;
             /** Succeeded */
             succeeded: number;
+            /**
+             * Suppressed
+             * @description E-mails: of the skipped, those whose address is on the suppression list
+             */
+            suppressed: number;
             /** Total */
             total: number;
             /** Updated */
@@ -1955,14 +2269,19 @@ export interface components {
              * @enum {string}
              */
             kind: "import" | "passes" | "emails" | "images";
+            /**
+             * Scheduled For
+             * @description A scheduled job's start (status scheduled until then; cancellable)
+             */
+            scheduled_for: string | null;
             /** Started At */
             started_at: string | null;
             /**
              * Status
-             * @description queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed
+             * @description scheduled: an e-mail job waiting for its send time (scheduled_for; cancellable); queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed; cancelled: a scheduled job cancelled before it started
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed";
+            status: "scheduled" | "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed" | "cancelled";
             /**
              * Updated At
              * Format: date-time
@@ -2011,14 +2330,19 @@ export interface components {
              * @enum {string}
              */
             kind: "import" | "passes" | "emails" | "images";
+            /**
+             * Scheduled For
+             * @description A scheduled job's start (status scheduled until then; cancellable)
+             */
+            scheduled_for: string | null;
             /** Started At */
             started_at: string | null;
             /**
              * Status
-             * @description queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed
+             * @description scheduled: an e-mail job waiting for its send time (scheduled_for; cancellable); queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed; cancelled: a scheduled job cancelled before it started
              * @enum {string}
              */
-            status: "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed";
+            status: "scheduled" | "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed" | "cancelled";
             /**
              * Updated At
              * Format: date-time
@@ -2260,6 +2584,12 @@ export interface components {
             data: components["schemas"]["LeadOut"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Page[SuppressionOut] */
+        Page_SuppressionOut_: {
+            /** Data */
+            data: components["schemas"]["SuppressionOut"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Page[UserOut] */
         Page_UserOut_: {
             /** Data */
@@ -2291,6 +2621,13 @@ export interface components {
             force: boolean;
             /** Platforms */
             platforms?: ("apple" | "google")[];
+        };
+        /** PlaceholderOut */
+        PlaceholderOut: {
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
         };
         /** Point */
         Point: {
@@ -2371,6 +2708,45 @@ export interface components {
              * @description IANA time zone of the buckets and of from/to
              */
             tz: string;
+        };
+        /** SuppressionCreate */
+        SuppressionCreate: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /**
+             * Note
+             * @description Why (for the other admins)
+             */
+            note?: string | null;
+            /**
+             * Reason
+             * @description bounce: a permanent bounce (SES); complaint: marked as spam (SES); unsubscribe: the recipient's one-click unsubscribe; manual: added by an admin
+             * @default manual
+             * @enum {string}
+             */
+            reason: "bounce" | "complaint" | "unsubscribe" | "manual";
+        };
+        /** SuppressionOut */
+        SuppressionOut: {
+            /**
+             * Created At
+             * Format: date-time
+             * @description When the address was suppressed
+             */
+            created_at: string;
+            /** Email */
+            email: string;
+            /** Note */
+            note: string | null;
+            /**
+             * Reason
+             * @description bounce: a permanent bounce (SES); complaint: marked as spam (SES); unsubscribe: the recipient's one-click unsubscribe; manual: added by an admin
+             * @enum {string}
+             */
+            reason: "bounce" | "complaint" | "unsubscribe" | "manual";
         };
         /**
          * Theme
@@ -2924,6 +3300,230 @@ export interface operations {
             };
             /** @description Refers to something that does not exist */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    email_unsubscribe_page_api_track_email_unsubscribe__message_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The confirmation page (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description INVALID_LINK: not a valid unsubscribe link (an HTML page). Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests from this network (at the edge), see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    email_unsubscribe_api_track_email_unsubscribe__message_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unsubscribed (HTML) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": unknown;
+                };
+            };
+            /** @description INVALID_LINK: not a valid unsubscribe link (an HTML page). Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests from this network (at the edge), see Retry-After */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5391,6 +5991,230 @@ export interface operations {
             };
         };
     };
+    email_settings_get_api_v1_admin_email_settings_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailSettingsOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    email_settings_put_api_v1_admin_email_settings_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSettingsPut"];
+            };
+        };
+        responses: {
+            /** @description The tenant's sender, as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailSettingsOut_"];
+                };
+            };
+            /** @description SENDER_NOT_VERIFIED: no verified SES identity covers from_email (the field's reason says what to verify). Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE: SES could not be asked whether the sender is verified; retry. The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     events_list_api_v1_admin_events_get: {
         parameters: {
             query?: {
@@ -6193,7 +7017,7 @@ export interface operations {
             };
         };
     };
-    emails_send_api_v1_admin_events__event_id__emails_post: {
+    email_template_get_api_v1_admin_events__event_id__email_template_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -6202,19 +7026,15 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
-            content: {
-                "application/json": components["schemas"]["EmailSendRequest"];
-            };
-        };
+        requestBody?: never;
         responses: {
             /** @description Successful Response */
-            202: {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_JobStarted_"];
+                    "application/json": components["schemas"]["Envelope_EmailTemplateOut_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -6281,6 +7101,470 @@ export interface operations {
                 };
             };
             /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    email_template_put_api_v1_admin_events__event_id__email_template_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTemplatePut"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailTemplateOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    email_template_preview_api_v1_admin_events__event_id__email_template_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRenderRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailPreviewOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    email_template_test_api_v1_admin_events__event_id__email_template_test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRenderRequest"];
+            };
+        };
+        responses: {
+            /** @description Sent to the caller's own address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_EmailTestOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ADDRESS_SUPPRESSED: the caller's own address is on the suppression list. Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EMAIL_REJECTED: SES refused the message (its reason in the message). Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SES did not take the message now (SERVICE_UNAVAILABLE); retry. The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    emails_send_api_v1_admin_events__event_id__emails_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailSendRequest"];
+            };
+        };
+        responses: {
+            /** @description The job (data.job, Location: the job, like every job-starting route): queued, or scheduled with send_at */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EMAIL_SEND_IN_PROGRESS: an e-mail job of this event is sending now (a scheduled one does not count). Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EVENT_ARCHIVED: the event is archived. Refers to something that does not exist */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7683,6 +8967,118 @@ export interface operations {
             };
         };
     };
+    jobs_cancel_api_v1_admin_jobs__job_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, cancelled (also when it was cancelled already) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_JobOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description JOB_NOT_CANCELLABLE: the job is not scheduled (it started or ended). Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     jobs_errors_api_v1_admin_jobs__job_id__errors_get: {
         parameters: {
             query?: {
@@ -7704,6 +9100,356 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_JobItemError_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suppressions_list_api_v1_admin_suppressions_get: {
+        parameters: {
+            query?: {
+                q?: string | null;
+                reason?: ("bounce" | "complaint" | "unsubscribe" | "manual") | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SuppressionOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suppressions_add_api_v1_admin_suppressions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SuppressionCreate"];
+            };
+        };
+        responses: {
+            /** @description The address was on the list already: its entry, unchanged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SuppressionOut_"];
+                };
+            };
+            /** @description Added to the list */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_SuppressionOut_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    suppressions_delete_api_v1_admin_suppressions__email__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                email: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */

@@ -7,9 +7,10 @@ import type { Role } from "../features/auth/session";
 import { homeFor } from "./navigation";
 
 function RequireAuth({ children }: { children: ReactNode }) {
-  const { user } = useAuth();
+  const { user, previousSub } = useAuth();
   const location = useLocation();
-  if (!user) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
+  // The page is kept for whoever was signed in: after sign-in it is theirs to return to, nobody else's.
+  if (!user) return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search, sub: previousSub }} />;
   return <>{children}</>;
 }
 

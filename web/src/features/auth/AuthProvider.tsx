@@ -15,6 +15,8 @@ export interface AuthValue {
   user: SessionUser | null;
   /** Why the last session ended, when it was not the user's choice. */
   notice: string | null;
+  /** Who was signed in before the session ended: a page kept for after sign-in is theirs only. */
+  previousSub: string | null;
   client: AuthClient;
   getIdToken(): Promise<string | null>;
   signedIn(session: Session): void;
@@ -32,10 +34,12 @@ export function AuthProvider({ config, children, fetcher, now = Date.now }: { co
   );
   const [session, setSessionState] = useState<Session | null>(() => loadSession(clientId));
   const [notice, setNotice] = useState<string | null>(null);
+  const [previousSub, setPreviousSub] = useState<string | null>(null);
   const current = useRef<Session | null>(session);
   const renewing = useRef<Promise<Session | null> | null>(null);
 
   const setSession = useCallback((next: Session | null) => {
+    if (!next && current.current) setPreviousSub(current.current.user.sub);
     current.current = next;
     saveSession(next);
     setSessionState(next);
@@ -86,6 +90,7 @@ export function AuthProvider({ config, children, fetcher, now = Date.now }: { co
     const onStorage = (event: StorageEvent) => {
       if (event.key !== SESSION_KEY) return;
       const next = loadSession(clientId);
+      if (!next && current.current) setPreviousSub(current.current.user.sub);
       current.current = next;
       setSessionState(next);
     };
@@ -119,8 +124,8 @@ export function AuthProvider({ config, children, fetcher, now = Date.now }: { co
   );
 
   const value = useMemo<AuthValue>(
-    () => ({ session, user: session?.user ?? null, notice, client, getIdToken, signedIn, signOut, endSession }),
-    [session, notice, client, getIdToken, signedIn, signOut, endSession],
+    () => ({ session, user: session?.user ?? null, notice, previousSub, client, getIdToken, signedIn, signOut, endSession }),
+    [session, notice, previousSub, client, getIdToken, signedIn, signOut, endSession],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }

@@ -41,7 +41,7 @@ export function SignInPage() {
   }, []);
 
   if (user) {
-    const from = (location.state as { from?: string } | null)?.from;
+    const from = returnPath(location.state, user.sub);
     return <Navigate to={from && from !== "/sign-in" ? from : homeFor(user.role)} replace />;
   }
 
@@ -60,7 +60,7 @@ export function SignInPage() {
   const handle = (result: SignInResult) => {
     if (result.kind === "signedIn") {
       signedIn(result.session);
-      navigate((location.state as { from?: string } | null)?.from ?? homeFor(result.session.user.role), { replace: true });
+      navigate(returnPath(location.state, result.session.user.sub) ?? homeFor(result.session.user.role), { replace: true });
       return;
     }
     setInfo(null);
@@ -209,4 +209,13 @@ function FormError({ text }: { text: string }) {
       {text}
     </p>
   );
+}
+
+/** The page to return to after sign-in: a link opened before anyone signed in, or the page this same
+ * user had open; another user who signs in on this browser starts at their own home, not on a page
+ * meant for someone else's role. */
+export function returnPath(state: unknown, sub: string): string | null {
+  const kept = state as { from?: string; sub?: string | null } | null;
+  if (!kept?.from || (kept.sub && kept.sub !== sub)) return null;
+  return kept.from;
 }

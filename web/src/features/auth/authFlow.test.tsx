@@ -14,7 +14,7 @@ import { AuthProvider, useAuth } from "./AuthProvider";
 import { AuthClient } from "./authClient";
 import { CognitoError, cognitoClient, describeCognitoError } from "./cognito";
 import { SESSION_KEY, makeSession } from "./session";
-import { SignInPage, passwordProblem } from "./SignInPage";
+import { SignInPage, passwordProblem, returnPath } from "./SignInPage";
 
 const CONFIG: ConsoleConfig = { apiBaseUrl: "", region: "eu-west-1", userPoolId: "eu-west-1_Pool1", userPoolClientId: "client-1", stage: "test", cognitoEndpoint: "https://cognito.test/" };
 
@@ -243,5 +243,21 @@ describe("the sign-in page", () => {
     });
     await waitFor(() => expect(screen.getByText(/^out: Your session has ended/)).toBeInTheDocument());
     expect(localStorage.getItem(SESSION_KEY)).toBeNull();
+  });
+});
+
+describe("returnPath", () => {
+  it("returns a link opened before anyone signed in to whoever signs in", () => {
+    expect(returnPath({ from: "/events/e1", sub: null }, "user-a")).toBe("/events/e1");
+  });
+  it("returns the same user to the page they had open", () => {
+    expect(returnPath({ from: "/analytics?event=e1", sub: "user-a" }, "user-a")).toBe("/analytics?event=e1");
+  });
+  it("sends another user to their own home, not to the page the previous user had open", () => {
+    expect(returnPath({ from: "/events/e1/attendees", sub: "user-a" }, "user-b")).toBeNull();
+  });
+  it("has nothing to return to without a kept page", () => {
+    expect(returnPath(null, "user-a")).toBeNull();
+    expect(returnPath({}, "user-a")).toBeNull();
   });
 });

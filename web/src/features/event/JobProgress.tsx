@@ -7,8 +7,8 @@ import { saveBlob, toCsv } from "../../lib/download";
 import { formatNumber } from "../../lib/time";
 import { useJob, type JobOut } from "./queries";
 
-const TONE = { queued: "neutral", running: "info", succeeded: "good", succeeded_with_errors: "warn", failed: "bad" } as const;
-const LABEL = { queued: "Queued", running: "Running", succeeded: "Succeeded", succeeded_with_errors: "Succeeded with errors", failed: "Failed" } as const;
+const TONE = { scheduled: "neutral", queued: "neutral", running: "info", succeeded: "good", succeeded_with_errors: "warn", failed: "bad", cancelled: "neutral" } as const;
+const LABEL = { scheduled: "Scheduled", queued: "Queued", running: "Running", succeeded: "Succeeded", succeeded_with_errors: "Succeeded with errors", failed: "Failed", cancelled: "Cancelled" } as const;
 const KIND = { import: "Import", emails: "Card e-mails", passes: "Wallet passes", images: "Image" } as const;
 const SHOWN_ERRORS = 50;
 

@@ -122,9 +122,9 @@ describe("the invite form", () => {
 describe("job errors", () => {
   const job: JobOut = {
     job_id: "j1", kind: "import", status: "succeeded", event_id: "e1",
-    counts: { total: 4, created: 2, updated: 0, skipped: 1, succeeded: 0, failed: 1 },
+    counts: { total: 4, created: 2, updated: 0, skipped: 1, succeeded: 0, failed: 1, suppressed: 0 },
     errors: [{ row: 3, column: "email", reason: "not an e-mail address: =HYPERLINK(\"x\")" }],
-    error: null, created_at: "", started_at: null, finished_at: null, updated_at: "",
+    error: null, scheduled_for: null, created_at: "", started_at: null, finished_at: null, updated_at: "",
   };
 
   it("counts what is processed and downloads the errors as formula-safe CSV", () => {

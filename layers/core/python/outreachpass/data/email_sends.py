@@ -100,7 +100,7 @@ def event_with_brand(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, A
     return conn.execute(
         """
         SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json,
-               b.brand_id, b.display_name AS brand_name, b.domain AS brand_domain, b.theme_json, b.features_json,
+               b.brand_id, b.display_name AS brand_name, b.domain AS brand_domain, b.theme_json, b.features_json, e.venue_json,
                (SELECT jsonb_object_agg(f.flag_key, f.enabled) FROM feature_flags f WHERE f.tenant_id = e.tenant_id) AS tenant_flags
         FROM events e
         LEFT JOIN brands b ON b.tenant_id = e.tenant_id AND b.brand_id = e.brand_id
@@ -197,6 +197,22 @@ def send_by_message(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, A
         ORDER BY send_id LIMIT 1
         """,
         (tenant_id, message_id, message_id),
+    ).fetchone()
+
+
+def unsubscribe_target(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str, Any] | None:
+    """OUR message id's recipient, with whose mail it is (the event's brand, the tenant), for the
+    one-click unsubscribe (services/email/unsubscribe)."""
+    return conn.execute(
+        """
+        SELECT s.recipient_email, t.name AS tenant_name, b.display_name AS brand_name, b.theme_json
+        FROM email_sends s
+        JOIN tenants t ON t.tenant_id = s.tenant_id
+        LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.event_id = s.event_id
+        LEFT JOIN brands b ON b.tenant_id = e.tenant_id AND b.brand_id = e.brand_id
+        WHERE s.tenant_id = %s AND s.message_id = %s
+        """,
+        (tenant_id, message_id),
     ).fetchone()
 
 

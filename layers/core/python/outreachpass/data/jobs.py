@@ -7,6 +7,7 @@ the same job never lose an increment.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +18,11 @@ from outreachpass.data.pagination import Cursor, cursor_of, position
 from outreachpass.data.sql import keyset_page
 
 SUMMARY_COLUMNS = (
-    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, warnings, input, "
-    "error, created_by, started_at, finished_at, created_at, updated_at"
+    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, suppressed, warnings, input, "
+    "error, created_by, started_at, finished_at, created_at, updated_at, scheduled_for"
 )
 COLUMNS = f"{SUMMARY_COLUMNS}, errors"  # errors: up to MAX_STORED_ERRORS items, left out of lists
-COUNTERS = ("total", "created", "updated", "skipped", "succeeded", "failed")
+COUNTERS = ("total", "created", "updated", "skipped", "succeeded", "failed", "suppressed")
 MAX_STORED_ERRORS = 1000  # a job keeps its first thousand item errors; the counters keep counting
 
 
@@ -34,14 +35,17 @@ def insert(
     job_input: dict[str, Any],
     created_by: UUID | None,
     total: int = 0,
+    scheduled_for: datetime | None = None,
 ) -> dict[str, Any]:
+    """A queued job, or with scheduled_for a `scheduled` one (released by services/email/scheduling)."""
     return one(conn.execute(
         f"""
-        INSERT INTO jobs (tenant_id, event_id, kind, input, created_by, total)
-        VALUES (%s, %s, %s, %s, %s, %s)
+        INSERT INTO jobs (tenant_id, event_id, kind, input, created_by, total, status, scheduled_for)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
         RETURNING {COLUMNS}
         """,
-        (tenant_id, event_id, kind, Jsonb(job_input), created_by, total),
+        (tenant_id, event_id, kind, Jsonb(job_input), created_by, total,
+         "queued" if scheduled_for is None else "scheduled", scheduled_for),
     ))
 
 
@@ -138,23 +142,75 @@ def add_warnings(conn: Conn, tenant_id: UUID, job_id: UUID, warnings: list[dict[
         )
 
 
+def set_input(conn: Conn, tenant_id: UUID, job_id: UUID, job_input: dict[str, Any]) -> dict[str, Any] | None:
+    return conn.execute(
+        f"UPDATE jobs SET input = %s WHERE tenant_id = %s AND job_id = %s RETURNING {COLUMNS}", (Jsonb(job_input), tenant_id, job_id)
+    ).fetchone()
+
+
 def set_total(conn: Conn, tenant_id: UUID, job_id: UUID, total: int) -> None:
     conn.execute("UPDATE jobs SET total = %s WHERE tenant_id = %s AND job_id = %s", (total, tenant_id, job_id))
 
 
 def finish(conn: Conn, tenant_id: UUID, job_id: UUID, *, status: str, error: str | None = None) -> dict[str, Any] | None:
-    """running -> succeeded|failed, with the time; a job already finished keeps its outcome."""
+    """running -> succeeded|failed, with the time; a job already finished (or cancelled) keeps its outcome."""
     if status not in ("succeeded", "failed"):
         raise ValueError(f"a job finishes as succeeded or failed, not {status}")
     return conn.execute(
         f"""
         UPDATE jobs
-        SET status = CASE WHEN status IN ('succeeded', 'failed') THEN status ELSE %s END,
-            error = CASE WHEN status IN ('succeeded', 'failed') THEN error ELSE %s END,
+        SET status = CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN status ELSE %s END,
+            error = CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN error ELSE %s END,
             started_at = coalesce(started_at, now()),
             finished_at = coalesce(finished_at, now())
         WHERE tenant_id = %s AND job_id = %s
         RETURNING {COLUMNS}
         """,
         (status, error, tenant_id, job_id),
+    ).fetchone()
+
+
+# --- scheduled jobs (services/email/scheduling) -------------------------------------------------
+
+
+def due_scheduled(conn: Conn, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+    """(tenant_id, job_id) of the scheduled jobs due at `now`, every active tenant's (SECURITY DEFINER)."""
+    rows = conn.execute("SELECT tenant_id, job_id FROM app_due_scheduled_jobs(%s, %s)", (now, limit)).fetchall()
+    return [(row["tenant_id"], row["job_id"]) for row in rows]
+
+
+def lock_due(conn: Conn, tenant_id: UUID, job_id: UUID, now: datetime) -> dict[str, Any] | None:
+    """The scheduled job if it is still due and waiting, locked; None when another run holds it or
+    it was cancelled or released meanwhile."""
+    return conn.execute(
+        f"""
+        SELECT {COLUMNS} FROM jobs
+        WHERE tenant_id = %s AND job_id = %s AND status = 'scheduled' AND scheduled_for <= %s
+        FOR UPDATE SKIP LOCKED
+        """,
+        (tenant_id, job_id, now),
+    ).fetchone()
+
+
+def release(conn: Conn, tenant_id: UUID, job_id: UUID, *, total: int, job_input: dict[str, Any]) -> dict[str, Any]:
+    """scheduled -> queued, with the audience's size and the input it runs with (a row the caller locked)."""
+    return one(conn.execute(
+        f"""
+        UPDATE jobs SET status = 'queued', total = %s, input = %s
+        WHERE tenant_id = %s AND job_id = %s AND status = 'scheduled'
+        RETURNING {COLUMNS}
+        """,
+        (total, Jsonb(job_input), tenant_id, job_id),
+    ))
+
+
+def cancel(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+    """scheduled -> cancelled; None when the job is not (or no longer) scheduled."""
+    return conn.execute(
+        f"""
+        UPDATE jobs SET status = 'cancelled', finished_at = now()
+        WHERE tenant_id = %s AND job_id = %s AND status = 'scheduled'
+        RETURNING {COLUMNS}
+        """,
+        (tenant_id, job_id),
     ).fetchone()

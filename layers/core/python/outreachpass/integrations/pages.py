@@ -45,7 +45,10 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
-def security_headers(nonce: str, *, image_origins: Iterable[str] = (), cache_control: str = "no-store") -> dict[str, str]:
+def security_headers(
+    nonce: str, *, image_origins: Iterable[str] = (), cache_control: str = "no-store", form_action: str = "'none'"
+) -> dict[str, str]:
+    """form_action: where the page's forms may post ('self' for a page that posts to itself)."""
     images = " ".join(["'self'", "data:", *image_origins])
     policy = (
         "default-src 'none'; "
@@ -53,7 +56,7 @@ def security_headers(nonce: str, *, image_origins: Iterable[str] = (), cache_con
         f"style-src 'nonce-{nonce}'; "
         f"script-src 'nonce-{nonce}'; "
         "connect-src 'self'; "
-        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        f"base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
     )
     return {
         "Content-Security-Policy": policy,

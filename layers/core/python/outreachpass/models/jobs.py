@@ -8,12 +8,16 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from outreachpass.models.bounded_json import StoredSnapshot
+from outreachpass.models.common import RequestModel
+
 JobKind = Literal["import", "passes", "emails", "images"]
-JobStatus = Literal["queued", "running", "succeeded", "succeeded_with_errors", "failed"]
+JobStatus = Literal["scheduled", "queued", "running", "succeeded", "succeeded_with_errors", "failed", "cancelled"]
 STATUS_DESCRIPTION = (
-    "queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; "
-    "succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); "
-    "failed: the job as a whole failed (error says why), or every item failed"
+    "scheduled: an e-mail job waiting for its send time (scheduled_for; cancellable); queued: waiting (for its upload, "
+    "or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items "
+    "failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says "
+    "why), or every item failed; cancelled: a scheduled job cancelled before it started"
 )
 # What a job's input may show to the tenant (who asked and the request's correlation id stay inside).
 _PRIVATE_INPUT = ("requested_by", "correlation_id", "upload_expires_at")
@@ -30,6 +34,7 @@ class JobCounts(BaseModel):
     skipped: int
     succeeded: int
     failed: int
+    suppressed: int = Field(description="E-mails: of the skipped, those whose address is on the suppression list")
 
 
 class JobItemError(BaseModel):
@@ -68,7 +73,8 @@ class JobSummary(BaseModel):
     counts: JobCounts
     warnings: list[JobWarning] = Field(default_factory=list)
     error: JobFailure | None
-    input: dict[str, Any] = Field(default_factory=dict, description="What the job was asked to do (file name, column mapping, audience, platforms, ...)")
+    input: StoredSnapshot = Field(default_factory=dict, description="What the job was asked to do (file name, column mapping, audience, platforms, ...)")
+    scheduled_for: datetime | None = Field(description="A scheduled job's start (status scheduled until then; cancellable)")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -126,3 +132,7 @@ def parse_job_error(error: str | dict[str, Any] | None) -> dict[str, str] | None
     if separator and code and code.replace("_", "").isalnum() and code.isupper():
         return {"code": code, "message": message}
     return {"code": "JOB_FAILED", "message": error}
+
+
+class JobCancel(RequestModel):
+    """POST .../jobs/{job_id}/cancel takes no fields: an empty body or {} (anything else is a 400)."""

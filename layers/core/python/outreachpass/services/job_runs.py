@@ -24,7 +24,7 @@ from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
 from outreachpass.principal import Principal
 
-FINISHED = ("succeeded", "failed")
+FINISHED = ("succeeded", "failed", "cancelled")
 
 
 class JobBusy(Exception):

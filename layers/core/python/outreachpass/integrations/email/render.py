@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from outreachpass.lazy import lazy
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -42,10 +45,16 @@ class EmailContent:
     brand_name: str
     sender_name: str
     links: dict[str, str]  # card, apple, google, vcard: the tracked URLs
-    pixel_url: str | None  # None: open tracking is off for the tenant (no pixel)
+    pixel_url: str | None  # None: no open pixel (open tracking off for the tenant; previews and test sends)
     theme: dict[str, Any] = field(default_factory=dict)
     custom_message: str | None = None
     qr_cid: str | None = None  # Content-ID of the inline QR image, when there is one
+    # The event's own opening text in place of the greeting and introduction: HTML escaped by
+    # integrations/email/placeholders (a markupsafe.Markup, so the template does not escape it again),
+    # and its plain text.
+    body_html: Markup | None = None
+    body_text: str | None = None
+    unsubscribe_url: str | None = None  # the one-click unsubscribe page (footer link)
 
     @property
     def preheader(self) -> str:
@@ -94,6 +103,9 @@ def render(content: EmailContent) -> tuple[str, str]:
         "theme": safe_theme(content.theme),
         "custom_message": content.custom_message,
         "qr_cid": content.qr_cid,
+        "body_html": content.body_html,  # markupsafe.Markup from placeholders.render_html: escaped there
+        "body_text": content.body_text,
+        "unsubscribe_url": content.unsubscribe_url,
     }
     html = env.get_template("email.html").render(values)
     text = env.get_template("email.txt").render(values)

@@ -1,6 +1,11 @@
 """What one card email says and who it comes from: the tenant's sender identity, the card's
 links (what the message context stores for click tracking), and the rendered MIME message
-(jinja2 templates, the QR code inline)."""
+(jinja2 templates, the QR code inline).
+
+An event's own template (services/email/templates), when it has one, replaces the subject and
+the opening text with the organisers' words, its placeholders filled in for the recipient
+(integrations/email/placeholders); the layout around it stays ours. Every card e-mail carries
+its one-click unsubscribe link (services/email/unsubscribe) in its headers and footer."""
 
 from __future__ import annotations
 
@@ -12,6 +17,16 @@ from outreachpass.config import Settings
 from outreachpass.services.card_appearance import event_dates
 from outreachpass.services.email.tracking import click_url, pixel_url
 from outreachpass.services.feature_flags import Features
+
+LINK_PLACEHOLDERS = {"card_url": "card", "apple_wallet_url": "apple", "google_wallet_url": "google", "vcard_url": "vcard"}
+
+
+@dataclass(frozen=True)
+class EmailTemplate:
+    """An event's own subject and body (placeholders unrendered)."""
+
+    subject: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +82,109 @@ class Outbound:
     message_id: str
     raw: bytes
     links: dict[str, str]
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """A card email before it becomes MIME (what a preview shows)."""
+
+    subject: str
+    html: str
+    text: str
+    qr_cid: str
+    qr_png: bytes
+    display_name: str
+    links: dict[str, str]  # link id -> destination (what the message context stores)
+
+
+def render_email(
+    *,
+    message_id: str,
+    base_url: str,
+    recipient: dict[str, Any],
+    event: dict[str, Any],
+    sender: SenderIdentity,
+    subject: str | None,
+    custom_message: str | None,
+    template: EmailTemplate | None = None,
+    unsubscribe_url: str | None = None,
+    tracked: bool = True,
+) -> RenderedEmail:
+    """The subject and bodies of one attendee's email. tracked=False (previews, test sends): the
+    links go straight to their destinations and there is no open pixel, so nothing is recorded."""
+    from outreachpass.integrations.email import placeholders
+    from outreachpass.integrations.email.mime import new_cid
+    from outreachpass.integrations.email.render import EmailContent, render, safe_theme
+    from outreachpass.integrations.qr import render_png
+
+    features = Features.of_row(event)  # the event row carries the tenant's flags and its brand's features
+    links = card_links(base_url, recipient["card_id"], features)
+    shown = {link_id: click_url(base_url, message_id, link_id) for link_id in links} if tracked else dict(links)
+    qr_cid = new_cid(message_id)
+    qr_png = render_png(f"{base_url}/c/{recipient['card_id']}?src=qr")
+    brand_name = event.get("brand_name") or sender.name or "OutreachPass"
+    first_name = (recipient.get("first_name") or "").strip()
+    display_name = recipient.get("display_name") or " ".join(
+        part for part in (recipient.get("first_name"), recipient.get("last_name")) if part
+    ) or recipient["email"]
+    values = template_values(recipient, event, display_name=display_name, brand_name=brand_name,
+                             sender_name=sender.name or brand_name, links=shown, unsubscribe_url=unsubscribe_url)
+    if subject:
+        subject = placeholders.render_line(subject, values)
+    if custom_message:
+        custom_message = placeholders.render_text(custom_message, values)
+    body_html = body_text = None
+    if template is not None:
+        subject = subject or placeholders.render_line(template.subject, values)
+        link_style = f"color:{safe_theme(event.get('theme_json'))['accent_color']};"
+        body_html = placeholders.render_html(template.body, values, link_style=link_style)
+        body_text = placeholders.render_text(template.body, values).strip()
+    content = EmailContent(
+        subject=subject or f"Your digital card for {event['name']}",
+        greeting=f"Hi {first_name}," if first_name else "Hello,",
+        display_name=display_name,
+        event_name=event["name"],
+        event_when=event_when(event),
+        brand_name=brand_name,
+        sender_name=sender.name or brand_name,
+        links=shown,
+        pixel_url=pixel_url(base_url, message_id) if tracked and features.enabled("email_open_tracking") else None,
+        theme=event.get("theme_json") or {},
+        custom_message=custom_message,
+        qr_cid=qr_cid,
+        body_html=body_html,
+        body_text=body_text,
+        unsubscribe_url=unsubscribe_url,
+    )
+    html, text = render(content)
+    return RenderedEmail(subject=content.subject, html=html, text=text, qr_cid=qr_cid, qr_png=qr_png,
+                         display_name=display_name, links=links)
+
+
+def template_values(
+    recipient: dict[str, Any], event: dict[str, Any], *, display_name: str, brand_name: str, sender_name: str,
+    links: dict[str, str], unsubscribe_url: str | None,
+) -> dict[str, str | None]:
+    """What each placeholder of integrations/email/placeholders stands for, for this recipient."""
+    venue = event.get("venue_json") or {}
+    venue_text = ", ".join(str(venue[key]).strip() for key in ("name", "address") if isinstance(venue.get(key), str) and venue[key].strip())
+    values: dict[str, str | None] = {
+        "first_name": (recipient.get("first_name") or "").strip() or None,
+        "last_name": (recipient.get("last_name") or "").strip() or None,
+        "full_name": display_name,
+        "email": recipient.get("email"),
+        "organization": recipient.get("org_name"),
+        "title": recipient.get("title"),
+        "event_name": event["name"],
+        "event_dates": event_when(event),
+        "event_venue": venue_text or None,
+        "brand_name": brand_name,
+        "sender_name": sender_name,
+        "unsubscribe_url": unsubscribe_url,
+    }
+    values |= {name: links.get(link_id) for name, link_id in LINK_PLACEHOLDERS.items()}
+    return values
 
 
 def compose(
@@ -78,46 +196,30 @@ def compose(
     sender: SenderIdentity,
     subject: str | None,
     custom_message: str | None,
+    template: EmailTemplate | None = None,
+    unsubscribe_url: str | None = None,
+    tracked: bool = True,
+    to: str | None = None,
 ) -> Outbound:
-    """Render the email of one attendee (jinja2 + MIME; the QR inline)."""
-    from outreachpass.integrations.email.mime import InlineImage, build_message, new_cid
-    from outreachpass.integrations.email.render import EmailContent, render
-    from outreachpass.integrations.qr import render_png
+    """Render the email of one attendee (jinja2 + MIME; the QR inline; the List-Unsubscribe headers).
+    to: another address than the attendee's (a test send to the organiser)."""
+    from outreachpass.integrations.email.mime import InlineImage, build_message
 
-    features = Features.of_row(event)  # the event row carries the tenant's flags and its brand's features
-    links = card_links(base_url, recipient["card_id"], features)
-    tracked = {link_id: click_url(base_url, message_id, link_id) for link_id in links}
-    qr = InlineImage(cid=new_cid(message_id), data=render_png(f"{base_url}/c/{recipient['card_id']}?src=qr"))
-    brand_name = event.get("brand_name") or sender.name or "OutreachPass"
-    first_name = (recipient.get("first_name") or "").strip()
-    display_name = recipient.get("display_name") or " ".join(
-        part for part in (recipient.get("first_name"), recipient.get("last_name")) if part
-    ) or recipient["email"]
-    content = EmailContent(
-        subject=subject or f"Your digital card for {event['name']}",
-        greeting=f"Hi {first_name}," if first_name else "Hello,",
-        display_name=display_name,
-        event_name=event["name"],
-        event_when=event_when(event),
-        brand_name=brand_name,
-        sender_name=sender.name or brand_name,
-        links=tracked,
-        pixel_url=pixel_url(base_url, message_id) if features.enabled("email_open_tracking") else None,
-        theme=event.get("theme_json") or {},
-        custom_message=custom_message,
-        qr_cid=qr.cid,
+    rendered = render_email(
+        message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender, subject=subject,
+        custom_message=custom_message, template=template, unsubscribe_url=unsubscribe_url, tracked=tracked,
     )
-    html, text = render(content)
     raw = build_message(
         message_id=message_id,
         sender=sender.address,
         sender_name=sender.name,
-        recipient=recipient["email"],
-        recipient_name=display_name if display_name != recipient["email"] else None,
-        subject=content.subject,
-        text=text,
-        html=html,
+        recipient=to or recipient["email"],
+        recipient_name=None if to or rendered.display_name == recipient["email"] else rendered.display_name,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
         reply_to=sender.reply_to,
-        inline_images=(qr,),
+        inline_images=(InlineImage(cid=rendered.qr_cid, data=rendered.qr_png),),
+        list_unsubscribe=unsubscribe_url,
     )
-    return Outbound(message_id=message_id, raw=raw, links=links)
+    return Outbound(message_id=message_id, raw=raw, links=rendered.links, subject=rendered.subject)

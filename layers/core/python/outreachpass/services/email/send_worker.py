@@ -12,6 +12,11 @@ outages release the claim and fail the SQS record, so SQS retries it later (then
 The tenant's status is checked in the round trip that starts each claim (tenant_tx with
 active_tenant): once the tenant is disabled nothing more is sent, and the job ends failed with
 code TENANT_DISABLED (the message is not retried).
+
+Each message carries its recipient's signed one-click unsubscribe link (services/email/
+unsubscribe) and the event's template when the job fixed one; a suppressed address is skipped
+and counted in the job's `suppressed` too. A batch of a cancelled job is dropped; one of a job
+still scheduled (queued by a release that did not commit) waits for SQS to bring it again.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ from outreachpass.data.conn import Conn
 from outreachpass.db.connection import tenant_tx
 from outreachpass.observability import logger
 from outreachpass.principal import TenantDisabled
-from outreachpass.services.email.compose import SenderIdentity, compose, resolve_sender
+from outreachpass.services.email.compose import EmailTemplate, SenderIdentity, compose, resolve_sender
 from outreachpass.services.email.suppressions import suppressed_addresses
+from outreachpass.services.email.unsubscribe import unsubscribe_url
 from outreachpass.services.jobs import fail_for_disabled_tenant
 
+SUPPRESSED = "address suppressed"  # the skip reason of an address on the suppression list
 STALE_CLAIM_S = 180  # longer than the worker's timeout: an older claim's worker is gone
 DEADLINE_MARGIN_MS = 20_000  # stop starting new sends this close to the Lambda timeout
 
@@ -79,9 +86,11 @@ def _send_batch(job_id: UUID, tenant_id: UUID, attendee_ids: list[UUID], remaini
     config = settings()
     with tenant_tx(tenant_id, active_tenant=True) as conn:
         job = jobs_data.get(conn, tenant_id, job_id)
-        if job is None:
-            log.warning("email batch for a job that does not exist (purged?): dropped")
+        if job is None or job["status"] == "cancelled":
+            log.warning("email batch for a job that does not exist (purged?) or was cancelled: dropped")
             return BatchReport()
+        if job["status"] == "scheduled":
+            raise RetryLater("the job has not started yet")
         jobs_data.mark_running(conn, tenant_id, job_id)
         event = email_sends.event_with_brand(conn, tenant_id, job["event_id"])
         if event is None:
@@ -138,15 +147,19 @@ def _send_one(
                  "recipient_email": (recipient or {}).get("email"), "status": "skipped", "reason": reason},
             )
             if row is not None:
-                _progress(conn, tenant_id, job_id, "skipped", attendee_id, (recipient or {}).get("email"), reason)
+                _progress(conn, tenant_id, job_id, "skipped", attendee_id, (recipient or {}).get("email"), reason,
+                          suppressed=reason.startswith(SUPPRESSED))
                 report.skipped += 1
             return
         assert recipient is not None
         message_id = str(uuid.uuid4())
+        template = (job["input"] or {}).get("template")
         try:
             outbound = compose(
                 message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender,
                 subject=subject, custom_message=custom_message,
+                template=EmailTemplate(template["subject"], template["body"]) if template else None,
+                unsubscribe_url=unsubscribe_url(base_url, tenant_id, message_id, recipient["email"]),
             )
         except Exception as exc:  # this recipient's data cannot become a message: it fails alone, never the batch
             _fail_unsendable(conn, tenant_id, job, attendee_id, recipient, exc, report)
@@ -234,7 +247,7 @@ def _skip_reason(recipient: dict[str, Any] | None, suppressed: dict[str, str]) -
     if not email:
         return "no email address"
     if email in suppressed:
-        return f"address suppressed ({suppressed[email]})"
+        return f"{SUPPRESSED} ({suppressed[email]})"
     if recipient.get("card_id") is None:
         return "no live card"
     return None
@@ -276,6 +289,7 @@ def _record_failure(
 def _progress(
     conn: Conn, tenant_id: UUID, job_id: UUID, counter: str,
     attendee_id: UUID | None = None, email: str | None = None, reason: str | None = None, code: str | None = None,
+    *, suppressed: bool = False,
 ) -> None:
     errors = []
     if reason is not None:
@@ -284,7 +298,8 @@ def _progress(
         if code:
             entry["code"] = code
         errors.append(entry)
-    job = jobs_data.add_progress(conn, tenant_id, job_id, errors=errors, **{counter: 1})
+    increments = {counter: 1, "suppressed": 1} if suppressed else {counter: 1}
+    job = jobs_data.add_progress(conn, tenant_id, job_id, errors=errors, **increments)
     complete_if_done(conn, tenant_id, job)
 
 
