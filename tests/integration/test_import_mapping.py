@@ -105,7 +105,7 @@ def test_the_preview_with_a_mapping_and_the_import_with_it_agree(api, database):
         assert uploaded.status == 200
     job = finish(api, body["job"]["job_id"])
     assert job["status"] == "succeeded_with_errors", job
-    assert job["counts"] == {"total": 4, "created": 2, "updated": 0, "skipped": 0, "succeeded": 2, "failed": 2}
+    assert job["counts"] == {"total": 4, "created": 2, "updated": 0, "skipped": 0, "succeeded": 2, "failed": 2, "suppressed": 0}
     assert [(e["row"], e["field"], e["column"]) for e in job["errors"]] == [(4, "email", "Mail"), (5, "first_name", "Vorname")]
     stored = attendees(database, api["event_id"])
     assert stored["ada@example.com"]["org_name"] is None  # Employer was left out

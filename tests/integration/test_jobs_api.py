@@ -134,7 +134,7 @@ def test_every_refused_row_pages_out_of_the_errors_route(api, monkeypatch):
     api["stack"].run_workers_once()
     job = api["call"]("GET", f"{ADMIN}/jobs/{job_id}").json()["data"]
     assert job["status"] == "succeeded_with_errors"
-    assert job["counts"] == {"total": 9, "created": 1, "updated": 0, "skipped": 0, "succeeded": 1, "failed": 8}
+    assert job["counts"] == {"total": 9, "created": 1, "updated": 0, "skipped": 0, "succeeded": 1, "failed": 8, "suppressed": 0}
     assert len(job["errors"]) == 5  # the inline ones
 
     collected, cursor = [], None
