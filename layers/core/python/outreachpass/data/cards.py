@@ -63,6 +63,14 @@ def bump_rev(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | Non
     ).fetchone()
 
 
+def bump_revs(conn: Conn, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
+    """bump_rev for many cards in one statement: (card_id, vcard_rev) of each after the bump."""
+    return conn.execute(
+        "UPDATE cards SET vcard_rev = vcard_rev + 1 WHERE tenant_id = %s AND card_id = ANY(%s) RETURNING card_id, vcard_rev",
+        (tenant_id, card_ids),
+    ).fetchall()
+
+
 def soft_delete(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:
     """Mark a card deleted: the public page answers 404, analytics rows keep their reference."""
     return conn.execute(

@@ -61,7 +61,7 @@ def described(pattern: str, allows: str) -> str:
 
 # Text people type: a name or a label is one line without control characters (a CR or LF in an
 # event's name used to break the mail header it became); free text may break lines. See sanitize.
-SINGLE_LINE = described(sanitize.SINGLE_LINE, "must be one line, without control characters")
+SINGLE_LINE = described(sanitize.SINGLE_LINE, sanitize.SINGLE_LINE_RULE)
 MULTI_LINE = described(sanitize.MULTI_LINE, "must not contain control characters (line breaks and tabs are fine)")
 
 
