@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 CDK_DIR := tools/cdk
 CDK := $(CDK_DIR)/node_modules/.bin/cdk
 
-.PHONY: dev test typecheck synth bench bench-quick lint openapi clean system-deps console web-test
+.PHONY: dev test typecheck synth bench bench-quick lint openapi catalogues clean system-deps console web-test
 
 # The console (web/): npm ci when node_modules is missing or the lockfile changed; a build
 # when its sources changed. Tests (*.test.*, src/test/) are not sources of the build.
@@ -77,6 +77,11 @@ lint: $(STAMP) typecheck
 
 openapi: $(STAMP)
 	$(PY) -m local.openapi --write
+
+# The translation catalogues (layers/core/python/outreachpass/locales): extract the messages of the
+# templates and code (babel.cfg), merge them into each language's .po, compile the .mo files.
+catalogues: $(STAMP)
+	$(PY) -m ops.catalogues
 
 clean:
 	rm -rf cdk.out .build test-artifacts $(WEB)/dist

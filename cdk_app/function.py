@@ -65,6 +65,8 @@ _RETENTION = {
 S3_READ_ACTIONS = ("s3:GetObject",)
 S3_WRITE_ACTIONS = ("s3:PutObject", "s3:AbortMultipartUpload")
 SQS_SEND_ACTIONS = ("sqs:SendMessage",)
+# Reading a DLQ without consuming it (the messages stay for the alarm, inspection and redrive).
+SQS_PEEK_ACTIONS = ("sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes")
 SQS_CONSUME_ACTIONS = (
     "sqs:ReceiveMessage",
     "sqs:DeleteMessage",
@@ -151,6 +153,7 @@ class FunctionResources:
     database: DatabaseAccess | None = None
     bucket_names: dict[str, str] = field(default_factory=dict)  # logical name -> fixed bucket name
     queues: dict[str, sqs.IQueue] = field(default_factory=dict)
+    dead_letter_queues: dict[str, sqs.IQueue] = field(default_factory=dict)  # a work queue's name -> its DLQ
     secrets: dict[str, secretsmanager.ISecret] = field(default_factory=dict)
     email: EmailSending | None = None
     user_pool: cognito.IUserPool | None = None
@@ -337,6 +340,8 @@ class AppFunction(Construct):
             environment[route_contract.bucket_env(grant.bucket)] = resources.bucket_names[grant.bucket]
         for queue in needs.send_queues:
             environment[route_contract.queue_env(queue)] = resources.queues[queue].queue_url
+        for queue in needs.dead_letters:
+            environment[route_contract.dead_letter_env(queue)] = resources.dead_letter_queues[queue].queue_url
         for secret in needs.secrets:
             environment[route_contract.secret_env(secret)] = resources.secrets[secret].secret_arn
         if needs.cognito_admin:
@@ -368,6 +373,9 @@ class AppFunction(Construct):
         if needs.send_queues:
             arns = [resources.queues[queue].queue_arn for queue in needs.send_queues]
             statements.append(iam.PolicyStatement(actions=list(SQS_SEND_ACTIONS), resources=arns))
+        if needs.dead_letters:
+            arns = [resources.dead_letter_queues[queue].queue_arn for queue in needs.dead_letters]
+            statements.append(iam.PolicyStatement(actions=list(SQS_PEEK_ACTIONS), resources=arns))
         secret_arns = [resources.secrets[secret].secret_arn for secret in needs.secrets]
         if spec.is_public_route:  # public routes check the origin-verify header against it
             secret_arns.append(_required(resources.origin_secret_arn, spec, "the origin-verify secret") + "-??????")

@@ -193,6 +193,9 @@ class RouteTable:
                 f"{label}: sends to unknown queue {name!r}" for name in needs.send_queues if name not in queue_names
             ]
             problems += [
+                f"{label}: reads the DLQ of unknown queue {name!r}" for name in needs.dead_letters if name not in queue_names
+            ]
+            problems += [
                 f"{label}: reads unknown secret {name!r}" for name in needs.secrets if name not in self.secrets
             ]
             problems += [

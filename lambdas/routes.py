@@ -41,6 +41,7 @@ class Needs:
     database: bool = True
     buckets: tuple[BucketGrant, ...] = ()
     send_queues: tuple[str, ...] = ()  # logical queue names it sends to
+    dead_letters: tuple[str, ...] = ()  # logical queue names whose DLQ it reads, leaving the messages there
     secrets: tuple[str, ...] = ()  # logical secret names it reads
     send_email: bool = False  # SES SendEmail with the tenant configuration sets
     read_email_identities: bool = False  # SES GetEmailIdentity: is a sender's domain verified
@@ -142,6 +143,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/track/cards/{card_id}/contact", "handlers.track.contact_share", roles=None,
           summary="Share my details with the card's owner (e-mailed; rate-limited; the contact_share flag)",
           needs=Needs(send_email=True, memory_mb=512, timeout_s=15)),
+    # The official wallet badges the card page shows (static artwork in the code; no database).
+    Route("GET", "/wallet-badges/{badge}", "handlers.public.wallet_badge", roles=None, summary="An official wallet badge (SVG)",
+          needs=Needs(database=False, timeout_s=5)),
     # Wallet passes (issue 6): the card's signed Apple pass, its Google Wallet save link, and Apple's web
     # service for pass updates (Apple's status codes and bodies; `ApplePass <token>` auth where Apple sends one).
     # The passes read the brand's logos and the card's avatar thumbnails (Apple) or check the
@@ -221,7 +225,11 @@ ROUTES: tuple[Route, ...] = (
     # CSV imports and the jobs they (and passes, emails, images) run as
     Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports", "handlers.admin.imports_create", roles=EDITORS, summary="Start a CSV import of attendees (presigned PUT, or the CSV in the body)",
           needs=Needs(buckets=(BucketGrant("uploads", "write", "imports/"),), send_queues=("imports",), memory_mb=512)),
+    Route("POST", f"{ADMIN_PREFIX}/events/{{event_id}}/imports/preview", "handlers.admin.imports_preview", roles=EDITORS,
+          summary="What the first KBs of a CSV would import as: detected columns, the first rows and their problems", needs=Needs(memory_mb=512)),
+    Route("GET", f"{ADMIN_PREFIX}/jobs", "handlers.admin.jobs_list", roles=EDITORS, summary="The tenant's jobs, by event and kind"),
     Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}", "handlers.admin.jobs_get", roles=EDITORS, summary="A job's status, counts and errors"),
+    Route("GET", f"{ADMIN_PREFIX}/jobs/{{job_id}}/errors", "handlers.admin.jobs_errors", roles=EDITORS, summary="Every failed item of a job (an import's refused rows), paged"),
     Route("POST", f"{ADMIN_PREFIX}/jobs/{{job_id}}/cancel", "handlers.admin.jobs_cancel", roles=EDITORS, summary="Cancel a scheduled job before it starts"),
     # Users (Cognito accounts with custom:tenant_id and custom:role); listing reads the database only
     Route("GET", f"{ADMIN_PREFIX}/users", "handlers.admin.users_list", roles=ADMIN, summary="List users"),
@@ -286,7 +294,7 @@ WORKERS: tuple[Worker, ...] = (
     Worker("wallet_push", "wallet_push", "handlers.workers.wallet_push", batch_size=10,
            needs=Needs(secrets=("apple_pass", "apns", "google_wallet"), buckets=(BucketGrant("assets", "read", "logos/"),),
                        memory_mb=512, timeout_s=50)),
-    # One CSV per message: the import is one transaction of up to 200,000 rows.
+    # One CSV per message: the import is one transaction of up to 1,000,000 rows.
     Worker("import_attendees", "imports", "handlers.workers.import_attendees", batch_size=1,
            needs=Needs(buckets=(BucketGrant("uploads", "read", "imports/"),), memory_mb=1024, timeout_s=600)),
     Worker("process_image", "images", "handlers.workers.process_image", batch_size=5,
@@ -303,6 +311,9 @@ SCHEDULES: tuple[Schedule, ...] = (
              needs=Needs(send_queues=("emails",), timeout_s=50)),
     # Counts new analytics rows into the rollups (exactly once, by ingest watermark); bounded by its timeout.
     Schedule("analytics_rollup", "handlers.jobs.analytics_rollup", "rate(5 minutes)", needs=Needs(memory_mb=512, timeout_s=240)),
+    # Jobs whose work was dead-lettered end failed with the reason (the messages stay in the DLQs, alarmed).
+    Schedule("dead_letter_jobs", "handlers.jobs.dead_letter_jobs", "rate(1 minute)",
+             needs=Needs(dead_letters=("imports", "passes", "emails", "images"), timeout_s=50)),
     # Retention: expired message contexts, finished jobs, old audit log; analytics older than a year to S3.
     Schedule("retention", "handlers.jobs.retention", "cron(20 3 * * ? *)",
              needs=Needs(buckets=(BucketGrant("archive", "write", "analytics/"),), memory_mb=1024, timeout_s=900)),
@@ -339,6 +350,10 @@ def queue_env(queue: str) -> str:
     return f"{queue.upper()}_QUEUE_URL"
 
 
+def dead_letter_env(queue: str) -> str:
+    return f"{queue.upper()}_DLQ_URL"
+
+
 def secret_env(secret: str) -> str:
     return f"{secret.upper()}_SECRET_ARN"
 
@@ -357,5 +372,6 @@ ORIGIN_VERIFY_SECRET = "origin_verify"  # noqa: S105 (a secret's name) not in SE
 # Set on every public route's function: ORIGIN_VERIFY_SECRET_ARN (secret_env(ORIGIN_VERIFY_SECRET)).
 # Set when Needs.database: DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN (the application
 #   role's credentials), or DATABASE_URL instead (local stack, tests).
+# Set per Needs.dead_letters: <QUEUE>_DLQ_URL (dead_letter_env), the URL of that queue's DLQ.
 # Set when Needs.cognito_admin: USER_POOL_ID.
 # Set when Needs.send_email: SES_CONFIGURATION_SET, DEFAULT_SENDER.

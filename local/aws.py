@@ -113,6 +113,7 @@ class AwsResources:
             env[routes.bucket_env(name)] = bucket
         for name, queue in self.queues.items():
             env[routes.queue_env(name)] = queue.url
+            env[routes.dead_letter_env(name)] = queue.dlq_url
         for name, arn in self.secrets.items():
             env[routes.secret_env(name)] = arn
         env["SES_CONFIGURATION_SET"] = self.ses_configuration_set

@@ -1,7 +1,8 @@
 """Scheduled jobs of the route table that `make dev` runs by itself, every few seconds instead of
 every minute, so what they do shows while you watch (EventBridge runs them in AWS; the tests run
 them once through LocalStack.run_schedule, the same invocation). Today: email_schedule, which
-starts the scheduled card e-mails that are due. (The wallet outbox relay has its own loop, in
+starts the scheduled card e-mails that are due, and dead_letter_jobs, which fails the jobs whose
+messages the poller moved to a DLQ. (The wallet outbox relay has its own loop, in
 local/wallet_credentials.py.)"""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Callable
 log = logging.getLogger(__name__)
 
 INTERVAL_S = 5.0
-LOCAL_SCHEDULES = ("email_schedule",)  # names in routes.SCHEDULES
+LOCAL_SCHEDULES = ("email_schedule", "dead_letter_jobs")  # names in routes.SCHEDULES
 
 
 class Repeating:

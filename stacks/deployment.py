@@ -137,6 +137,7 @@ def build_application(
         bucket_names=storage.bucket_names,
         queues=dict(messaging.queues),
         topics=messaging.topics,
+        work_dead_letter_queues=dict(messaging.dead_letter_queues),
         secrets=dict(data.integration_secrets),
         email=EmailSending(
             identity_arns=tuple(ses_identity_arn(config, domain) for domain in sender_domains),

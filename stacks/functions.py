@@ -68,6 +68,7 @@ class SharedResources:
     bucket_names: dict[str, str]
     queues: dict[str, sqs.IQueue]
     topics: dict[str, sns.ITopic]
+    work_dead_letter_queues: dict[str, sqs.IQueue]  # a work queue's name -> its DLQ (Needs.dead_letters)
     secrets: dict[str, secretsmanager.ISecret]
     email: EmailSending
     auth: AuthStack
@@ -112,6 +113,7 @@ class FunctionsStack(AppStack):
             database=shared.database,
             bucket_names=shared.bucket_names,
             queues=shared.queues,
+            dead_letter_queues=shared.work_dead_letter_queues,
             secrets=shared.secrets,
             email=shared.email,
             user_pool=shared.auth.user_pool,

@@ -4,7 +4,8 @@
   /c/*            never cached: card views, vCard and wallet downloads are recorded. The
   /api/track/*    tracked-request policy forwards what the handlers record: CloudFront-Viewer-Address
                   (the client IP, outreachpass.api.visitor), User-Agent, Referer, the op_sid session
-                  cookie and the query string (?src=, signed links)
+                  cookie and the query string (?src=, signed links), and Accept-Language (the card
+                  page's language when neither the attendee nor the event names one we speak)
   default         never cached, every viewer header but Host (JWTs, the Apple Wallet web service)
 
 Every request to the API carries the origin-verify header with the value of the secret's `current`
@@ -35,6 +36,7 @@ TRACKED_HEADERS = (
     "Referer",
     "Accept",  # the click redirect answers browsers with HTML
     "Content-Type",  # the beacon's body type
+    "Accept-Language",  # the card page's and the vCard's last choice of language
 )
 SESSION_COOKIE = "op_sid"
 ORIGIN_SECRET_KEY = "current"  # noqa: S105 (a JSON key) the value of the origin-verify secret CloudFront sends

@@ -79,7 +79,7 @@ def test_send_track_and_suppress_end_to_end(local_stack, database, world):
     # --- send ----------------------------------------------------------------------------
     started = local_stack.request("POST", f"{ADMIN}/events/{world.event_id}/emails", token=token, json={"audience": "all"})
     assert started.status == 202, started.text
-    job_id = started.json()["data"]["job_id"]
+    job_id = started.json()["data"]["job"]["job_id"]
     assert started.headers["location"] == f"{ADMIN}/jobs/{job_id}"
     local_stack.run_workers_once()
     job = job_row(database, job_id)
@@ -147,7 +147,7 @@ def test_send_track_and_suppress_end_to_end(local_stack, database, world):
     again = local_stack.request("POST", f"{ADMIN}/events/{world.event_id}/emails", token=token, json={"audience": "all"})
     assert again.status == 202, again.text
     local_stack.run_workers_once()
-    second = job_row(database, again.json()["data"]["job_id"])
+    second = job_row(database, again.json()["data"]["job"]["job_id"])
     assert (second["status"], second["succeeded"], second["skipped"]) == ("succeeded", 1, 2)
     assert {e["reason"] for e in second["errors"]} == {"address suppressed (bounce)", "address suppressed (complaint)"}
     assert len(captured_for(local_stack, ada["email"])) == 2

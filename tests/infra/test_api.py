@@ -169,6 +169,8 @@ def test_each_function_role_grants_exactly_what_its_table_entry_names(functions)
             expected |= {"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"} & _bucket_actions(spec.needs)
         if spec.needs.send_queues:
             expected.add("sqs:SendMessage")
+        if spec.needs.dead_letters:  # reads its DLQs without consuming them
+            expected |= {"sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}
         if spec.kind == "worker":  # the event source mapping consumes the worker's own queue
             expected |= SQS_CONSUME_ACTIONS
         if spec.kind in ("schedule", "topic_consumer"):  # failed async invocations go to the async-failures DLQ

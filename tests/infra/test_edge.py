@@ -101,6 +101,8 @@ def test_tracked_routes_are_never_cached_and_reach_the_api_with_what_they_record
 def test_the_beacon_and_click_redirect_get_their_body_type_and_accept_header(edge):
     _, template = edge
     config = _distribution(template)
+    page = _forwarded(template, _behaviour(config, "/c/00000000-0000-0000-0000-000000000000"))
+    assert "accept-language" in page["headers"][1]  # the card page may speak the browser's language
     beacon = _forwarded(template, _behaviour(config, "/api/track/events"))
     assert "content-type" in beacon["headers"][1]  # the handler refuses a body it cannot type
     click = _forwarded(template, _behaviour(config, "/api/track/email/click/m-1"))

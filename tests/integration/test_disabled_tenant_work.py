@@ -41,13 +41,13 @@ def test_queued_email_and_pass_jobs_of_a_disabled_tenant_stop(local_stack, call_
     assert report.failed == 0  # ended, not retried towards the DLQ
 
     assert captured_for(local_stack, email) == []  # nothing sent
-    assert sends_of_job(database, emails.json["data"]["job_id"]) == []
-    assert job_error(database, emails.json["data"]["job_id"]) == ("failed", "TENANT_DISABLED")
+    assert sends_of_job(database, emails.json["data"]["job"]["job_id"]) == []
+    assert job_error(database, emails.json["data"]["job"]["job_id"]) == ("failed", "TENANT_DISABLED")
 
     assert pass_rows(database, card.card_id) == {}  # nothing written: no pass, no S3 copy, no Google object
     assert wallet_events(database, card.card_id) == []
     assert [o for o in local_stack.wallet.google.objects if o.endswith(card.card_id)] == []
-    pass_job = job_row(database, passes.json["data"]["job_id"])
+    pass_job = job_row(database, passes.json["data"]["job"]["job_id"])
     assert (pass_job["status"], pass_job["error"].split(":", 1)[0]) == ("failed", "TENANT_DISABLED")
     assert (pass_job["succeeded"], pass_job["failed"], pass_job["total"]) == (0, 2, 2)  # both items, and why
     with psycopg.connect(database.admin_url) as conn:
@@ -57,10 +57,10 @@ def test_queued_email_and_pass_jobs_of_a_disabled_tenant_stop(local_stack, call_
     # Enabled again, the stopped jobs stay stopped (and say why); new work runs.
     set_tenant_status(local_stack, database, card.tenant_id, "active")
     assert local_stack.run_workers_once().failed == 0
-    assert job_error(database, emails.json["data"]["job_id"]) == ("failed", "TENANT_DISABLED")
+    assert job_error(database, emails.json["data"]["job"]["job_id"]) == ("failed", "TENANT_DISABLED")
     again = call_route("POST", f"{ADMIN}/events/{card.event_id}/emails", claims=card.admin, json_body={"audience": "all"})
     local_stack.run_workers_once()
-    assert job_error(database, again.json["data"]["job_id"]) == ("succeeded", None)
+    assert job_error(database, again.json["data"]["job"]["job_id"]) == ("succeeded", None)
     assert len(captured_for(local_stack, email)) == 1
 
 
@@ -93,9 +93,9 @@ def test_a_tenant_disabled_during_a_send_stops_before_the_next_message(
     assert local_stack.run_workers_once().failed == 0
 
     assert len(fake.calls) == 1  # the first went out, nobody after it
-    sends = sends_of_job(database, response.json["data"]["job_id"])
+    sends = sends_of_job(database, response.json["data"]["job"]["job_id"])
     assert [s["status"] for s in sends] == ["sent"]
-    row = job_row(database, response.json["data"]["job_id"])
+    row = job_row(database, response.json["data"]["job"]["job_id"])
     assert (row["status"], row["error"].split(":", 1)[0], row["succeeded"]) == ("failed", "TENANT_DISABLED", 1)
 
 
@@ -105,4 +105,4 @@ def test_an_active_tenant_is_not_stopped(local_stack, call_route, claims_for, te
     started = call_route("POST", f"{ADMIN}/events/{card.event_id}/{kind}", claims=card.admin, json_body={})
     assert started.status == 202, started
     local_stack.run_workers_once()
-    assert job_error(database, started.json["data"]["job_id"]) == ("succeeded", None)
+    assert job_error(database, started.json["data"]["job"]["job_id"]) == ("succeeded", None)

@@ -71,7 +71,8 @@ def batch_body(world, job_id, attendee_ids):
 def test_send_to_all_queues_a_job_and_the_worker_mails_each_attendee(call_route, world, admin, local_stack, database):
     response = send(call_route, world, admin, audience="all")
     assert response.status == 202, response
-    job = response.json["data"]
+    assert set(response.json["data"]) == {"job", "upload"} and response.json["data"]["upload"] is None
+    job = response.json["data"]["job"]
     assert job["kind"] == "emails" and job["status"] == "queued"
     assert job["counts"]["total"] == 3
     assert response.headers["location"] == f"{ADMIN}/jobs/{job['job_id']}"
@@ -95,7 +96,7 @@ def test_send_to_all_queues_a_job_and_the_worker_mails_each_attendee(call_route,
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert "Hi Ada," in text and "Hi Ada," in html
+    assert "Hi Ada," in text and "Hi <bdi>Ada</bdi>," in html  # the name isolated from the sentence's direction
     assert "Expo 2030" in html and "#abcdef" in html  # branded with the theme's accent colour
     # the QR is an inline image of the html part, referenced by its Content-ID
     related = next(p for p in message.walk() if p.get_content_type() == "multipart/related")
@@ -133,20 +134,20 @@ def test_send_to_all_queues_a_job_and_the_worker_mails_each_attendee(call_route,
 
 def test_unsent_sends_only_to_those_without_a_sent_card(call_route, world, admin, local_stack, database):
     first = send(call_route, world, admin, attendee_ids=[str(world.attendees[0]["attendee_id"])])
-    assert first.status == 202 and first.json["data"]["counts"]["total"] == 1
+    assert first.status == 202 and first.json["data"]["job"]["counts"]["total"] == 1
     local_stack.run_workers_once()
-    assert job_row(database, first.json["data"]["job_id"])["succeeded"] == 1
+    assert job_row(database, first.json["data"]["job"]["job_id"])["succeeded"] == 1
 
     rest = send(call_route, world, admin)  # the default audience: not yet sent
     assert rest.status == 202
-    assert rest.json["data"]["counts"]["total"] == 2  # Grace, and the attendee without an address
+    assert rest.json["data"]["job"]["counts"]["total"] == 2  # Grace, and the attendee without an address
     local_stack.run_workers_once()
     assert len(captured_for(local_stack, world.attendees[0]["email"])) == 1
     assert len(captured_for(local_stack, world.attendees[1]["email"])) == 1
 
     # Nothing left but the attendee without an address... who is never "sent": 1 again, skipped.
     again = send(call_route, world, admin, audience="unsent")
-    assert again.json["data"]["counts"]["total"] == 1
+    assert again.json["data"]["job"]["counts"]["total"] == 1
 
 
 def test_nobody_to_send_to_is_a_finished_job(call_route, tenant_factory, database, claims_for, local_stack):
@@ -154,8 +155,8 @@ def test_nobody_to_send_to_is_a_finished_job(call_route, tenant_factory, databas
     empty = make_world(database, tenant_id, [])
     response = send(call_route, empty, claims_for(tenant_id, "user"), audience="all")
     assert response.status == 202
-    assert response.json["data"]["status"] == "succeeded"
-    assert response.json["data"]["counts"]["total"] == 0
+    assert response.json["data"]["job"]["status"] == "succeeded"
+    assert response.json["data"]["job"]["counts"]["total"] == 0
 
 
 # --- refusals -------------------------------------------------------------------------------
@@ -212,7 +213,7 @@ def test_a_second_send_while_one_runs_is_a_conflict(call_route, world, admin, lo
     second = send(call_route, world, admin, audience="all")
     assert second.status == 409
     assert second.json["error"]["code"] == "EMAIL_SEND_IN_PROGRESS"
-    assert first.json["data"]["job_id"] in second.json["error"]["message"]
+    assert first.json["data"]["job"]["job_id"] in second.json["error"]["message"]
     local_stack.run_workers_once()
     assert send(call_route, world, admin, audience="all").status == 202  # finished: free again
     local_stack.run_workers_once()
@@ -237,9 +238,9 @@ def _queued_job(call_route, world, admin, local_stack, **body):
             bodies.append(message["Body"])
     import json
 
-    mine = [json.loads(b) for b in bodies if json.loads(b)["job_id"] == response.json["data"]["job_id"]]
+    mine = [json.loads(b) for b in bodies if json.loads(b)["job_id"] == response.json["data"]["job"]["job_id"]]
     assert len(mine) == 1
-    return response.json["data"]["job_id"], mine[0]
+    return response.json["data"]["job"]["job_id"], mine[0]
 
 
 def test_a_redelivered_batch_sends_nobody_twice(call_route, world, admin, local_stack, database):
@@ -384,7 +385,7 @@ def test_suppressed_addresses_are_skipped(call_route, world, admin, local_stack,
                      (world.tenant_id, grace["email"].lower()))
     response = send(call_route, world, admin, audience="all")
     local_stack.run_workers_once()
-    row = job_row(database, response.json["data"]["job_id"])
+    row = job_row(database, response.json["data"]["job"]["job_id"])
     assert (row["succeeded"], row["skipped"]) == (1, 2)
     assert {"email": grace["email"], "reason": "address suppressed (complaint)"}.items() <= next(
         e for e in row["errors"] if e["email"] == grace["email"]).items()

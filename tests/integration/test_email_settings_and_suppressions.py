@@ -52,7 +52,7 @@ def test_sender_settings_default_then_a_verified_sender_is_used_by_the_next_send
     started = call_route("POST", f"{ADMIN}/events/{world.event_id}/emails", claims=admin, json_body={})
     assert started.status == 202
     local_stack.run_workers_once()
-    job = call_route("GET", f"{ADMIN}/jobs/{started.json['data']['job_id']}", claims=admin).json["data"]
+    job = call_route("GET", f"{ADMIN}/jobs/{started.json['data']['job']['job_id']}", claims=admin).json["data"]
     assert job["status"] == "succeeded", (job["errors"], job["error"])
     [message] = captured_for(local_stack, world.attendees[0]["email"])
     assert message["From"].addresses[0].addr_spec == f"events@{domain}"

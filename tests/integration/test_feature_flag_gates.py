@@ -51,7 +51,7 @@ def email_card(local_stack, call_route, card, database) -> tuple[list[str], str]
     response = call_route("POST", f"{ADMIN}/events/{card.event_id}/emails", claims=card.admin, json_body={"audience": "all"})
     assert response.status == 202, response
     local_stack.run_workers_once()
-    assert job_row(database, response.json["data"]["job_id"])["status"] == "succeeded"
+    assert job_row(database, response.json["data"]["job"]["job_id"])["status"] == "succeeded"
     with psycopg.connect(database.admin_url) as conn:
         email = conn.execute("SELECT email FROM cards WHERE card_id = %s", (card.card_id,)).fetchone()[0]
     message = captured_for(local_stack, email)[-1]
@@ -72,7 +72,7 @@ def test_apple_wallet_flag(local_stack, call_route, card, database):
     assert (refused.status, refused.json["error"]["code"]) == (409, "FEATURE_DISABLED")
     default = call_route("POST", f"{ADMIN}/events/{card.event_id}/passes", claims=card.admin, json_body={})
     assert default.status == 202, default
-    job = job_row(database, default.json["data"]["job_id"])
+    job = job_row(database, default.json["data"]["job"]["job_id"])
     assert (job["total"], job["input"]["platforms"]) == (1, ["google"])  # Google only
 
     set_flags(call_route, card)

@@ -29,8 +29,8 @@ CSV = (
     "\n"
     "zoe@example.com,Zoë,Ångström,Café Müller,,(030) 123-456,,\n"
 )
-# rows 2 ada, 3 grace, 4 bad email, 5 no first name, 6 alan, 7 name too long, 8 alan again, 9 no email,
-# 10 blank (skipped), 11 zoe
+# rows 2 ada, 3 grace, 4 bad email, 5 no first name, 6 alan, 7 name too long, 8 alan again (refused: the
+# same e-mail as row 6), 9 no email, 10 blank (not a row), 11 zoe; the Notes column is no attendee field
 VALID_EMAILS = {"ada@example.com", "grace@example.com", "alan@example.com", "zoe@example.com"}
 
 
@@ -67,7 +67,7 @@ def wait_for_job(api, job_id: str, rounds: int = 20) -> dict:
         response = api["call"]("GET", f"{ADMIN}/jobs/{job_id}")
         assert response.status == 200, response.text
         job = response.json()["data"]
-        if job["status"] in ("succeeded", "failed"):
+        if job["status"] in ("succeeded", "succeeded_with_errors", "failed"):
             return job
         api["stack"].run_workers_once()
     raise AssertionError(f"job {job_id} did not finish: {job}")
@@ -81,7 +81,7 @@ def upload_import(api, event_id: str, data: bytes, filename: str = "attendees.cs
     assert body["job"]["status"] == "queued"
     assert body["upload"]["method"] == "PUT"
     assert body["upload"]["key"] == f"imports/{api['tenant_id']}/{body['job']['job_id']}/upload.csv"
-    assert body["limits"] == {"max_bytes": 20 * 1024 * 1024, "max_rows": 200_000, "max_body_bytes": 1024 * 1024}
+    assert set(body) == {"job", "upload"}  # the shape of every job-starting route
     assert put(body["upload"]["url"], data, body["upload"]["headers"]) == 200
     return wait_for_job(api, body["job"]["job_id"])
 
@@ -99,23 +99,34 @@ def snapshot(database, event_id) -> dict:
     return {row["email"]: row for row in rows}
 
 
+EXPECTED_ERRORS = [
+    {"row": 4, "field": "email", "column": "E-mail", "reason": "not a valid e-mail address: 'not-an-email'"},
+    {"row": 5, "field": "first_name", "column": "First Name", "reason": "required for a new attendee: the 'First Name' cell is empty"},
+    {"row": 7, "field": "first_name", "column": "First Name", "reason": "too long (101 characters, at most 100)"},
+    {"row": 8, "field": "email", "column": "E-mail",
+     "reason": "the same e-mail as row 6: only the first row of an e-mail is imported (merge the two rows, or give this one its own address)"},
+    {"row": 9, "field": "email", "column": "E-mail", "reason": "required"},
+]
+
+
 def test_upload_import_reports_rows_and_reimport_changes_nothing(api, database):
     job = upload_import(api, api["event_id"], CSV.encode("utf-8"))
-    assert job["status"] == "succeeded", job
+    assert job["status"] == "succeeded_with_errors", job
     assert job["kind"] == "import" and job["event_id"] == api["event_id"]
-    assert job["counts"] == {"total": 9, "created": 4, "updated": 0, "skipped": 1, "succeeded": 0, "failed": 4, "suppressed": 0}
+    assert job["counts"] == {"total": 9, "created": 4, "updated": 0, "skipped": 0, "succeeded": 4, "failed": 5, "suppressed": 0}
     assert job["error"] is None
-    assert job["errors"] == [
-        {"row": 4, "column": "email", "reason": "not a valid e-mail address: 'not-an-email'"},
-        {"row": 5, "column": "first_name", "reason": "required for a new attendee"},
-        {"row": 7, "column": "first_name", "reason": "too long (101 characters, at most 100)"},
-        {"row": 9, "column": "email", "reason": "required"},
-    ]
+    assert job["errors"] == EXPECTED_ERRORS
+    assert job["warnings"] == [{
+        "code": "COLUMN_IGNORED", "column": "Notes",
+        "message": "The column 'Notes' matches no attendee field and was not imported: "
+                   "map it to a field to import it, or to none to leave it out without this warning",
+    }]
+    assert job["input"] == {"source": "upload", "filename": "attendees.csv"}
 
     first = snapshot(database, api["event_id"])
     assert set(first) == VALID_EMAILS
-    alan = first["alan@example.com"]  # rows 6 and 8 merged: names from row 6, company/title from row 8
-    assert (alan["first_name"], alan["last_name"], alan["org_name"], alan["title"]) == ("Alan", "Turing", "Bletchley Park", "Cryptanalyst")
+    alan = first["alan@example.com"]  # row 6 only: row 8 (the same e-mail) overwrote nothing
+    assert (alan["first_name"], alan["last_name"], alan["org_name"], alan["title"]) == ("Alan", "Turing", None, None)
     assert first["grace@example.com"]["linkedin_url"] == "https://linkedin.com/in/grace"
     assert first["zoe@example.com"]["last_name"] == "Ångström"
     for attendee in first.values():
@@ -130,8 +141,8 @@ def test_upload_import_reports_rows_and_reimport_changes_nothing(api, database):
     assert sorted(a["email"] for a in listed.json()["data"]) == sorted(VALID_EMAILS)
 
     again = upload_import(api, api["event_id"], CSV.encode("utf-8"))
-    assert again["status"] == "succeeded"
-    assert again["counts"] == {"total": 9, "created": 0, "updated": 0, "skipped": 5, "succeeded": 0, "failed": 4, "suppressed": 0}
+    assert again["status"] == "succeeded_with_errors"
+    assert again["counts"] == {"total": 9, "created": 0, "updated": 0, "skipped": 4, "succeeded": 0, "failed": 5, "suppressed": 0}
     assert snapshot(database, api["event_id"]) == first  # not one row touched: same ids, revisions, timestamps
 
     with psycopg.connect(database.admin_url) as conn:
@@ -145,7 +156,7 @@ def test_upload_import_reports_rows_and_reimport_changes_nothing(api, database):
 
 def test_changed_rows_update_attendees_and_their_cards(api, database):
     event_id = api["event_id"]
-    assert upload_import(api, event_id, CSV.encode())["status"] == "succeeded"
+    assert upload_import(api, event_id, CSV.encode())["status"] == "succeeded_with_errors"
     before = snapshot(database, event_id)
     # A card edited by hand keeps its edit unless the field it came from changes.
     ada_card = before["ada@example.com"]["card_id"]
@@ -161,7 +172,8 @@ def test_changed_rows_update_attendees_and_their_cards(api, database):
         "new@example.com,New,Person,,,\n"
     )
     job = upload_import(api, event_id, changed.encode())
-    assert job["counts"] == {"total": 3, "created": 1, "updated": 1, "skipped": 1, "succeeded": 0, "failed": 0, "suppressed": 0}
+    assert job["status"] == "succeeded"
+    assert job["counts"] == {"total": 3, "created": 1, "updated": 1, "skipped": 1, "succeeded": 2, "failed": 0, "suppressed": 0}
     after = snapshot(database, event_id)
     ada = after["ada@example.com"]
     assert (ada["last_name"], ada["org_name"], ada["phone"]) == ("King", "Analytical Engines", "+44 20 7946 0000")
@@ -213,6 +225,7 @@ def test_a_bad_file_fails_the_job_and_writes_nothing(api, database, data, code):
     assert job["error"]["code"] == code
     assert job["error"]["message"]
     assert job["counts"]["created"] == 0 and job["errors"] == []
+    assert api["call"]("GET", f"{ADMIN}/jobs/{job['job_id']}/errors").json()["data"] == []
     assert snapshot(database, api["event_id"]) == {}
 
 
@@ -237,14 +250,14 @@ def test_a_bad_file_in_the_body_is_refused_at_once(api, database):
 
 
 def test_size_and_row_limits_fail_the_job(api, database, monkeypatch):
-    from outreachpass.services import imports
+    from outreachpass.services.imports import worker
 
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(worker, "MAX_ROWS", 3)
     job = upload_import(api, api["event_id"], b"email,first_name\n" + b"".join(b"p%d@example.com,P\n" % i for i in range(4)))
     assert (job["status"], job["error"]["code"]) == ("failed", "FILE_TOO_MANY_ROWS")
     assert "3 rows" in job["error"]["message"]
 
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr(worker, "MAX_FILE_BYTES", 1024)
     job = upload_import(api, api["event_id"], b"email,first_name\n" + b"a@example.com,Ann\n" * 100)
     assert (job["status"], job["error"]["code"]) == ("failed", "FILE_TOO_LARGE")
     assert "1 KiB" in job["error"]["message"]
@@ -345,3 +358,73 @@ def test_sql_card_fields_are_card_fields_from_attendee(admin_conn, attendee):
     ).fetchone()
     expected = card_fields_from_attendee(attendee)
     assert (row[0], row[1]) == (expected["display_name"], expected["links_json"])
+
+
+def test_names_with_control_characters_are_refused_as_the_api_refuses_them(api, database):
+    """A quoted cell may hold a line break; a name or label is one line (models.common.one_line)."""
+    data = (
+        b'email,first_name,last_name,org_name\n'
+        b'ok@example.com,Olga,Ok,Acme\n'
+        b'lf@example.com,"Ada\nLovelace",X,\n'
+        b'esc@example.com,Eve,Esc,"Acme\x1b[31m"\n'
+    )
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=data, headers={"content-type": "text/csv"})
+    assert started.status == 202, started.text
+    job = wait_for_job(api, started.json()["data"]["job"]["job_id"])
+    assert job["status"] == "succeeded_with_errors", job
+    assert job["counts"]["created"] == 1 and job["counts"]["failed"] == 2
+    assert [(e["row"], e["field"], e["reason"]) for e in job["errors"]] == [
+        (3, "first_name", "must be one line, without control characters"),
+        (4, "org_name", "must be one line, without control characters"),  # rows as a spreadsheet numbers them
+    ]
+    assert set(snapshot(database, api["event_id"])) == {"ok@example.com"}
+    # the same values through the attendee API: the same field refused, the same words
+    refused = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/attendees", json={"email": "lf@example.com", "first_name": "Ada\nLovelace"})
+    assert refused.status == 400
+    assert [(d["field"], d["reason"]) for d in refused.json()["error"]["details"]] == [("first_name", "must be one line, without control characters")]
+
+
+def _tenant_status(database, tenant_id, status):
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute("UPDATE tenants SET status = %s WHERE tenant_id = %s", (status, tenant_id))
+
+
+def _job_row(database, job_id):
+    with psycopg.connect(database.admin_url, row_factory=dict_row) as conn:
+        return conn.execute("SELECT status, error, created, updated, failed FROM jobs WHERE job_id = %s", (job_id,)).fetchone()
+
+
+def test_a_disabled_tenants_queued_import_fails_and_writes_nothing(api, database):
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=CSV.encode(), headers={"content-type": "text/csv"})
+    assert started.status == 202, started.text
+    job_id = started.json()["data"]["job"]["job_id"]
+    _tenant_status(database, api["tenant_id"], "disabled")
+    api["stack"].run_workers_once()
+    job = _job_row(database, job_id)
+    assert job["status"] == "failed"
+    assert job["error"].startswith("TENANT_DISABLED: ")
+    assert (job["created"], job["updated"], job["failed"]) == (0, 0, 0)
+    assert snapshot(database, api["event_id"]) == {}
+    _tenant_status(database, api["tenant_id"], "active")
+    shown = api["call"]("GET", f"{ADMIN}/jobs/{job_id}").json()["data"]
+    assert (shown["status"], shown["error"]["code"]) == ("failed", "TENANT_DISABLED")
+
+
+def test_a_tenant_disabled_while_its_import_runs_gets_nothing_committed(api, database, monkeypatch):
+    from outreachpass.services.imports import worker
+
+    started = api["call"]("POST", f"{ADMIN}/events/{api['event_id']}/imports", body=CSV.encode(), headers={"content-type": "text/csv"})
+    job_id = started.json()["data"]["job"]["job_id"]
+    read_whole_file = worker.import_file
+
+    def disabled_meanwhile(conn, job, key):
+        outcome = read_whole_file(conn, job, key)
+        assert outcome.created == len(VALID_EMAILS)  # the rows were written in the import's transaction
+        _tenant_status(database, api["tenant_id"], "disabled")
+        return outcome
+
+    monkeypatch.setattr(worker, "import_file", disabled_meanwhile)
+    done = worker.run_import(uuid.UUID(str(api["tenant_id"])), uuid.UUID(job_id))
+    assert done is not None and done["status"] == "failed" and done["error"].startswith("TENANT_DISABLED: ")
+    assert snapshot(database, api["event_id"]) == {}
+    assert _job_row(database, job_id)["created"] == 0

@@ -11,7 +11,9 @@ import pytest
 from psycopg.rows import dict_row
 
 from outreachpass.data import imports as imports_data
-from outreachpass.services import imports as imports_service
+from outreachpass.services.imports import importer
+from outreachpass.services.imports.worker import run_import
+from outreachpass.services.job_runs import JobBusy
 
 ADMIN = "/api/v1/admin"
 ROWS = 3000
@@ -29,7 +31,7 @@ def make_csv(rows: int = ROWS) -> bytes:
         if i % 97 == 0:
             lines.append(f"broken-{i},Bad,Row,,,")  # invalid e-mail
         elif i % 89 == 0:
-            lines.append(f"person{i - 1}@example.com,,,Merged Org {i},,")  # duplicate of the row before, merged
+            lines.append(f"person{i - 1}@example.com,,,Merged Org {i},,")  # the e-mail of the row before: refused
         else:
             lines.append(f"person{i}@example.com,First{i},Last{rng.randint(0, 9999)},Org {i % 50},Title {i % 7},+1 555 {i:04d}")
     return ("\n".join(lines) + "\n").encode()
@@ -82,6 +84,12 @@ def state(database, event_id: str) -> dict:
     return by_email
 
 
+def all_errors(api, job_id: str) -> list[dict]:
+    response = api["call"]("GET", f"{ADMIN}/jobs/{job_id}/errors?limit=1000")
+    assert response.status == 200 and response.json()["meta"]["next_cursor"] is None
+    return response.json()["data"]
+
+
 def comparable(job_out: dict) -> dict:
     return {"status": job_out["status"], "counts": job_out["counts"], "errors": job_out["errors"], "error": job_out["error"]}
 
@@ -93,9 +101,9 @@ def clean_run(api, database):
     job_id = start(api, event_id, make_csv())
     api["stack"].run_workers_once()
     reference = job(api, job_id)
-    assert reference["status"] == "succeeded", reference
-    assert reference["counts"]["failed"] > 0 and reference["counts"]["skipped"] > 0  # the file has both
-    return {"job": comparable(reference), "state": state(database, event_id)}
+    assert reference["status"] == "succeeded_with_errors", reference
+    assert reference["counts"]["failed"] > 0 and reference["counts"]["created"] > 0  # the file has both
+    return {"job": comparable(reference), "state": state(database, event_id), "errors": all_errors(api, job_id)}
 
 
 def redeliver_now(api, report) -> None:
@@ -108,7 +116,7 @@ def redeliver_now(api, report) -> None:
 
 
 def test_worker_dying_mid_file_is_redelivered_and_ends_like_a_clean_run(api, database, clean_run, monkeypatch):
-    real_validate = imports_service.validate_row
+    real_validate = importer.validate_row
     seen = {"rows": 0, "crashes": 0}
 
     def validate_then_die(row):
@@ -118,7 +126,7 @@ def test_worker_dying_mid_file_is_redelivered_and_ends_like_a_clean_run(api, dat
             raise WorkerDied(f"killed after {CRASH_AFTER} rows")
         return real_validate(row)
 
-    monkeypatch.setattr(imports_service, "validate_row", validate_then_die)
+    monkeypatch.setattr(importer, "validate_row", validate_then_die)
     event_id = api["new_event"]()
     job_id = start(api, event_id, make_csv())
 
@@ -129,12 +137,14 @@ def test_worker_dying_mid_file_is_redelivered_and_ends_like_a_clean_run(api, dat
     assert during["status"] == "running"
     assert during["counts"]["total"] == 0
     assert state(database, event_id) == {}
+    assert all_errors(api, job_id) == []  # not one row error of the dead attempt either
 
     redeliver_now(api, first)
     second = api["stack"].run_workers_once()
     assert second.succeeded == 1 and second.failed == 0
     assert comparable(job(api, job_id)) == clean_run["job"]
     assert state(database, event_id) == clean_run["state"]
+    assert all_errors(api, job_id) == clean_run["errors"]
 
 
 def test_worker_dying_after_the_upsert_before_commit(api, database, clean_run, monkeypatch):
@@ -156,6 +166,7 @@ def test_worker_dying_after_the_upsert_before_commit(api, database, clean_run, m
     assert report.succeeded == 1
     assert comparable(job(api, job_id)) == clean_run["job"]
     assert state(database, event_id) == clean_run["state"]
+    assert all_errors(api, job_id) == clean_run["errors"]
 
 
 def test_a_failure_on_every_delivery_fails_the_job_and_dead_letters_the_message(api, database, monkeypatch):
@@ -183,11 +194,11 @@ def test_two_deliveries_never_import_at_once(api, database):
     job_id = start(api, event_id, make_csv(20))
     with psycopg.connect(database.admin_url) as holder:
         holder.execute("SELECT 1 FROM jobs WHERE job_id = %s FOR UPDATE", (job_id,))  # another delivery, mid-import
-        with pytest.raises(imports_service.ImportBusy):
-            imports_service.run_import(api["tenant_id"], uuid.UUID(job_id))
+        with pytest.raises(JobBusy):
+            run_import(api["tenant_id"], uuid.UUID(job_id))
     api["stack"].run_workers_once()
     done = job(api, job_id)
-    assert done["status"] == "succeeded"
-    again = imports_service.run_import(api["tenant_id"], uuid.UUID(job_id))  # a late duplicate
-    assert again["status"] == "succeeded"
+    assert done["status"] == "succeeded_with_errors"  # row 0 of the file is refused
+    again = run_import(api["tenant_id"], uuid.UUID(job_id))  # a late duplicate
+    assert again["status"] == "succeeded" and again["finished_at"] is not None  # the stored row: finished, as it was
     assert comparable(job(api, job_id)) == comparable(done)

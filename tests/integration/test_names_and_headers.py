@@ -105,7 +105,7 @@ def test_a_poisoned_name_becomes_a_one_line_header_and_the_job_finishes(call_rou
     admin = claims_for(world.tenant_id, "admin")
     started = call_route("POST", f"{ADMIN}/events/{world.event_id}/emails", claims=admin, json_body={"audience": "all"})
     assert started.status == 202, started
-    job_id = started.json["data"]["job_id"]
+    job_id = started.json["data"]["job"]["job_id"]
 
     report = local_stack.run_workers_once()
     assert report.failed == 0  # no SQS record failed: nothing is retried, nothing heads for the DLQ

@@ -59,8 +59,9 @@ def s3_object(local_stack, key: str) -> bytes:
 def test_a_job_generates_every_pass_once(local_stack, call_route, event, database):
     started = start(call_route, event)
     assert started.status == 202, started
-    job = started.json["data"]
-    assert (job["kind"], job["status"], job["total"]) == ("passes", "queued", 6)
+    assert set(started.json["data"]) == {"job", "upload"}
+    job = started.json["data"]["job"]
+    assert (job["kind"], job["status"], job["counts"]["total"]) == ("passes", "queued", 6)
     assert job["input"]["platforms"] == ["apple", "google"]
     assert started.headers["location"] == f"{ADMIN}/jobs/{job['job_id']}"
 
@@ -84,7 +85,7 @@ def test_a_job_generates_every_pass_once(local_stack, call_route, event, databas
 
 
 def test_a_redelivered_message_creates_nothing_twice(local_stack, call_route, event, database):
-    job = start(call_route, event, {"platforms": ["apple"]}).json["data"]
+    job = start(call_route, event, {"platforms": ["apple"]}).json["data"]["job"]
     local_stack.run_workers_once()
     before = job_row(database, job["job_id"])
     serials = {c: pass_rows(database, c)["apple"]["serial_number"] for c in event["cards"]}
@@ -111,19 +112,19 @@ def test_a_redelivered_message_creates_nothing_twice(local_stack, call_route, ev
 
 
 def test_current_passes_are_skipped_and_a_changed_card_is_regenerated(local_stack, call_route, event, database):
-    first = start(call_route, event, {"card_ids": event["cards"][:2], "platforms": ["apple"]}).json["data"]
+    first = start(call_route, event, {"card_ids": event["cards"][:2], "platforms": ["apple"]}).json["data"]["job"]
     local_stack.run_workers_once()
     assert job_row(database, first["job_id"])["succeeded"] == 2
     old_key = pass_rows(database, event["cards"][0])["apple"]["s3_key"]
 
-    again = start(call_route, event, {"card_ids": event["cards"][:2], "platforms": ["apple"]}).json["data"]
+    again = start(call_route, event, {"card_ids": event["cards"][:2], "platforms": ["apple"]}).json["data"]["job"]
     local_stack.run_workers_once()
     row = job_row(database, again["job_id"])
     assert (row["status"], row["succeeded"], row["skipped"]) == ("succeeded", 0, 2)
 
     changed = call_route("PATCH", f"{ADMIN}/cards/{event['cards'][0]}", claims=event["admin"], json_body={"title": "Countess"})
     assert changed.status == 200
-    third = start(call_route, event, {"attendee_ids": event["attendees"][:2], "platforms": ["apple"]}).json["data"]
+    third = start(call_route, event, {"attendee_ids": event["attendees"][:2], "platforms": ["apple"]}).json["data"]["job"]
     local_stack.run_workers_once()
     row = job_row(database, third["job_id"])
     assert (row["succeeded"], row["skipped"]) == (1, 1)
@@ -136,7 +137,7 @@ def test_current_passes_are_skipped_and_a_changed_card_is_regenerated(local_stac
     with pytest.raises(local_stack.boto("s3").exceptions.NoSuchKey):
         s3_object(local_stack, old_key)  # the stale copy is gone
 
-    forced = start(call_route, event, {"card_ids": event["cards"][1:2], "platforms": ["apple"], "force": True}).json["data"]
+    forced = start(call_route, event, {"card_ids": event["cards"][1:2], "platforms": ["apple"], "force": True}).json["data"]["job"]
     local_stack.run_workers_once()
     assert job_row(database, forced["job_id"])["succeeded"] == 1
 
@@ -145,7 +146,7 @@ def test_a_transient_google_failure_is_retried(local_stack, call_route, event, d
     google = local_stack.wallet.google
     google.fail_next.append(503)
     try:
-        job = start(call_route, event, {"card_ids": event["cards"][:1], "platforms": ["google"]}).json["data"]
+        job = start(call_route, event, {"card_ids": event["cards"][:1], "platforms": ["google"]}).json["data"]["job"]
         local_stack.run_workers_once()
     finally:
         google.fail_next.clear()
@@ -170,7 +171,7 @@ def apple_not_configured(local_stack, monkeypatch):
 
 
 def test_items_fail_with_a_reason_when_apple_is_not_configured(local_stack, call_route, event, database, apple_not_configured):
-    job = start(call_route, event, {"platforms": ["apple"]}).json["data"]
+    job = start(call_route, event, {"platforms": ["apple"]}).json["data"]["job"]
     local_stack.run_workers_once()
     row = job_row(database, job["job_id"])
     assert (row["status"], row["failed"], row["succeeded"]) == ("failed", 3, 0)
@@ -184,8 +185,8 @@ def test_an_event_without_cards_finishes_at_once(local_stack, call_route, event)
         json_body={"name": "Empty", "slug": f"empty-{uuid.uuid4().hex[:8]}", "starts_at": "2031-06-01T09:00:00Z",
                    "ends_at": "2031-06-01T18:00:00Z", "timezone": "UTC"},
     )
-    job = start(call_route, {"event_id": created.json["data"]["event_id"], "admin": event["admin"]}).json["data"]
-    assert (job["status"], job["total"]) == ("succeeded", 0)
+    job = start(call_route, {"event_id": created.json["data"]["event_id"], "admin": event["admin"]}).json["data"]["job"]
+    assert (job["status"], job["counts"]["total"]) == ("succeeded", 0)
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,9 @@ def test_the_table_has_the_admin_routes_of_the_contract():
         "PATCH /api/v1/admin/users/{user_id}",
         "PUT /api/v1/admin/feature-flags",
         "GET /api/v1/admin/audit-log",
+        "GET /api/v1/admin/jobs",
+        "GET /api/v1/admin/jobs/{job_id}/errors",
+        "POST /api/v1/admin/events/{event_id}/imports/preview",
     ):
         assert key in keys
 

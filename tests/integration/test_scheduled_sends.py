@@ -49,7 +49,7 @@ def test_a_scheduled_send_waits_then_the_schedule_starts_it_and_the_worker_mails
     send_at = datetime.now(UTC) + timedelta(seconds=LEAD_S)
     response = schedule(call_route, world, admin, send_at.astimezone(), audience="unsent")
     assert response.status == 202, response
-    job = response.json["data"]
+    job = response.json["data"]["job"]  # the one 202 shape of job-starting routes
     assert job["status"] == "scheduled"
     assert datetime.fromisoformat(job["scheduled_for"]) == send_at
     assert job["counts"]["suppressed"] == 0
@@ -91,7 +91,7 @@ def test_a_scheduled_send_waits_then_the_schedule_starts_it_and_the_worker_mails
 
 def test_a_cancelled_job_never_sends_and_a_started_one_cannot_be_cancelled(call_route, local_stack, database, world, admin):
     send_at = datetime.now(UTC) + timedelta(seconds=LEAD_S)
-    job = schedule(call_route, world, admin, send_at, audience="all").json["data"]
+    job = schedule(call_route, world, admin, send_at, audience="all").json["data"]["job"]
     for _ in range(2):
         cancelled = call_route("POST", f"{ADMIN}/jobs/{job['job_id']}/cancel", claims=admin)
         assert cancelled.status == 200, cancelled
@@ -104,17 +104,17 @@ def test_a_cancelled_job_never_sends_and_a_started_one_cannot_be_cancelled(call_
 
     # an immediate send may start while a scheduled one waits; that one cannot be cancelled
     now = call_route("POST", f"{ADMIN}/events/{world.event_id}/emails", claims=admin, json_body={"audience": "all"})
-    assert now.status == 202 and now.json["data"]["status"] == "queued"
-    refused = call_route("POST", f"{ADMIN}/jobs/{now.json['data']['job_id']}/cancel", claims=admin)
+    assert now.status == 202 and now.json["data"]["job"]["status"] == "queued"
+    refused = call_route("POST", f"{ADMIN}/jobs/{now.json['data']['job']['job_id']}/cancel", claims=admin)
     assert refused.status == 409 and refused.json["error"]["code"] == "JOB_NOT_CANCELLABLE"
     local_stack.run_workers_once()
-    refused = call_route("POST", f"{ADMIN}/jobs/{now.json['data']['job_id']}/cancel", claims=admin)
+    refused = call_route("POST", f"{ADMIN}/jobs/{now.json['data']['job']['job_id']}/cancel", claims=admin)
     assert refused.status == 409 and refused.json["error"]["code"] == "JOB_NOT_CANCELLABLE"
     assert all(len(captured_for(local_stack, a["email"])) == 1 for a in world.attendees)
 
 
 def test_another_tenant_cannot_cancel_and_an_exhibitor_cannot_schedule(call_route, world, admin, tenant_factory, claims_for):
-    job = schedule(call_route, world, admin, datetime.now(UTC) + timedelta(hours=1)).json["data"]
+    job = schedule(call_route, world, admin, datetime.now(UTC) + timedelta(hours=1)).json["data"]["job"]
     stranger = claims_for(tenant_factory(), "admin")
     response = call_route("POST", f"{ADMIN}/jobs/{job['job_id']}/cancel", claims=stranger)
     assert response.status == 404 and response.json["error"]["code"] == "JOB_NOT_FOUND"
@@ -144,7 +144,7 @@ def test_send_at_is_validated(call_route, world, admin, database, send_at, reaso
 
 def test_an_overdue_job_of_an_archived_event_fails_instead_of_sending(call_route, local_stack, database, world, admin):
     send_at = datetime.now(UTC) + timedelta(seconds=LEAD_S)
-    job = schedule(call_route, world, admin, send_at).json["data"]
+    job = schedule(call_route, world, admin, send_at).json["data"]["job"]
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
         conn.execute("UPDATE events SET status = 'archived' WHERE event_id = %s", (world.event_id,))
     wait_until(send_at)

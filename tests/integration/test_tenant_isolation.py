@@ -66,8 +66,11 @@ PATH_IDS = {
     "serial_number": "serial_number",
     "exhibitor_id": "exhibitor_id",
     "lead_id": "lead_id",
+    "badge": "badge",  # a wallet badge's file: static artwork of no tenant (the same for both)
     "email": "suppressed_email",  # DELETE .../suppressions/{email}
 }
+# Path values every tenant shares (no tenant's data: never a marker of one).
+SHARED_IDS = {"badge"}
 # Query filters tried on every GET route, each with B's value.
 FILTERS = ("event_id", "brand_id", "card_id", "attendee_id", "user_id", "job_id")
 
@@ -89,7 +92,7 @@ class TenantData:
     def markers(self) -> set[str]:
         """Strings that must not appear in another tenant's answers."""
         found = {self.tag, self.seed_tag, str(self.tenant_id)}
-        found.update(value for value in self.ids.values() if value and len(value) >= 12)
+        found.update(value for key, value in self.ids.items() if value and len(value) >= 12 and key not in SHARED_IDS)
         return found
 
 
@@ -107,6 +110,7 @@ def make_tenant_data(stack, database, label: str) -> TenantData:
     data = TenantData(label=label, tenant_id=tenant_id, tag=tag, seed_tag=graph["tag"])
     data.ids = {key: str(value) for key, value in graph.items() if key not in ("tag", "tenant_id")}
     data.ids["pixel"] = f"{graph['message_id']}.gif"
+    data.ids["badge"] = "apple-de.svg"
     data.token = stack.token_for(tenant_id, "admin", f"admin-{tag}@example.test")
     booth = f"booth-{tag}@example.test"
     data.exhibitor_token = stack.token_for(tenant_id, "exhibitor", booth)

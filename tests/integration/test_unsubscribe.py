@@ -144,7 +144,7 @@ def test_the_next_send_skips_the_unsubscribed_address_and_counts_it(local_stack,
     started = call_route("POST", f"{ADMIN}/events/{world.event_id}/emails", claims=admin, json_body={"audience": "all"})
     assert started.status == 202, started
     local_stack.run_workers_once()
-    job = call_route("GET", f"{ADMIN}/jobs/{started.json['data']['job_id']}", claims=admin).json["data"]
+    job = call_route("GET", f"{ADMIN}/jobs/{started.json['data']['job']['job_id']}", claims=admin).json["data"]
     assert job["status"] == "succeeded"
     assert job["counts"]["succeeded"] == 1
     assert job["counts"]["skipped"] == 1 and job["counts"]["suppressed"] == 1

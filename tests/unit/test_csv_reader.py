@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from outreachpass.integrations.csv_reader import COLUMNS, CsvFormatError, Row, map_header, open_csv, split_full_name
 from outreachpass.models.attendees import AttendeeCreate
-from outreachpass.services.imports import normalize_email, normalize_url, validate_row
+from outreachpass.services.imports.rows import normalize_email, normalize_url, validate_row
 
 MiB = 1024 * 1024
 
@@ -168,23 +168,54 @@ def test_excel_sep_line_is_honoured():
         (["Organisation", "Position", "Phone Number", "Email"], {"org_name": 0, "title": 1, "phone": 2, "email": 3}),
         (["Name", "Email"], {"full_name": 0, "email": 1}),
         (["\ufeffEmail", "Vorname", "Nachname", "Firma"], {"email": 0, "first_name": 1, "last_name": 2, "org_name": 3}),
+        (["Courriel", "Prénom", "Société", "Téléfono"], {"email": 0, "first_name": 1, "org_name": 2, "phone": 3}),
     ],
 )
 def test_header_spellings(header, expected):
-    columns, _ = map_header(header)
-    assert columns == expected
+    assert map_header(header).columns == expected
 
 
 def test_unknown_columns_are_ignored_and_listed():
-    columns, ignored = map_header(["Email", "Shoe size", "", "First"])
-    assert columns == {"email": 0, "first_name": 3}
-    assert ignored == ["Shoe size"]
+    header_map = map_header(["Email", "Shoe size", "", "First"])
+    assert header_map.columns == {"email": 0, "first_name": 3}
+    assert header_map.unknown == ["Shoe size"]
 
 
 def test_full_name_gives_way_to_separate_name_columns():
-    columns, ignored = map_header(["Email", "Full Name", "First Name"])
-    assert columns == {"email": 0, "first_name": 2}
-    assert ignored == ["Full Name"]
+    header_map = map_header(["Email", "Full Name", "First Name"])
+    assert header_map.columns == {"email": 0, "first_name": 2}
+    assert header_map.superseded == ["Full Name"]
+
+
+def test_a_mapping_overrides_detection_for_the_headers_it_names():
+    header_map = map_header(
+        ["Mail", "Vorname", "Title", "Notes", "Company"],
+        {"Mail": "email", "Title": None, "Notes": "title", "Gone": "phone"},
+    )
+    # Mail has no known spelling: mapped; Title is known but mapped to nothing; Notes now gives the title
+    assert header_map.columns == {"email": 0, "first_name": 1, "title": 3, "org_name": 4}
+    assert header_map.unmapped == ["Title"]
+    assert header_map.unknown == []
+    assert header_map.mapping_not_found == ["Gone"]
+
+
+def test_a_mapping_that_gives_a_field_twice_or_drops_the_email_is_refused():
+    with pytest.raises(CsvFormatError) as twice:
+        map_header(["Email", "Work mail"], {"Work mail": "email"})
+    assert twice.value.code == "CSV_DUPLICATE_COLUMN"
+    assert "'Email' and 'Work mail'" in twice.value.message
+    with pytest.raises(CsvFormatError) as none:
+        map_header(["Email", "First"], {"Email": None})
+    assert none.value.code == "CSV_MISSING_COLUMN"
+    assert "map the column that holds the addresses to the email field" in none.value.message
+
+
+def test_a_mapping_decides_the_delimiter_too():
+    """A header of unknown names only is split where the mapping's names appear."""
+    csv_file = open_csv([b"Mail;Vorname\nada@example.com;Ada\n"], max_bytes=1000, mapping={"Mail": "email", "Vorname": "first_name"})
+    assert csv_file.delimiter == ";"
+    assert [r.values[:2] for r in csv_file.rows()] == [("ada@example.com", "Ada")]
+    assert csv_file.label("email") == "Mail"
 
 
 @pytest.mark.parametrize(
@@ -241,6 +272,16 @@ CASES = [
     {"linkedin_url": "https://linkedin.com"},
     {"linkedin_url": "not a url"},
     {"linkedin_url": "ftp://linkedin.com/in/ada"},
+    # control characters: names and labels are one line, as the API's one_line fields
+    {"first_name": "Ada\nLovelace"},
+    {"last_name": "Love\rlace"},
+    {"first_name": "Ada\tB"},
+    {"org_name": "Acme\x00Ltd"},
+    {"org_name": "Acme\u2028Ltd"},
+    {"title": "CEO\x1b[31m"},
+    {"title": "Ch\x85ef"},
+    {"title": "Ch\x9bef"},
+    {"last_name": "Lovelace\x7f"},
 ]
 
 

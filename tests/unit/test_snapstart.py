@@ -44,7 +44,7 @@ for hook in reversed(getattr(fake, "before", [])):  # the runtime runs them in r
 for hook in getattr(fake, "after", []):
     hook()
 WATCHED = ("jinja2", "ua_parser", "cryptography", "outreachpass.integrations.wallet.signing", "qrcode", "PIL.PngImagePlugin",
-           "google.auth.crypt", "google.oauth2.service_account", "requests")
+           "google.auth.crypt", "google.oauth2.service_account", "requests", "babel.dates")
 report |= {
     "after_hooks": sorted(n for n in WATCHED if n in sys.modules),
     "environment": pages.environment.built(),
@@ -94,7 +94,7 @@ def test_the_card_page_registers_its_warm_up_which_builds_templates_and_the_reso
     assert report["at_import"] == []  # registered at import, run only by the runtime
     assert report["environment"] and report["resolver"]
     assert set(report["templates"]) >= {"card.html", "404.html"}  # compiled and kept
-    assert {"jinja2", "ua_parser"} <= set(report["after_hooks"])
+    assert {"jinja2", "ua_parser", "babel.dates"} <= set(report["after_hooks"])  # babel.dates: the locales' dates
     assert (report["database"], report["clients"], report["secrets"], report["boto3_session"]) == (False, False, [], False)
 
 

@@ -15,7 +15,8 @@ from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import current_principal, http_handler, new_router, ok
 from outreachpass.models.envelope import Envelope
-from outreachpass.models.wallet import PassesGenerate, PassJobOut
+from outreachpass.models.jobs import JobStarted
+from outreachpass.models.wallet import PassesGenerate
 from outreachpass.services.wallet.pass_jobs import start_pass_job
 
 router = new_router()
@@ -26,13 +27,13 @@ router = new_router()
     status_code=202,
     summary="Generate wallet passes (job)",
     # (No `responses` here: it would replace the documented 202.)
-    description="Starts a pass-generation job for the event's cards on the chosen platforms; returns the job (202). "
-    "409 FEATURE_DISABLED: a platform asked for (or every platform) is switched off by the feature flags apple_wallet / "
-    "google_wallet.",
+    description="Starts a pass-generation job for the event's cards on the chosen platforms; answers 202 with the job "
+    "(Location: the job), like every job-starting route. 409 FEATURE_DISABLED: a platform asked for (or every platform) "
+    "is switched off by the feature flags apple_wallet / google_wallet.",
 )
-def passes_generate(event_id: UUID, body: PassesGenerate) -> Response[Envelope[PassJobOut]]:
+def passes_generate(event_id: UUID, body: PassesGenerate) -> Response[Envelope[JobStarted]]:
     job = start_pass_job(current_principal(), event_id, body)
-    return ok(job, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})
+    return ok({"job": job, "upload": None}, status=202, headers={"location": f"/api/v1/admin/jobs/{job['job_id']}"})
 
 
 handler = http_handler(router, roles=("admin", "user"))

@@ -3,7 +3,9 @@
 ?src= says where the visitor came from (qr, email, share, direct; anything else is a direct
 link: a tracking parameter never fails a page). An unknown, deleted or malformed card id gets
 the branded 404 page; the database being away gets a 503 page. The page is tracked per view,
-so it is never cached (no-store); it renews the visitor's op_sid session cookie.
+so it is never cached (no-store); it renews the visitor's op_sid session cookie. The page speaks
+the card's language (the attendee's, else the event's, else the browser's Accept-Language); the
+error pages, which have no card, the browser's.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.api import http_handler, new_router
-from outreachpass.api.visitor import new_session_id, session_cookie, visitor_from
+from outreachpass.api.visitor import accept_language_of, new_session_id, session_cookie, visitor_from
 from outreachpass.errors import ServiceUnavailable
+from outreachpass.integrations.locales import Language, accept_language, choose
 from outreachpass.integrations.pages import HTML, new_nonce, render, security_headers
 from outreachpass.observability import correlation_id, logger
 from outreachpass.services.cards_public import open_card_page
@@ -38,31 +41,40 @@ def card_page(card_id: str):  # type: ignore[no-untyped-def]  # unannotated: an 
     visitor = visitor_from(router.current_event)
     session_id = visitor.session_id or new_session_id()
     visitor = replace(visitor, session_id=session_id)
+    accept = accept_language_of(router.current_event)
     nonce = new_nonce()
     try:
-        page = open_card_page(card_id, visitor, src)
+        page = open_card_page(card_id, visitor, src, accept)
     except ServiceUnavailable:
-        return _message(503, nonce, "!", "This card is taking a break", "Please try again in a moment.", {"Retry-After": "5"})
+        return _message(503, nonce, "unavailable", accept, {"Retry-After": "5"})
     except Exception:  # a person is looking at this: an HTML page with a reference, never a JSON error
         logger().exception("card page failed")
-        return _message(500, nonce, "!", "Something went wrong", "Please try again; if it keeps happening, quote the reference below.")
+        return _message(500, nonce, "failed", accept)
     if page is None:
         logger().info("card page not found")
-        return _message(404, nonce, "?", "This card isn't available", "The link may be mistyped, or the card has been removed.")
+        return _message(404, nonce, "not_found", accept)
     logger().append_keys(tenant_id=str(page.tenant_id))
     logger().info("card page viewed", extra={"card_id": str(page.card_id), "unique": page.view.get("is_unique")})
     return Response(
         status_code=200,
         content_type=HTML,
-        body=render("card.html", card=page, nonce=nonce),
-        headers=security_headers(nonce, image_origins=page.image_origins),
+        body=render("card.html", page.language, card=page, nonce=nonce),
+        headers={**security_headers(nonce, image_origins=page.image_origins), **_language_headers(page.language)},
         cookies=[session_cookie(session_id)],
     )
 
 
-def _message(status: int, nonce: str, mark: str, heading: str, message: str, extra: dict[str, str] | None = None) -> Response[Any]:
-    body = render("404.html", nonce=nonce, mark=mark, heading=heading, message=message, reference=correlation_id())
-    return Response(status_code=status, content_type=HTML, body=body, headers={**security_headers(nonce), **(extra or {})})
+def _message(status: int, nonce: str, kind: str, accept: str | None, extra: dict[str, str] | None = None) -> Response[Any]:
+    """The error page of `kind` (not_found, unavailable, failed; its words are in 404.html)."""
+    language = choose(accept_language(accept))
+    body = render("404.html", language, nonce=nonce, kind=kind, reference=correlation_id())
+    headers = {**security_headers(nonce), **_language_headers(language), **(extra or {})}
+    return Response(status_code=status, content_type=HTML, body=body, headers=headers)
+
+
+def _language_headers(language: Language) -> dict[str, str]:
+    # Vary: the browser's Accept-Language may choose the language (the page is no-store anyway).
+    return {"Content-Language": language.code, "Vary": "Accept-Language"}
 
 
 handler = http_handler(router, roles=None)

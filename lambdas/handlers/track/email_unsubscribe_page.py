@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from outreachpass.api import http_handler, new_router
 from outreachpass.api.unsubscribe import invalid, page
+from outreachpass.api.visitor import accept_language_of
 from outreachpass.observability import logger
 from outreachpass.services.email.tracking import InvalidLink
 from outreachpass.services.email.unsubscribe import show
@@ -24,8 +25,8 @@ def email_unsubscribe_page(message_id: str):  # type: ignore[no-untyped-def]  # 
         target = show(message_id, (router.current_event.query_string_parameters or {}).get("s"))
     except InvalidLink as exc:
         logger().info("invalid unsubscribe link", extra={"why": exc.why})
-        return invalid()
-    return page(target, done=target.unsubscribed)
+        return invalid(accept_language_of(router.current_event))
+    return page(target, done=target.unsubscribed, accept=accept_language_of(router.current_event))
 
 
 handler = http_handler(router, roles=None)

@@ -1,4 +1,4 @@
-"""Worker on the imports queue: one message = one CSV import job (services/imports.py).
+"""Worker on the imports queue: one message = one CSV import job (services/imports/worker.py).
 
 Messages come in two shapes:
 - S3 event notifications from the uploads bucket (ObjectCreated under imports/, suffix
@@ -19,7 +19,8 @@ from uuid import UUID
 
 import routes
 from outreachpass.observability import logger
-from outreachpass.services.imports import parse_key, run_import
+from outreachpass.services.imports.uploads import parse_key
+from outreachpass.services.imports.worker import run_import
 from outreachpass.workers import sqs_handler, uploaded_objects
 
 QUEUE = "imports"

@@ -533,9 +533,29 @@ export interface paths {
         put?: never;
         /**
          * Start a CSV import of attendees (presigned PUT, or the CSV in the body)
-         * @description Send no body (or JSON {"filename": ...}) to get a presigned upload URL for a CSV of up to 20 MiB, or send the CSV itself (Content-Type: text/csv, up to 1 MiB). Columns: email, first_name, last_name, phone, org_name, title, linkedin_url (common spellings accepted). Poll the job for the outcome.
+         * @description Send no body (or JSON {"filename": ..., "mapping": ...}) to get a presigned upload URL for a CSV of up to 256 MiB and 1,000,000 rows, or send the CSV itself (Content-Type: text/csv, up to 1 MiB). Columns: email, first_name, last_name, phone, org_name, title, linkedin_url in their common spellings, or any headers mapped to them. Poll the job (Location) for the outcome; its errors.csv lists every refused row.
          */
         post: operations["imports_create_api_v1_admin_events__event_id__imports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/events/{event_id}/imports/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What the first KBs of a CSV would import as: detected columns, the first rows and their problems
+         * @description Send the first 64 KiB of a CSV (Content-Type: text/csv; partial=true when it is only the beginning) to see its detected columns, the field each would import into, and the first rows with their problems. Start the import with the mapping you settle on.
+         */
+        post: operations["imports_preview_api_v1_admin_events__event_id__imports_preview_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -553,7 +573,7 @@ export interface paths {
         put?: never;
         /**
          * Generate wallet passes for all or some attendees: a job
-         * @description Starts a pass-generation job for the event's cards on the chosen platforms; returns the job (202). 409 FEATURE_DISABLED: a platform asked for (or every platform) is switched off by the feature flags apple_wallet / google_wallet.
+         * @description Starts a pass-generation job for the event's cards on the chosen platforms; answers 202 with the job (Location: the job), like every job-starting route. 409 FEATURE_DISABLED: a platform asked for (or every platform) is switched off by the feature flags apple_wallet / google_wallet.
          */
         post: operations["passes_generate_api_v1_admin_events__event_id__passes_post"];
         delete?: never;
@@ -599,6 +619,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant's jobs, by event and kind
+         * @description Each job without its item errors: GET /jobs/{job_id} has them.
+         */
+        get: operations["jobs_list_api_v1_admin_jobs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -627,6 +667,23 @@ export interface paths {
         put?: never;
         /** Cancel a scheduled job before it starts */
         post: operations["jobs_cancel_api_v1_admin_jobs__job_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/jobs/{job_id}/errors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every failed item of a job (an import's refused rows), paged */
+        get: operations["jobs_errors_api_v1_admin_jobs__job_id__errors_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -908,6 +965,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/wallet-badges/{badge}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An official wallet badge (SVG)
+         * @description The localized Add to Apple Wallet badge or Add to Google Wallet button the card page shows, as SVG (`apple-<language>.svg`, `google-<language>.svg`).
+         */
+        get: operations["wallet_badge_wallet_badges__badge__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/wallet/google/callback": {
         parameters: {
             query?: never;
@@ -1003,6 +1080,11 @@ export interface components {
     schemas: {
         /** AttendeeCreate */
         AttendeeCreate: {
+            /**
+             * Bio
+             * @description A short bio for the attendee's card (at most 280 characters; the card keeps it: read and change it through /cards/{card_id})
+             */
+            bio?: string | null;
             /** Email */
             email?: string | null;
             /** First Name */
@@ -1022,6 +1104,11 @@ export interface components {
             phone?: string | null;
             /** Title */
             title?: string | null;
+            /**
+             * Website
+             * @description A website for the attendee's card (http or https; the card keeps it)
+             */
+            website?: string | null;
         };
         /** AttendeeOut */
         AttendeeOut: {
@@ -1193,6 +1280,8 @@ export interface components {
         CardOut: {
             /** Avatar S3 Key */
             avatar_s3_key: string | null;
+            /** Bio */
+            bio?: string | null;
             /**
              * Card Id
              * Format: uuid
@@ -1234,6 +1323,8 @@ export interface components {
             url: string;
             /** Vcard Rev */
             vcard_rev: number;
+            /** Website */
+            website?: string | null;
         };
         /**
          * CardUpdate
@@ -1241,6 +1332,11 @@ export interface components {
          *     ({"linkedin": "https://...", "website": "https://..."}; http(s) only, at most 20).
          */
         CardUpdate: {
+            /**
+             * Bio
+             * @description A short bio (at most 280 characters; null clears it)
+             */
+            bio?: string | null;
             /** Display Name */
             display_name?: string | null;
             /** Email */
@@ -1255,6 +1351,26 @@ export interface components {
             phone?: string | null;
             /** Title */
             title?: string | null;
+            /**
+             * Website
+             * @description The owner's website (http or https; null clears it)
+             */
+            website?: string | null;
+        };
+        /** ColumnProblem */
+        ColumnProblem: {
+            /**
+             * Column
+             * @description The file's header for that field
+             */
+            column: string | null;
+            /**
+             * Field
+             * @description The attendee field at fault; null for the row as a whole
+             */
+            field: string | null;
+            /** Reason */
+            reason: string;
         };
         /** ContactShareIn */
         ContactShareIn: {
@@ -1593,14 +1709,19 @@ export interface components {
             data: components["schemas"]["ImageUploadStarted"];
             meta: components["schemas"]["Meta"];
         };
-        /** Envelope[ImportStarted] */
-        Envelope_ImportStarted_: {
-            data: components["schemas"]["ImportStarted"];
+        /** Envelope[ImportPreview] */
+        Envelope_ImportPreview_: {
+            data: components["schemas"]["ImportPreview"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[JobOut] */
         Envelope_JobOut_: {
             data: components["schemas"]["JobOut"];
+            meta: components["schemas"]["Meta"];
+        };
+        /** Envelope[JobStarted] */
+        Envelope_JobStarted_: {
+            data: components["schemas"]["JobStarted"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[LeadOut] */
@@ -1621,11 +1742,6 @@ export interface components {
         /** Envelope[OverviewOut] */
         Envelope_OverviewOut_: {
             data: components["schemas"]["OverviewOut"];
-            meta: components["schemas"]["Meta"];
-        };
-        /** Envelope[PassJobOut] */
-        Envelope_PassJobOut_: {
-            data: components["schemas"]["PassJobOut"];
             meta: components["schemas"]["Meta"];
         };
         /** Envelope[SuppressionOut] */
@@ -1945,6 +2061,13 @@ export interface components {
             /** @description The vCard download: the card page's "Save contact" button, GET /c/{card_id}/vcard and the vCard link of card emails. Off: no button, no link, the route (and the page's add_to_contacts beacon) answers 404 FEATURE_DISABLED. */
             vcard_download?: components["schemas"]["FlagSetting"] | null;
         };
+        /** FieldChoice */
+        FieldChoice: {
+            /** Field */
+            field: string;
+            /** Label */
+            label: string;
+        };
         /** FlagSetting */
         FlagSetting: {
             /** Enabled */
@@ -2058,24 +2181,65 @@ export interface components {
         };
         /** ImportLimits */
         ImportLimits: {
-            /** Max Body Bytes */
+            /**
+             * Max Body Bytes
+             * @description A CSV sent as the request body, in bytes
+             */
             max_body_bytes: number;
-            /** Max Bytes */
+            /**
+             * Max Bytes
+             * @description An uploaded file, in bytes
+             */
             max_bytes: number;
-            /** Max Rows */
+            /**
+             * Max Rows
+             * @description Data rows in one file
+             */
             max_rows: number;
         };
-        /** ImportStarted */
-        ImportStarted: {
-            job: components["schemas"]["JobOut"];
+        /** ImportPreview */
+        ImportPreview: {
+            /** Delimiter */
+            delimiter: string;
+            /**
+             * Encoding
+             * @description How the file's text is encoded (utf-8, utf-8-sig, utf-16, cp1252)
+             */
+            encoding: string;
+            /**
+             * Fields
+             * @description The fields a column can be mapped to
+             */
+            fields: components["schemas"]["FieldChoice"][];
+            /**
+             * Header
+             * @description The file's column headers, in order
+             */
+            header: string[];
             limits: components["schemas"]["ImportLimits"];
-            /** @description Null when the CSV came in the request body: the import is queued */
-            upload: components["schemas"]["UploadOut"] | null;
+            /**
+             * Mapping
+             * @description Each header -> the field it would import into, null when left out
+             */
+            mapping: {
+                [key: string]: ("email" | "first_name" | "last_name" | "full_name" | "phone" | "org_name" | "title" | "linkedin_url") | null;
+            };
+            /**
+             * Rows
+             * @description The first rows as they would import
+             */
+            rows: components["schemas"]["PreviewRow"][];
+            /**
+             * Warnings
+             * @description What the import job would warn about (columns it would leave out)
+             */
+            warnings: components["schemas"]["PreviewWarning"][];
         };
         /**
          * JobCounts
-         * @description total = items to process. Imports: created + updated + skipped + failed = total rows.
-         *     Other kinds: succeeded + failed items.
+         * @description Every item counts once: total = succeeded + skipped + failed. An import's items are its
+         *     rows: succeeded = created + updated (rows that made or changed an attendee), skipped = rows
+         *     whose attendee already was what the row says. Other kinds leave created and updated at 0.
          */
         JobCounts: {
             /** Created */
@@ -2098,7 +2262,7 @@ export interface components {
         };
         /**
          * JobFailure
-         * @description Why the job as a whole failed (e.g. CSV_MALFORMED, FILE_TOO_LARGE, IMAGE_NOT_ALLOWED).
+         * @description Why the job as a whole failed (e.g. CSV_MALFORMED, FILE_TOO_LARGE, NO_ROWS_IMPORTED, DEAD_LETTERED).
          */
         JobFailure: {
             /** Code */
@@ -2108,12 +2272,14 @@ export interface components {
         };
         /**
          * JobItemError
-         * @description One failed item: an import row (spreadsheet row number, column, reason), or another
-         *     kind's item (its own keys, e.g. card_id).
+         * @description One failed item: an import row (spreadsheet row number, the attendee field, the file's
+         *     column header for it, the reason), or another kind's item (its own keys, e.g. card_id).
          */
         JobItemError: {
             /** Column */
             column?: string | null;
+            /** Field */
+            field?: string | null;
             /** Reason */
             reason: string;
             /** Row */
@@ -2132,13 +2298,20 @@ export interface components {
             error: components["schemas"]["JobFailure"] | null;
             /**
              * Errors
-             * @description Item errors, the first 1000; counts.failed counts them all
+             * @description Item errors, the first 1000; counts.failed counts them all (GET /jobs/{job_id}/errors pages through every one)
              */
             errors: components["schemas"]["JobItemError"][];
             /** Event Id */
             event_id: string | null;
             /** Finished At */
             finished_at: string | null;
+            /**
+             * Input
+             * @description What the job was asked to do (file name, column mapping, audience, platforms, ...)
+             */
+            input?: {
+                [key: string]: unknown;
+            };
             /**
              * Job Id
              * Format: uuid
@@ -2158,14 +2331,91 @@ export interface components {
             started_at: string | null;
             /**
              * Status
+             * @description scheduled: an e-mail job waiting for its send time (scheduled_for; cancellable); queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed; cancelled: a scheduled job cancelled before it started
              * @enum {string}
              */
-            status: "scheduled" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            status: "scheduled" | "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed" | "cancelled";
             /**
              * Updated At
              * Format: date-time
              */
             updated_at: string;
+            /** Warnings */
+            warnings?: components["schemas"]["JobWarning"][];
+        };
+        /**
+         * JobStarted
+         * @description What every route that starts a job answers (202, Location: the job): the job, and for a
+         *     job that waits for a file, where to upload it.
+         */
+        JobStarted: {
+            job: components["schemas"]["JobOut"];
+            /** @description Where to upload the job's file; null when the job needs none (it is queued) */
+            upload: components["schemas"]["UploadOut"] | null;
+        };
+        /** JobSummary */
+        JobSummary: {
+            counts: components["schemas"]["JobCounts"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            error: components["schemas"]["JobFailure"] | null;
+            /** Event Id */
+            event_id: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /**
+             * Input
+             * @description What the job was asked to do (file name, column mapping, audience, platforms, ...)
+             */
+            input?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Job Id
+             * Format: uuid
+             */
+            job_id: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "import" | "passes" | "emails" | "images";
+            /**
+             * Scheduled For
+             * @description A scheduled job's start (status scheduled until then; cancellable)
+             */
+            scheduled_for: string | null;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @description scheduled: an e-mail job waiting for its send time (scheduled_for; cancellable); queued: waiting (for its upload, or for a worker); running; succeeded: every item done as asked; succeeded_with_errors: finished, but some items failed (counts.failed, errors; for an import, the refused rows); failed: the job as a whole failed (error says why), or every item failed; cancelled: a scheduled job cancelled before it started
+             * @enum {string}
+             */
+            status: "scheduled" | "queued" | "running" | "succeeded" | "succeeded_with_errors" | "failed" | "cancelled";
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Warnings */
+            warnings?: components["schemas"]["JobWarning"][];
+        };
+        /**
+         * JobWarning
+         * @description Something the job did not do as asked without failing an item, e.g. COLUMN_IGNORED (a CSV
+         *     column that matches no attendee field) or MAPPED_COLUMN_MISSING.
+         */
+        JobWarning: {
+            /** Code */
+            code: string;
+            /** Column */
+            column?: string | null;
+            /** Message */
+            message: string;
         };
         /** LeadCapture */
         LeadCapture: {
@@ -2369,6 +2619,18 @@ export interface components {
             data: components["schemas"]["ExhibitorOut"][];
             meta: components["schemas"]["PageMeta"];
         };
+        /** Page[JobItemError] */
+        Page_JobItemError_: {
+            /** Data */
+            data: components["schemas"]["JobItemError"][];
+            meta: components["schemas"]["PageMeta"];
+        };
+        /** Page[JobSummary] */
+        Page_JobSummary_: {
+            /** Data */
+            data: components["schemas"]["JobSummary"][];
+            meta: components["schemas"]["PageMeta"];
+        };
         /** Page[LeadOut] */
         Page_LeadOut_: {
             /** Data */
@@ -2386,45 +2648,6 @@ export interface components {
             /** Data */
             data: components["schemas"]["UserOut"][];
             meta: components["schemas"]["PageMeta"];
-        };
-        /** PassJobOut */
-        PassJobOut: {
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /** Errors */
-            errors: {
-                [key: string]: unknown;
-            }[];
-            /** Event Id */
-            event_id: string | null;
-            /** Failed */
-            failed: number;
-            /** Finished At */
-            finished_at: string | null;
-            /** Input */
-            input: {
-                [key: string]: unknown;
-            };
-            /**
-             * Job Id
-             * Format: uuid
-             */
-            job_id: string;
-            /** Kind */
-            kind: string;
-            /** Skipped */
-            skipped: number;
-            /** Started At */
-            started_at: string | null;
-            /** Status */
-            status: string;
-            /** Succeeded */
-            succeeded: number;
-            /** Total */
-            total: number;
         };
         /**
          * PassesGenerate
@@ -2469,6 +2692,40 @@ export interface components {
             start: string;
             /** Value */
             value: number;
+        };
+        /** PreviewRow */
+        PreviewRow: {
+            /**
+             * Needs First Name
+             * @description Valid, but without a first name: imported only if the attendee exists already
+             */
+            needs_first_name: boolean;
+            /**
+             * Problems
+             * @description Why the import would refuse the row (empty: it would import)
+             */
+            problems: components["schemas"]["ColumnProblem"][];
+            /**
+             * Row
+             * @description Spreadsheet row number (the header is row 1)
+             */
+            row: number;
+            /**
+             * Values
+             * @description The row's attendee fields as they would be imported (as in the file when refused)
+             */
+            values: {
+                [key: string]: string | null;
+            };
+        };
+        /** PreviewWarning */
+        PreviewWarning: {
+            /** Code */
+            code: string;
+            /** Column */
+            column?: string | null;
+            /** Message */
+            message: string;
         };
         /** ResponseValidationError */
         ResponseValidationError: {
@@ -7288,13 +7545,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The job: queued, or scheduled with send_at (see Location) */
+            /** @description The job (data.job, Location: the job, like every job-starting route): queued, or scheduled with send_at */
             202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_JobOut_"];
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -7622,7 +7879,10 @@ export interface operations {
     };
     imports_create_api_v1_admin_events__event_id__imports_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description JSON object (up to 2,000 characters; a longer one goes in the JSON body). The file's column headers (as in its first row) -> the attendee field each gives, or null to leave the column out. Headers it does not name are recognised by their usual spellings ("E-mail", "First Name", "Company", ...); POST .../imports/preview shows what was recognised. */
+                mapping?: string | null;
+            };
             header?: never;
             path: {
                 event_id: string;
@@ -7637,7 +7897,126 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_ImportStarted_"];
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    imports_preview_api_v1_admin_events__event_id__imports_preview_post: {
+        parameters: {
+            query?: {
+                /** @description JSON object (up to 2,000 characters; a longer one goes in the JSON body). The file's column headers (as in its first row) -> the attendee field each gives, or null to leave the column out. Headers it does not name are recognised by their usual spellings ("E-mail", "First Name", "Company", ...); POST .../imports/preview shows what was recognised. */
+                mapping?: string | null;
+                /** @description The body is the beginning of a larger file: its last line is left out */
+                partial?: boolean;
+                /** @description How many rows to show */
+                rows?: number;
+            };
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Envelope_ImportPreview_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -7753,7 +8132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Envelope_PassJobOut_"];
+                    "application/json": components["schemas"]["Envelope_JobStarted_"];
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
@@ -8412,6 +8791,123 @@ export interface operations {
             };
         };
     };
+    jobs_list_api_v1_admin_jobs_get: {
+        parameters: {
+            query?: {
+                /** @description Only this event's jobs */
+                event_id?: string | null;
+                /** @description Only jobs of this kind */
+                kind?: ("import" | "passes" | "emails" | "images") | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobSummary_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     jobs_get_api_v1_admin_jobs__job_id__get: {
         parameters: {
             query?: never;
@@ -8581,6 +9077,121 @@ export interface operations {
                 };
             };
             /** @description JOB_NOT_CANCELLABLE: the job is not scheduled (it started or ended). Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    jobs_errors_api_v1_admin_jobs__job_id__errors_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_JobItemError_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED: missing or invalid token; USER_DISABLED: the caller's user is disabled; USER_UNKNOWN: the caller has no user in its organisation (checked on every request, whatever the token says) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN: the caller's stored role may not do this (the role in the database decides, not the token's claim); TENANT_DISABLED: the caller's organisation is disabled; ROLE_ABOVE_CALLER: a role above the caller's own was asked for; EXHIBITOR_INVITES_ONLY: a user may invite exhibitor users only; EXHIBITOR_REQUIRED: an exhibitor user who works for no exhibitor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -10816,6 +11427,109 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Envelope_Health_"];
+                };
+            };
+            /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ORIGIN_NOT_VERIFIED: the request did not come through the service's public address */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (<THING>_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with existing data (e.g. a duplicate key) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Refers to something that does not exist */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error (no details; quote the correlation id) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    wallet_badge_wallet_badges__badge__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                badge: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The badge */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": unknown;
                 };
             };
             /** @description Invalid request (VALIDATION_ERROR with field details, or INVALID_JSON) */

@@ -2,7 +2,7 @@
 
 Nothing reads the environment at import time: `settings()` builds the model on first use,
 so tests and the local stack can set variables first. The variable names are the
-contract in lambdas/routes.py (bucket_env, queue_env, secret_env).
+contract in lambdas/routes.py (bucket_env, queue_env, dead_letter_env, secret_env).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ class Settings(BaseModel):
     # Resources by logical name (see lambdas/routes.py).
     buckets: dict[str, str] = Field(default_factory=dict)
     queues: dict[str, str] = Field(default_factory=dict)
+    dead_letter_queues: dict[str, str] = Field(default_factory=dict)  # a work queue's name -> its DLQ's URL
     secrets: dict[str, str] = Field(default_factory=dict)
     user_pool_id: str | None = None
     user_pool_client_id: str | None = None
@@ -58,6 +59,7 @@ class Settings(BaseModel):
             db_secret_arn=env.get("DB_SECRET_ARN") or None,
             buckets=_suffixed(env, "_BUCKET"),
             queues=_suffixed(env, "_QUEUE_URL"),
+            dead_letter_queues=_suffixed(env, "_DLQ_URL"),
             secrets=_suffixed(env, "_SECRET_ARN"),
             user_pool_id=env.get("USER_POOL_ID") or None,
             user_pool_client_id=env.get("USER_POOL_CLIENT_ID") or None,
@@ -73,6 +75,9 @@ class Settings(BaseModel):
 
     def queue_url(self, name: str) -> str:
         return _require(self.queues, name, "queue")
+
+    def dead_letter_queue_url(self, name: str) -> str:
+        return _require(self.dead_letter_queues, name, "dead-letter queue")
 
     def secret_arn(self, name: str) -> str:
         return _require(self.secrets, name, "secret")

@@ -24,6 +24,7 @@ _CONTROL_RUN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]+")
 # The same characters as regular-expression patterns for validation (pydantic and JSON Schema
 # syntax): one line without any; or text where line breaks and tabs are allowed.
 SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+SINGLE_LINE_RULE = "must be one line, without control characters"  # what a value breaking it is told
 MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
 
 

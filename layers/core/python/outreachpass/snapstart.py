@@ -90,13 +90,15 @@ def warm_user_agents() -> None:
 
 
 def warm_card_page() -> None:
-    """The card page's first request: the jinja2 environment with its templates compiled, and the
-    user-agent resolver the view is classified with."""
-    from outreachpass.integrations import pages
+    """The card page's first request: the jinja2 environment with its templates compiled, every
+    language's catalogue and locale data (Babel), and the user-agent resolver the view is
+    classified with."""
+    from outreachpass.integrations import locales, pages
 
     environment = pages.environment()
     for template in ("card.html", "404.html"):
         environment.get_template(template)  # compiled and kept (auto_reload off)
+    locales.warm_up()
     warm_user_agents()
 
 

@@ -7,8 +7,8 @@ import { saveBlob, toCsv } from "../../lib/download";
 import { formatNumber } from "../../lib/time";
 import { useJob, type JobOut } from "./queries";
 
-const TONE = { scheduled: "neutral", queued: "neutral", running: "info", succeeded: "good", failed: "bad", cancelled: "neutral" } as const;
-const LABEL = { scheduled: "Scheduled", queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", cancelled: "Cancelled" } as const;
+const TONE = { scheduled: "neutral", queued: "neutral", running: "info", succeeded: "good", succeeded_with_errors: "warn", failed: "bad", cancelled: "neutral" } as const;
+const LABEL = { scheduled: "Scheduled", queued: "Queued", running: "Running", succeeded: "Succeeded", succeeded_with_errors: "Succeeded with errors", failed: "Failed", cancelled: "Cancelled" } as const;
 const KIND = { import: "Import", emails: "Card e-mails", passes: "Wallet passes", images: "Image" } as const;
 const SHOWN_ERRORS = 50;
 
@@ -18,7 +18,7 @@ export function processed(job: JobOut): number {
 }
 
 export function errorsCsv(job: JobOut): string {
-  const extraKeys = [...new Set(job.errors.flatMap((e) => Object.keys(e).filter((k) => !["row", "column", "reason"].includes(k))))];
+  const extraKeys = [...new Set(job.errors.flatMap((e) => Object.keys(e).filter((k) => !["row", "field", "column", "reason"].includes(k))))];
   return toCsv(
     ["row", "column", "reason", ...extraKeys],
     job.errors.map((e) => [e.row ?? "", e.column ?? "", e.reason, ...extraKeys.map((k) => (e as Record<string, unknown>)[k] ?? "")]),
@@ -36,7 +36,7 @@ export function JobView({ job }: { job: JobOut }) {
       </p>
       <label className="progress-label">
         <span className="visually-hidden">Progress</span>
-        <progress max={Math.max(total, 1)} value={job.status === "succeeded" ? Math.max(total, 1) : Math.min(done, total)} />
+        <progress max={Math.max(total, 1)} value={job.status === "succeeded" || job.status === "succeeded_with_errors" ? Math.max(total, 1) : Math.min(done, total)} />
         <span className="muted">
           {total ? `${formatNumber(done)} of ${formatNumber(total)}` : job.status === "queued" ? "Waiting to start…" : job.status === "running" ? "Counting…" : "Nothing to do"}
         </span>

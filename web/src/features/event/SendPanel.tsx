@@ -78,7 +78,7 @@ export function SendPanel({ event, selected, sampleFirstName }: { event: EventOu
     send.mutate(body, {
       onSuccess: (started) => {
         setPreviewing(false);
-        setEmailJob(started.job_id);
+        setEmailJob(started.job.job_id);
       },
     });
   };
@@ -86,7 +86,7 @@ export function SendPanel({ event, selected, sampleFirstName }: { event: EventOu
   const doPasses = () => {
     const chosen = (Object.keys(platforms) as ("apple" | "google")[]).filter((p) => platforms[p]);
     const body: Schemas["PassesGenerate"] = audience === "selected" && selected.length ? { platforms: chosen, force, all: false, attendee_ids: selected } : { platforms: chosen, force, all: true };
-    passes.mutate(body, { onSuccess: (started) => setPassJob(started.job_id) });
+    passes.mutate(body, { onSuccess: (started) => setPassJob(started.job.job_id) });
   };
 
   return (

@@ -55,7 +55,7 @@ export function useCard(cardId: string | null) {
   });
 }
 
-const FINISHED = new Set(["succeeded", "failed"]);
+const FINISHED = new Set(["succeeded", "succeeded_with_errors", "failed", "cancelled"]);
 
 export function isFinished(job: { status: string } | undefined): boolean {
   return Boolean(job && FINISHED.has(job.status));

@@ -72,11 +72,17 @@ def http_handler(
         try:
             if allowed_roles is None:  # public: only through CloudFront (outreachpass.api.origin)
                 verify_origin(event)
-            _check_body(event, max_body_bytes, accepted)
+            # Who may call comes before the body: a refused caller learns nothing about what its body would do.
             if allowed_roles is not None:
                 claims = ((request_context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
                 principal = authenticate(claims, allowed_roles)
                 log.append_keys(tenant_id=str(principal.tenant_id), role=principal.role)
+            try:
+                _check_body(event, max_body_bytes, accepted)
+            except AppError:
+                if allowed_roles is not None:
+                    ensure_caller_checked()  # a caller the database refuses gets its 401/403, not the body's 413/415
+                raise
             response = resolver.resolve(event, context)
             if allowed_roles is not None:
                 ensure_caller_checked()

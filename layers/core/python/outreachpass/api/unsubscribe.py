@@ -1,5 +1,7 @@
 """The HTML answers of the one-click unsubscribe routes (GET shows, POST acts): the branded page,
-and the page of a link that is not valid. Both never cached, never indexed, no referrer."""
+and the page of a link that is not valid. Both never cached, never indexed, no referrer. The page
+speaks the e-mail's language (its attendee's, else its event's), else the browser's; the page of a
+link that is not valid, the browser's."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import Response
 
 from outreachpass.integrations.email.render import safe_theme
+from outreachpass.integrations.locales import Language, accept_language, choose
 from outreachpass.integrations.pages import HTML, new_nonce, render, security_headers
 from outreachpass.observability import correlation_id
 from outreachpass.services.email.unsubscribe import UnsubscribeTarget
@@ -17,19 +20,23 @@ ACCEPTS = ("application/x-www-form-urlencoded", "multipart/form-data", "text/pla
 MAX_BODY_BYTES = 4096
 
 
-def page(target: UnsubscribeTarget, *, done: bool) -> Response[Any]:
+def page(target: UnsubscribeTarget, *, done: bool, accept: str | None = None) -> Response[Any]:
+    """accept: the request's Accept-Language (the last choice of language)."""
     nonce = new_nonce()
-    body = render("unsubscribe.html", nonce=nonce, done=done, sender_name=target.sender_name,
+    language = choose([*target.languages, *accept_language(accept)])
+    body = render("unsubscribe.html", language, nonce=nonce, done=done, sender_name=target.sender_name,
                   address=target.masked_address, theme=safe_theme(target.theme))
-    return Response(status_code=200, content_type=HTML, body=body, headers=_headers(nonce))
+    return Response(status_code=200, content_type=HTML, body=body, headers=_headers(nonce, language))
 
 
-def invalid() -> Response[Any]:
+def invalid(accept: str | None = None) -> Response[Any]:
     nonce = new_nonce()
-    body = render("404.html", nonce=nonce, mark="?", heading="This unsubscribe link is not valid",
-                  message="It may be cut short or mistyped: open it again from the e-mail.", reference=correlation_id())
-    return Response(status_code=400, content_type=HTML, body=body, headers={**_headers(nonce), "x-error-code": "INVALID_LINK"})
+    language = choose(accept_language(accept))
+    body = render("404.html", language, nonce=nonce, kind="unsubscribe_invalid", reference=correlation_id())
+    return Response(status_code=400, content_type=HTML, body=body,
+                    headers={**_headers(nonce, language), "x-error-code": "INVALID_LINK"})
 
 
-def _headers(nonce: str) -> dict[str, str]:
-    return {**security_headers(nonce, form_action="'self'"), "Referrer-Policy": "no-referrer"}
+def _headers(nonce: str, language: Language) -> dict[str, str]:
+    return {**security_headers(nonce, form_action="'self'"), "Referrer-Policy": "no-referrer",
+            "Content-Language": language.code, "Vary": "Accept-Language"}

@@ -1,5 +1,6 @@
 """The public routes' view of a request: the visitor (IP, user agent, referrer, session cookie)
-for tracking, the hit of a tracked email URL, and the session cookie itself.
+for tracking, the hit of a tracked email URL, the session cookie itself, and the languages the
+browser asks for.
 
 The client IP: behind CloudFront, API Gateway's sourceIp is the edge's address; CloudFront's
 `CloudFront-Viewer-Address` header (ip:port, forwarded by the tracked routes' origin request
@@ -37,6 +38,11 @@ def visitor_from(event: Any) -> Visitor:
         referrer=headers.get("referer") or None,
         session_id=session_from(event.cookies or []),
     )
+
+
+def accept_language_of(event: Any) -> str | None:
+    """The request's Accept-Language header (the card page's and the vCard's last language choice)."""
+    return (event.headers or {}).get("accept-language") or None
 
 
 def user_agent(event: Any) -> str | None:

@@ -12,19 +12,20 @@ from outreachpass.data.sql import update_returning
 
 COLUMNS = (
     "card_id, tenant_id, event_id, owner_attendee_id, owner_user_id, display_name, email, phone, org_name, title, "
-    "avatar_s3_key, links_json, vcard_rev, is_personal, deleted_at, created_at, updated_at"
+    "avatar_s3_key, links_json, bio, website, vcard_rev, is_personal, deleted_at, created_at, updated_at"
 )
 
 
 def insert(conn: Conn, tenant_id: UUID, values: dict[str, Any]) -> dict[str, Any]:
     return one(conn.execute(
         f"""
-        INSERT INTO cards (tenant_id, event_id, owner_attendee_id, display_name, email, phone, org_name, title, links_json)
+        INSERT INTO cards (tenant_id, event_id, owner_attendee_id, display_name, email, phone, org_name, title, links_json,
+                           bio, website)
         VALUES (%(tenant_id)s, %(event_id)s, %(owner_attendee_id)s, %(display_name)s, %(email)s, %(phone)s,
-                %(org_name)s, %(title)s, %(links_json)s)
+                %(org_name)s, %(title)s, %(links_json)s, %(bio)s, %(website)s)
         RETURNING {COLUMNS}
         """,
-        {**values, "tenant_id": tenant_id, "links_json": Jsonb(values.get("links_json") or {})},
+        {"bio": None, "website": None, **values, "tenant_id": tenant_id, "links_json": Jsonb(values.get("links_json") or {})},
     ))
 
 
@@ -37,7 +38,7 @@ def get(conn: Conn, tenant_id: UUID, card_id: UUID, *, for_update: bool = False)
 
 
 # What a card shows. avatar_s3_key is set by the image worker through the same update.
-UPDATABLE = ("display_name", "email", "phone", "org_name", "title", "links_json", "avatar_s3_key")
+UPDATABLE = ("display_name", "email", "phone", "org_name", "title", "links_json", "avatar_s3_key", "bio", "website")
 
 
 def update(conn: Conn, tenant_id: UUID, card_id: UUID, changes: dict[str, Any]) -> dict[str, Any] | None:
@@ -60,6 +61,14 @@ def bump_rev(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | Non
         f"UPDATE cards SET vcard_rev = vcard_rev + 1 WHERE tenant_id = %s AND card_id = %s RETURNING {COLUMNS}",
         (tenant_id, card_id),
     ).fetchone()
+
+
+def bump_revs(conn: Conn, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
+    """bump_rev for many cards in one statement: (card_id, vcard_rev) of each after the bump."""
+    return conn.execute(
+        "UPDATE cards SET vcard_rev = vcard_rev + 1 WHERE tenant_id = %s AND card_id = ANY(%s) RETURNING card_id, vcard_rev",
+        (tenant_id, card_ids),
+    ).fetchall()
 
 
 def soft_delete(conn: Conn, tenant_id: UUID, card_id: UUID) -> dict[str, Any] | None:

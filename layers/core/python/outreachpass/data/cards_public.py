@@ -41,12 +41,13 @@ def bind_card_tenant(conn: Conn, card_id: UUID) -> UUID | None:
 
 # The card as its public surfaces show it. The brand is the event's, or the tenant's first brand
 # for a card outside any event; the attendee's names give the vCard its structured N; the
+# attendee's and the event's languages and the event's dates let the page speak and date itself; the
 # tenant's feature flags and the brand's features say which buttons and routes it has.
 _PUBLIC_CARD_SELECT = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.avatar_s3_key, c.links_json, c.vcard_rev, c.updated_at,
-       a.first_name, a.last_name,
-       e.name AS event_name,
+       c.avatar_s3_key, c.links_json, c.bio, c.website, c.vcard_rev, c.updated_at,
+       a.first_name, a.last_name, a.language AS attendee_language,
+       e.name AS event_name, e.language AS event_language, e.starts_at, e.ends_at, e.timezone,
        b.brand_id, b.display_name AS brand_name, b.theme_json, b.features_json,
        {TENANT_FLAGS_OF_CARD},
        -- "Share my details" needs an owner with an address (and the contact_share feature)

@@ -85,7 +85,7 @@ def recipients(conn: Conn, tenant_id: UUID, event_id: UUID, attendee_ids: Sequen
     """Attendees of the event with their live card (card_id NULL when it has none)."""
     rows = conn.execute(
         """
-        SELECT a.attendee_id, a.event_id, a.email, a.first_name, a.last_name, a.org_name, a.title,
+        SELECT a.attendee_id, a.event_id, a.email, a.first_name, a.last_name, a.org_name, a.title, a.language,
                c.card_id, c.display_name
         FROM attendees a
         LEFT JOIN cards c ON c.tenant_id = a.tenant_id AND c.card_id = a.card_id AND c.deleted_at IS NULL
@@ -99,7 +99,7 @@ def recipients(conn: Conn, tenant_id: UUID, event_id: UUID, attendee_ids: Sequen
 def event_with_brand(conn: Conn, tenant_id: UUID, event_id: UUID) -> dict[str, Any] | None:
     return conn.execute(
         """
-        SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json,
+        SELECT e.event_id, e.name, e.slug, e.starts_at, e.ends_at, e.timezone, e.status, e.settings_json, e.language,
                b.brand_id, b.display_name AS brand_name, b.domain AS brand_domain, b.theme_json, b.features_json, e.venue_json,
                (SELECT jsonb_object_agg(f.flag_key, f.enabled) FROM feature_flags f WHERE f.tenant_id = e.tenant_id) AS tenant_flags
         FROM events e
@@ -205,7 +205,9 @@ def unsubscribe_target(conn: Conn, tenant_id: UUID, message_id: str) -> dict[str
     one-click unsubscribe (services/email/unsubscribe)."""
     return conn.execute(
         """
-        SELECT s.recipient_email, t.name AS tenant_name, b.display_name AS brand_name, b.theme_json
+        SELECT s.recipient_email, t.name AS tenant_name, b.display_name AS brand_name, b.theme_json,
+               (SELECT a.language FROM attendees a WHERE a.tenant_id = s.tenant_id AND a.attendee_id = s.attendee_id)
+                   AS attendee_language, e.language AS event_language
         FROM email_sends s
         JOIN tenants t ON t.tenant_id = s.tenant_id
         LEFT JOIN events e ON e.tenant_id = s.tenant_id AND e.event_id = s.event_id

@@ -14,11 +14,14 @@ from uuid import UUID
 from psycopg.types.json import Jsonb
 
 from outreachpass.data.conn import Conn, one
+from outreachpass.data.pagination import Cursor, cursor_of, position
+from outreachpass.data.sql import keyset_page
 
-COLUMNS = (
-    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, errors, input, "
-    "error, created_by, started_at, finished_at, created_at, updated_at, suppressed, scheduled_for"
+SUMMARY_COLUMNS = (
+    "job_id, tenant_id, event_id, kind, status, total, created, updated, skipped, succeeded, failed, suppressed, warnings, input, "
+    "error, created_by, started_at, finished_at, created_at, updated_at, scheduled_for"
 )
+COLUMNS = f"{SUMMARY_COLUMNS}, errors"  # errors: up to MAX_STORED_ERRORS items, left out of lists
 COUNTERS = ("total", "created", "updated", "skipped", "succeeded", "failed", "suppressed")
 MAX_STORED_ERRORS = 1000  # a job keeps its first thousand item errors; the counters keep counting
 
@@ -49,6 +52,49 @@ def insert(
 def get(conn: Conn, tenant_id: UUID, job_id: UUID, *, for_update: bool = False) -> dict[str, Any] | None:
     lock = " FOR UPDATE" if for_update else ""
     return conn.execute(f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s{lock}", (tenant_id, job_id)).fetchone()
+
+
+def lock(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
+    """The job row, locked for this transaction; raises psycopg.errors.LockNotAvailable at once
+    when another transaction (another delivery of the same job) holds it."""
+    return conn.execute(
+        f"SELECT {COLUMNS} FROM jobs WHERE tenant_id = %s AND job_id = %s FOR UPDATE NOWAIT", (tenant_id, job_id)
+    ).fetchone()
+
+
+def list_page(
+    conn: Conn,
+    tenant_id: UUID,
+    *,
+    event_id: UUID | None,
+    kind: str | None,
+    limit: int,
+    cursor: Cursor | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The tenant's jobs, newest first, without their item errors."""
+    return keyset_page(
+        conn,
+        columns=SUMMARY_COLUMNS,
+        source="jobs",
+        equals={"tenant_id": tenant_id, "event_id": event_id, "kind": kind},
+        order=("created_at", "job_id"),
+        after=position(cursor),
+        limit=limit,
+        cursor_of=cursor_of("job_id"),
+    )
+
+
+def item_errors_page(conn: Conn, tenant_id: UUID, job_id: UUID, *, after: int | None, limit: int) -> list[dict[str, Any]]:
+    """A page of the job's job_item_errors in report order (limit + 1 rows: the extra one says
+    another page exists)."""
+    return conn.execute(
+        """
+        SELECT position, row_number AS row, field, column_name AS column, reason FROM job_item_errors
+        WHERE tenant_id = %s AND job_id = %s AND position > %s
+        ORDER BY position LIMIT %s
+        """,
+        (tenant_id, job_id, -1 if after is None else after, limit + 1),
+    ).fetchall()
 
 
 def mark_running(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
@@ -85,6 +131,15 @@ def add_progress(
         """,
         {"errors": Jsonb(list(errors)), "tenant_id": tenant_id, "job_id": job_id, **increments},
     ).fetchone()
+
+
+def add_warnings(conn: Conn, tenant_id: UUID, job_id: UUID, warnings: list[dict[str, Any]]) -> None:
+    """Things the job did not do as asked but that did not stop it (e.g. a CSV column it ignored)."""
+    if warnings:
+        conn.execute(
+            "UPDATE jobs SET warnings = warnings || %s WHERE tenant_id = %s AND job_id = %s",
+            (Jsonb(warnings), tenant_id, job_id),
+        )
 
 
 def set_input(conn: Conn, tenant_id: UUID, job_id: UUID, job_input: dict[str, Any]) -> dict[str, Any] | None:

@@ -60,7 +60,7 @@ def device_updated_serials(
 # served.
 _CARD_QUERY = f"""
 SELECT c.card_id, c.tenant_id, c.event_id, c.display_name, c.email, c.phone, c.org_name, c.title,
-       c.links_json, c.vcard_rev, c.avatar_s3_key, c.deleted_at, c.updated_at,
+       c.links_json, c.bio, c.website, c.vcard_rev, c.avatar_s3_key, c.deleted_at, c.updated_at,
        e.name AS event_name, e.starts_at AS event_starts_at, e.ends_at AS event_ends_at,
        e.timezone AS event_timezone, e.venue_json AS event_venue, e.language AS event_language,
        e.settings_json AS event_settings,
@@ -183,6 +183,29 @@ def set_google_class_sha256(conn: Conn, tenant_id: UUID, class_id: str, body_sha
         """,
         (tenant_id, class_id, body_sha256),
     )
+
+
+def touch_passes_of_cards(conn: Conn, tenant_id: UUID, cards: list[dict[str, Any]]) -> int:
+    """touch_card_passes and insert_outbox for many changed cards (card_id, vcard_rev) in one
+    statement: each card with a live pass gets its new update tag and one outbox row. Returns how
+    many cards had passes."""
+    return conn.execute(
+        """
+        WITH changed AS (
+            SELECT * FROM unnest(%(card_ids)s::uuid[], %(revs)s::integer[]) AS c (card_id, vcard_rev)
+        ), touched AS (
+            UPDATE wallet_passes
+            SET last_updated_at = greatest(now(), date_trunc('second', last_updated_at) + interval '1 second')
+            WHERE tenant_id = %(tenant_id)s AND card_id IN (SELECT card_id FROM changed) AND status <> 'voided'
+            RETURNING card_id
+        )
+        INSERT INTO wallet_push_outbox (tenant_id, card_id, vcard_rev)
+        SELECT %(tenant_id)s, c.card_id, c.vcard_rev FROM changed c
+        WHERE c.card_id IN (SELECT card_id FROM touched)
+        ORDER BY c.card_id
+        """,
+        {"tenant_id": tenant_id, "card_ids": [c["card_id"] for c in cards], "revs": [c["vcard_rev"] for c in cards]},
+    ).rowcount
 
 
 # --- Apple device registrations -------------------------------------------------------------------------

@@ -139,11 +139,18 @@ def _begin(conn: psycopg.Connection[DictRow], tenant_id: UUID | str, *, active_t
         caller.accept(row)
         return
     if active_tenant:
-        row = conn.execute("SELECT app_begin_tenant_work(%s) AS status", (str(tenant_id),)).fetchone()
-        if row is None or row["status"] != "active":
-            raise TenantDisabled("The organisation is disabled; its queued work stops")
+        require_active_tenant(conn, tenant_id)
         return
     conn.execute("SELECT set_config('app.tenant_id', %s, true)", (str(tenant_id),))
+
+
+def require_active_tenant(conn: psycopg.Connection[DictRow], tenant_id: UUID | str) -> None:
+    """Sets the transaction's tenant and raises TenantDisabled unless it is active. Work that runs
+    long in one transaction (an import) calls it again before its last writes, so a tenant
+    disabled meanwhile gets nothing of it committed."""
+    row = conn.execute("SELECT app_begin_tenant_work(%s) AS status", (str(tenant_id),)).fetchone()
+    if row is None or row["status"] != "active":
+        raise TenantDisabled("The organisation is disabled; its queued work stops")
 
 
 @lazy

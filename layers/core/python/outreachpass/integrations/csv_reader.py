@@ -14,7 +14,11 @@ What it accepts:
 - headers: the canonical column names and the common spellings ("First Name", "E-mail",
   "Company", "Job Title", ...), any case, spacing or punctuation. A "Name"/"Full Name" column
   is split into first and last name when there are no separate name columns. Unknown
-  columns are ignored (and listed in `ignored_columns`).
+  columns are ignored (and listed in `header_map.unknown`);
+- a mapping from the file's headers to fields (`open_csv(..., mapping={"Mail": "email",
+  "Notes": None})`) that overrides the detection for the headers it names: a field, or None
+  to leave that column out. Headers it does not name are detected as above; a header it
+  names that the file does not have is listed in `mapping_not_found`.
 
 What it refuses, as `CsvFormatError(code, message)` (the whole file, before or while
 reading): binary files (spreadsheets, images, PDFs, NUL bytes), undecodable text, quotes
@@ -31,12 +35,14 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 # The attendee columns an import fills, in the order rows are yielded.
 COLUMNS: tuple[str, ...] = ("email", "first_name", "last_name", "phone", "org_name", "title", "linkedin_url")
 FULL_NAME = "full_name"  # a pseudo-column, split into first_name / last_name
+FIELDS: tuple[str, ...] = (*COLUMNS, FULL_NAME)  # what a column of the file can be mapped to
 
 # Header spellings, compared after `_header_key` (lower-case, letters and digits only).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -104,20 +110,42 @@ class Row:
     extra_cells: int  # non-empty cells beyond the header's width (a value with an unquoted delimiter)
 
 
+@dataclass(frozen=True)
+class HeaderMap:
+    """Which cell of a row holds which field, and what was left out."""
+
+    columns: dict[str, int]  # field (COLUMNS or FULL_NAME) -> cell index
+    unknown: list[str] = field(default_factory=list)  # headers that match no field (and no mapping): ignored
+    unmapped: list[str] = field(default_factory=list)  # headers the mapping sends to no field: ignored, as asked
+    superseded: list[str] = field(default_factory=list)  # a full-name column beside separate name columns: ignored
+    mapping_not_found: list[str] = field(default_factory=list)  # headers the mapping names that the file lacks
+
+
 @dataclass
 class CsvFile:
     encoding: str
     delimiter: str
     header: list[str]
-    columns: dict[str, int]  # column (COLUMNS or FULL_NAME) -> cell index
-    ignored_columns: list[str] = field(default_factory=list)
+    header_map: HeaderMap
     _records: Iterator[list[str]] | None = field(default=None, repr=False)
     _stream: _ByteCounter | None = field(default=None, repr=False)
     _row_number: int = field(default=1, repr=False)
 
     @property
+    def columns(self) -> dict[str, int]:
+        return self.header_map.columns
+
+    @property
     def bytes_read(self) -> int:
         return self._stream.count if self._stream else 0
+
+    def label(self, column: str | None) -> str | None:
+        """The file's header for a field ("E-mail" for email), None when the file has none; the
+        name columns come from the full-name column when that is what the file has."""
+        index = self.columns.get(column) if column else None
+        if index is None and column in ("first_name", "last_name"):
+            index = self.columns.get(FULL_NAME)
+        return self.header[index] if index is not None and index < len(self.header) else None
 
     def rows(self) -> Iterator[Row]:
         """The data rows, in file order; blank lines and rows of empty cells are skipped."""
@@ -160,7 +188,7 @@ def split_full_name(name: str) -> tuple[str | None, str | None]:
     return first, last
 
 
-def open_csv(chunks: Iterable[bytes], *, max_bytes: int) -> CsvFile:
+def open_csv(chunks: Iterable[bytes], *, max_bytes: int, mapping: Mapping[str, str | None] | None = None) -> CsvFile:
     """Detect the encoding, dialect and columns of a CSV given as byte chunks; see the module doc."""
     stream = _ByteCounter(iter(chunks), max_bytes)
     sample = stream.peek(SNIFF_BYTES)
@@ -181,7 +209,7 @@ def open_csv(chunks: Iterable[bytes], *, max_bytes: int) -> CsvFile:
         delimiter = hinted.group(1)
         first_line = _first_line(text, encoding)
     else:
-        delimiter = _best_delimiter(first_line)
+        delimiter = _best_delimiter(first_line, mapping)
     records = _records(first_line, text, delimiter)
     try:
         header = next(records, None)
@@ -191,13 +219,11 @@ def open_csv(chunks: Iterable[bytes], *, max_bytes: int) -> CsvFile:
         raise _undecodable(encoding, 1) from None
     if not header or not any(cell.strip() for cell in header):
         raise CsvFormatError("CSV_EMPTY", "The file has no header row: the first row must name the columns (email, first_name, ...)")
-    columns, ignored = map_header(header)
     return CsvFile(
         encoding=encoding,
         delimiter=delimiter,
-        header=[cell.strip() for cell in header],
-        columns=columns,
-        ignored_columns=ignored,
+        header=[cell.strip().lstrip("\ufeff") for cell in header],
+        header_map=map_header(header, mapping),
         _records=records,
         _stream=stream,
     )
@@ -237,23 +263,34 @@ def detect_encoding(sample: bytes) -> str:
     return "cp1252"
 
 
-def map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Column -> index for the recognised header cells, and the ignored ones; refuses a header
-    without email or naming a column twice."""
+def map_header(header: list[str], mapping: Mapping[str, str | None] | None = None) -> HeaderMap:
+    """Field -> cell index for the header, from `mapping` where it names a header and from the
+    known spellings otherwise; refuses a header without email or giving a field twice."""
+    wanted = {label.strip(): target for label, target in (mapping or {}).items()}
     columns: dict[str, int] = {}
     spelled: dict[str, str] = {}
-    ignored: list[str] = []
+    unknown: list[str] = []
+    unmapped: list[str] = []
+    seen: set[str] = set()
     for position, cell in enumerate(header):
-        label = cell.strip()
-        column = HEADER_ALIASES.get(_header_key(label))
-        if column is None:
-            if label:
-                ignored.append(label)
-            continue
+        label = cell.strip().lstrip("\ufeff")
+        seen.add(label)
+        if label in wanted:
+            column = wanted[label]
+            if column is None:
+                unmapped.append(label)
+                continue
+        else:
+            column = HEADER_ALIASES.get(_header_key(label))
+            if column is None:
+                if label:
+                    unknown.append(label)
+                continue
         if column in columns:
             raise CsvFormatError(
                 "CSV_DUPLICATE_COLUMN",
-                f"The header names the {column} column twice ('{spelled[column]}' and '{label}'): keep one of them",
+                f"Two columns give the {column} field ('{spelled[column]}' and '{label}'): "
+                f"keep one of them, or map the other to no field",
             )
         columns[column] = position
         spelled[column] = label
@@ -261,25 +298,36 @@ def map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
         shown = ", ".join(f"'{cell.strip()}'" for cell in header[:12] if cell.strip())
         raise CsvFormatError(
             "CSV_MISSING_COLUMN",
-            f"The header has no email column (found {shown or 'nothing'}); the first row must name the columns: "
-            "email, first_name, last_name, phone, org_name, title, linkedin_url",
+            f"No column gives the e-mail address (the columns are {shown or 'not named'}): name a column 'email', "
+            "or map the column that holds the addresses to the email field. Each row needs one: it is how "
+            "a second import finds the attendee again",
         )
+    superseded: list[str] = []
     if FULL_NAME in columns and ("first_name" in columns or "last_name" in columns):
-        ignored.append(spelled[FULL_NAME])  # separate name columns win over a combined one
+        superseded.append(spelled[FULL_NAME])  # separate name columns win over a combined one
         del columns[FULL_NAME]
-    return columns, ignored
+    return HeaderMap(
+        columns=columns,
+        unknown=unknown,
+        unmapped=unmapped,
+        superseded=superseded,
+        mapping_not_found=[label for label in wanted if label not in seen],
+    )
 
 
 def _header_key(label: str) -> str:
-    return re.sub(r"[^0-9a-z]", "", label.lstrip("\ufeff").lower())
+    """"Prénom" -> "prenom", "E-Mail Address" -> "emailaddress": accents, case and punctuation aside."""
+    folded = unicodedata.normalize("NFKD", label.lstrip("\ufeff").lower())
+    return re.sub(r"[^0-9a-z]", "", "".join(c for c in folded if not unicodedata.combining(c)))
 
 
-def _best_delimiter(line: str) -> str:
+def _best_delimiter(line: str, mapping: Mapping[str, str | None] | None = None) -> str:
     """The delimiter that yields the most recognised header cells (then the most cells); comma by default."""
     best, best_score = ",", (-1, -1)
+    mapped = {label.strip() for label in (mapping or {})}
     for delimiter in DELIMITERS:
         cells = next(csv.reader([line], delimiter=delimiter), [])
-        known = sum(1 for cell in cells if _header_key(cell) in HEADER_ALIASES)
+        known = sum(1 for cell in cells if _header_key(cell) in HEADER_ALIASES or cell.strip() in mapped)
         score = (known, len(cells) if len(cells) > 1 else 0)
         if score > best_score:
             best, best_score = delimiter, score

@@ -2,7 +2,9 @@
 
 The jinja2 Environment is built once per container, on the first render (importing jinja2
 costs ~45 ms of cold start, which only the page routes should pay); templates are compiled
-once and kept (auto_reload off). Templates live in outreachpass/templates/.
+once and kept (auto_reload off). Templates live in outreachpass/templates/. Each render is in
+one language (integrations.locales): one compiled template serves them all, its {% trans %}
+blocks translated from the render's `language`.
 
 Every page gets a strict Content-Security-Policy: nothing but its own inline style and script,
 allowed by a per-response nonce, images from itself and the asset origins it names, and
@@ -16,6 +18,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from outreachpass.integrations.locales import Language, install
 from outreachpass.lazy import lazy
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -26,7 +29,7 @@ HTML = "text/html; charset=utf-8"
 def environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)),
         autoescape=select_autoescape(enabled_extensions=("html", "xml"), default=True),
         auto_reload=False,
@@ -34,10 +37,12 @@ def environment() -> Any:
         lstrip_blocks=True,
         undefined=StrictUndefined,
     )
+    install(env)
+    return env
 
 
-def render(template: str, **context: Any) -> str:
-    page: str = environment().get_template(template).render(**context)
+def render(template: str, language: Language, **context: Any) -> str:
+    page: str = environment().get_template(template).render(language=language, **context)
     return page
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field, HttpUrl, StringConstraints
+from pydantic import BaseModel, Field, HttpUrl, StringConstraints, UrlConstraints
 
 from outreachpass.models.bounded_json import StoredJsonObject
-from outreachpass.models.common import Email, LanguageTag, LowerEmail, RequestModel, described, one_line
+from outreachpass.models.common import Bio, Email, LanguageTag, LowerEmail, RequestModel, described, one_line
 
 PersonName = Annotated[str, one_line(100)]
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=40, pattern=described(r"^[0-9+()./\- ]+$", "use digits, spaces and + ( ) . / - only"))]
@@ -25,6 +25,10 @@ class AttendeeCreate(RequestModel):
     title: ShortText | None = None
     linkedin_url: HttpUrl | None = None
     language: LanguageTag | None = Field(default=None, description="BCP 47 tag of the attendee's language (default: the event's)")
+    bio: Bio | None = Field(default=None, description="A short bio for the attendee's card (at most 280 characters; the card "
+                            "keeps it: read and change it through /cards/{card_id})")
+    website: Annotated[HttpUrl, UrlConstraints(max_length=2048)] | None = Field(
+        default=None, description="A website for the attendee's card (http or https; the card keeps it)")
 
 
 class AttendeeUpdate(RequestModel):

@@ -61,7 +61,7 @@ def described(pattern: str, allows: str) -> str:
 
 # Text people type: a name or a label is one line without control characters (a CR or LF in an
 # event's name used to break the mail header it became); free text may break lines. See sanitize.
-SINGLE_LINE = described(sanitize.SINGLE_LINE, "must be one line, without control characters")
+SINGLE_LINE = described(sanitize.SINGLE_LINE, sanitize.SINGLE_LINE_RULE)
 MULTI_LINE = described(sanitize.MULTI_LINE, "must not contain control characters (line breaks and tabs are fine)")
 
 
@@ -129,3 +129,19 @@ def _language_tag(value: str) -> str:
 
 
 LanguageTag = Annotated[str, StringConstraints(min_length=2, max_length=16), AfterValidator(_language_tag)]
+
+
+MAX_BIO = 280
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
+def _bio(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(value):
+        raise ValueError("no control characters (line breaks are fine)")
+    return value
+
+
+# A few words about a card's owner (the card page, the vCard's NOTE, the passes' back): at most 280
+# characters, line breaks kept (CR LF and CR become LF), no other control characters.
+Bio = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BIO), AfterValidator(_bio)]

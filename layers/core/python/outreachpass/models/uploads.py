@@ -7,8 +7,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from outreachpass.models.common import RequestModel
-from outreachpass.models.imports import UploadOut
-from outreachpass.models.jobs import JobOut
+from outreachpass.models.jobs import JobOut, UploadOut
 
 ImageContentType = Literal["image/png", "image/jpeg", "image/webp"]
 

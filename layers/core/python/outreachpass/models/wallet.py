@@ -3,13 +3,11 @@ service bodies are Apple's shapes)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator, model_validator
 
-from outreachpass.models.bounded_json import StoredSnapshot
 from outreachpass.models.common import RequestModel, described
 
 Platform = Literal["apple", "google"]
@@ -56,22 +54,6 @@ class PassesGenerate(RequestModel):
         if self.attendee_ids:
             return "attendees"
         return "all"
-
-
-class PassJobOut(BaseModel):
-    job_id: UUID
-    kind: str
-    status: str
-    event_id: UUID | None
-    total: int
-    succeeded: int
-    skipped: int
-    failed: int
-    errors: list[StoredSnapshot]
-    input: StoredSnapshot
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 # --- Apple Wallet web service (Apple's JSON shapes) ------------------------------------------------

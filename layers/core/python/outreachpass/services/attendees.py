@@ -46,7 +46,9 @@ def create_attendee_with_card(conn: Conn, tenant_id: UUID, event_id: UUID, value
     card = cards_data.insert(
         conn,
         tenant_id,
-        {"event_id": event_id, "owner_attendee_id": attendee["attendee_id"], **card_fields_from_attendee(attendee)},
+        {"event_id": event_id, "owner_attendee_id": attendee["attendee_id"], **card_fields_from_attendee(attendee),
+         # what only the card keeps (the attendee row has no such columns)
+         "bio": values.get("bio"), "website": values.get("website")},
     )
     return held(attendees_data.attach_card(conn, tenant_id, attendee["attendee_id"], card["card_id"]))
 

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from outreachpass.config import settings
 from outreachpass.errors import NotFound
+from outreachpass.integrations.locales import N_
 
 # The defaults of a brand theme (models.brands.Theme has the same ones).
 DEFAULT_THEME = {
@@ -201,11 +202,13 @@ def pass_look(theme: dict[str, Any] | None) -> PassLook:
     return PassLook(background=background, foreground=foreground, label=label, dark_logo=foreground == NEAR_BLACK)
 
 
-# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased.
+# Labels for the link keys cards use ({"linkedin": "https://..."}); others are title-cased. Names
+# of services stay as they are; the words are translated where they are shown (N_ marks them for
+# the catalogues; the card page and the vCard translate them, a lead keeps the English label).
 LINK_LABELS = {
     "linkedin": "LinkedIn",
-    "website": "Website",
-    "web": "Website",
+    "website": N_("Website"),
+    "web": N_("Website"),
     "twitter": "X (Twitter)",
     "x": "X",
     "github": "GitHub",
@@ -214,7 +217,7 @@ LINK_LABELS = {
     "instagram": "Instagram",
     "facebook": "Facebook",
     "youtube": "YouTube",
-    "calendar": "Book a meeting",
+    "calendar": N_("Book a meeting"),
 }
 
 

@@ -45,7 +45,7 @@ def card_fields_from_attendee(attendee: dict[str, Any]) -> dict[str, Any]:
 def card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> dict[str, Any]:
     """What `card` shows has changed (attendee update, card update, new avatar): call this once per
     change, in the same transaction, after writing the new content. It bumps vcard_rev (the only
-    place that does) and returns the card row after the bump.
+    place that does, with cards_changed, its set-based twin) and returns the card row after the bump.
 
     Extend it here for what must follow a change, in the caller's transaction: refresh the wallet
     passes issued at an older vcard_rev (and push to their devices), drop cached QR/vCard renders.
@@ -58,6 +58,18 @@ def card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> dict[str,
     from outreachpass.services.wallet.hooks import on_card_changed
 
     on_card_changed(conn, tenant_id, after)
+    return after
+
+
+def cards_changed(conn: Conn, tenant_id: UUID, card_ids: list[UUID]) -> list[dict[str, Any]]:
+    """card_changed for many cards in a few statements (a CSV import that changed thousands):
+    the same bump and the same follow-ups. Returns (card_id, vcard_rev) after the bump."""
+    if not card_ids:
+        return []
+    after = cards_data.bump_revs(conn, tenant_id, card_ids)
+    from outreachpass.services.wallet.hooks import on_cards_changed
+
+    on_cards_changed(conn, tenant_id, after)
     return after
 
 

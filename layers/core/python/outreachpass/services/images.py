@@ -38,11 +38,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypedDict
 from uuid import UUID
 
-import psycopg
-
 from outreachpass.data import brands as brands_data
 from outreachpass.data import cards as cards_data
-from outreachpass.data import imports as imports_data
 from outreachpass.data import jobs as jobs_data
 from outreachpass.data import users as users_data
 from outreachpass.data.conn import Conn, held
@@ -54,6 +51,7 @@ from outreachpass.observability import correlation_id, logger
 from outreachpass.principal import Principal
 from outreachpass.services.audit import record_change
 from outreachpass.services.cards import card_changed
+from outreachpass.services.job_runs import claim, fail, finished, requester
 from outreachpass.services.jobs import upload_expires_at
 from outreachpass.services.wallet.hooks import on_brand_changed
 
@@ -62,6 +60,7 @@ MAX_PIXELS = 40_000_000  # 40 MP: any phone photo; more is refused before decodi
 MIN_SIDE = 32
 UPLOAD_EXPIRES_S = 15 * 60
 ALLOWED_CONTENT_TYPES = ("image/png", "image/jpeg", "image/webp")
+KIND = "images"
 UPLOAD_BUCKET = "uploads"
 ASSETS_BUCKET = "assets"
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # keys are per upload: content never changes
@@ -148,7 +147,7 @@ def _insert_job(conn: Conn, principal: Principal, job_input: dict[str, Any], *, 
     return jobs_data.insert(
         conn,
         principal.tenant_id,
-        kind="images",
+        kind=KIND,
         event_id=event_id,
         job_input={
             **job_input,
@@ -181,43 +180,40 @@ def _presigned(tenant_id: UUID, job: dict[str, Any], content_type: str | None) -
 # --- the worker ----------------------------------------------------------------------------------
 
 
-class ImageJobBusy(Exception):
-    """Another delivery of the same job holds it: retry later."""
-
-
 def run_image_job(tenant_id: UUID, job_id: UUID, *, final_attempt: bool = False) -> dict[str, Any] | None:
     """Check and render the job's upload, then point the card or brand at it. Returns the job as it
     ends, None for a message naming no image job. Raises to have the message retried."""
     log = logger()
     log.append_keys(tenant_id=str(tenant_id), job_id=str(job_id))
     with tenant_tx(tenant_id) as conn:
-        job = _claim(conn, tenant_id, job_id)
-        if job is None or job["status"] in ("succeeded", "failed"):
+        job = claim(conn, tenant_id, job_id, KIND)
+        if job is None or finished(job):
             return job
         jobs_data.mark_running(conn, tenant_id, job_id)
     job_input = job["input"] or {}
     target = job_input.get("target")
     if target not in TARGETS:
         log.error("image job with an unknown target", extra={"target": target})
-        return _fail(tenant_id, job_id, "IMAGE_JOB_INVALID", "The job does not say what the image is for")
+        return fail(tenant_id, job_id, "IMAGE_JOB_INVALID", "The job does not say what the image is for", failed_items=1)
     owner_id = UUID(job_input[TARGETS[target]["owner"]])
     log.append_keys(target=target, owner_id=str(owner_id), request_correlation_id=job_input.get("correlation_id"))
     try:
         main_key = render_and_store(tenant_id, job_id, target, owner_id)
     except ImageRejected as exc:
         log.info("image refused", extra={"code": exc.code, "reason": exc.message})
-        return _fail(tenant_id, job_id, exc.code, exc.message)
+        return fail(tenant_id, job_id, exc.code, exc.message, failed_items=1)
     except Exception:
         if final_attempt:
             log.exception("image job failed on its last attempt")
-            _fail(tenant_id, job_id, "IMAGE_FAILED", f"The image could not be processed; quote {correlation_id()} when reporting it")
+            fail(tenant_id, job_id, "IMAGE_FAILED", f"The image could not be processed; quote {correlation_id()} when reporting it",
+                 failed_items=1)
         raise
 
     with tenant_tx(tenant_id) as conn:
-        job = _claim(conn, tenant_id, job_id)
-        if job is None or job["status"] in ("succeeded", "failed"):
+        job = claim(conn, tenant_id, job_id, KIND)
+        if job is None or finished(job):
             return job
-        principal = _requester(tenant_id, job)
+        principal = requester(tenant_id, job, worker="image-worker")
         if target == "avatar":
             found = _set_avatar(conn, principal, owner_id, main_key)
         else:
@@ -284,31 +280,3 @@ def _set_logo(conn: Conn, principal: Principal, brand_id: UUID, key: str) -> boo
         record_change(conn, principal, action="brand.logo", entity_type="brand", entity_id=brand_id, before=before, after=after)
         on_brand_changed(conn, principal.tenant_id, before, after)  # the passes wearing the brand show the new logo
     return True
-
-
-def _claim(conn: Conn, tenant_id: UUID, job_id: UUID) -> dict[str, Any] | None:
-    try:
-        job = imports_data.lock_job(conn, tenant_id, job_id)
-    except psycopg.errors.LockNotAvailable:
-        raise ImageJobBusy(str(job_id)) from None
-    if job is None or job["kind"] != "images":
-        logger().warning("no image job with this id in this tenant: message ignored")
-        return None
-    if job["status"] in ("succeeded", "failed"):
-        logger().info("job already finished: duplicate message ignored", extra={"status": job["status"]})
-    return job
-
-
-def _fail(tenant_id: UUID, job_id: UUID, code: str, message: str) -> dict[str, Any] | None:
-    """The job failed (its one item too), unless another delivery finished it meanwhile."""
-    with tenant_tx(tenant_id) as conn:
-        job = jobs_data.get(conn, tenant_id, job_id, for_update=True)
-        if job is None or job["status"] in ("succeeded", "failed"):
-            return job
-        jobs_data.add_progress(conn, tenant_id, job_id, failed=1)
-        return jobs_data.finish(conn, tenant_id, job_id, status="failed", error=f"{code}: {message}")
-
-
-def _requester(tenant_id: UUID, job: dict[str, Any]) -> Principal:
-    requested = (job["input"] or {}).get("requested_by") or {}
-    return Principal(tenant_id=tenant_id, role=requested.get("role") or "admin", subject=requested.get("sub") or "image-worker")

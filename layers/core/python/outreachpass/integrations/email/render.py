@@ -4,6 +4,10 @@ HTML is autoescaped (an attendee named `<script>` is shown, never run); the plai
 template is not escaped (it is text). Colours come from the brand theme and are used only
 when they are #rrggbb, so a theme value can never inject CSS. jinja2 is imported on first
 use: the tracking routes that import this package never pay for it.
+
+Both bodies are in the e-mail's language (integrations.locales: {% trans %} blocks translated
+from the render's `language`); the HTML carries its lang and dir, so Arabic and Hebrew read
+right to left.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from outreachpass.integrations.locales import Language, install
 from outreachpass.lazy import lazy
 
 if TYPE_CHECKING:
@@ -37,11 +42,13 @@ DEFAULT_THEME = {
 class EmailContent:
     """What the templates show; every string is plain text (the HTML template escapes it)."""
 
+    language: Language
     subject: str
-    greeting: str
+    first_name: str | None  # the greeting's name ("Hello," without one)
     display_name: str
     event_name: str
-    event_when: str | None
+    event_when: str | None  # the event's dates, as the language writes them
+    days_to_go: int | None  # days until the event starts, when it is still ahead
     brand_name: str
     sender_name: str
     links: dict[str, str]  # card, apple, google, vcard: the tracked URLs
@@ -55,10 +62,6 @@ class EmailContent:
     body_html: Markup | None = None
     body_text: str | None = None
     unsubscribe_url: str | None = None  # the one-click unsubscribe page (footer link)
-
-    @property
-    def preheader(self) -> str:
-        return f"Your contact card for {self.event_name}"
 
 
 def safe_theme(theme: dict[str, Any] | None) -> dict[str, str]:
@@ -82,7 +85,8 @@ def _env() -> Any:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    environment.globals.clear()  # nothing but what we pass in
+    environment.globals.clear()  # nothing but what we pass in, and the translations
+    install(environment)
     return environment
 
 
@@ -90,12 +94,13 @@ def render(content: EmailContent) -> tuple[str, str]:
     """(html, text) of the card email."""
     env = _env()
     values = {
+        "language": content.language,
         "subject": content.subject,
-        "preheader": content.preheader,
-        "greeting": content.greeting,
+        "first_name": content.first_name,
         "display_name": content.display_name,
         "event_name": content.event_name,
         "event_when": content.event_when,
+        "days_to_go": content.days_to_go,
         "brand_name": content.brand_name,
         "sender_name": content.sender_name,
         "links": {link: content.links.get(link) for link in TEMPLATE_LINKS},  # absent ones are None, not undefined

@@ -66,6 +66,8 @@ class ApplePassContent:
     event_name: str | None = None
     email: str | None = None
     phone: str | None = None
+    bio: str | None = None
+    website: str | None = None
     logo_text: str | None = None
     voided: bool = False
     # The pass's one localization: `<language>.lproj/pass.strings` with `strings` ({name: text},
@@ -129,6 +131,8 @@ def pass_json(content: ApplePassContent, *, pass_type_identifier: str, team_iden
         *_field("venue", "venue", content.venue),
         *_field("email", "email", content.email, dataDetectorTypes=["PKDataDetectorTypeLink"]),
         *_field("phone", "phone", content.phone, dataDetectorTypes=["PKDataDetectorTypePhoneNumber"]),
+        *_field("bio", "about", content.bio),
+        *_field("website", "website", content.website, dataDetectorTypes=["PKDataDetectorTypeLink"]),
         *_field(
             "card",
             "contact_card",

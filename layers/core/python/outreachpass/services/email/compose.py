@@ -5,19 +5,26 @@ links (what the message context stores for click tracking), and the rendered MIM
 An event's own template (services/email/templates), when it has one, replaces the subject and
 the opening text with the organisers' words, its placeholders filled in for the recipient
 (integrations/email/placeholders); the layout around it stays ours. Every card e-mail carries
-its one-click unsubscribe link (services/email/unsubscribe) in its headers and footer."""
+its one-click unsubscribe link (services/email/unsubscribe) in its headers and footer.
+
+The e-mail speaks its attendee's language, else its event's (an event always has one), with
+the event's dates written as that language writes them, in the event's time zone: the layout's
+words (greeting, introduction, buttons, footer) come from the catalogues, and an event's own
+template is the organisers' words as they wrote them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from outreachpass.config import Settings
-from outreachpass.services.card_appearance import event_dates
+from outreachpass.integrations.locales import Language, choose, days_until, event_dates
 from outreachpass.services.email.tracking import click_url, pixel_url
 from outreachpass.services.feature_flags import Features
 
+COUNTDOWN_DAYS = 60  # "It starts in N days" up to this far ahead; further out the dates say enough
 LINK_PLACEHOLDERS = {"card_url": "card", "apple_wallet_url": "apple", "google_wallet_url": "google", "vcard_url": "vcard"}
 
 
@@ -73,8 +80,13 @@ def card_links(base_url: str, card_id: UUID, features: Features) -> dict[str, st
     return links
 
 
-def event_when(event: dict[str, Any]) -> str | None:
-    return event_dates(event.get("starts_at"), event.get("ends_at"), event.get("timezone"))
+def email_language(recipient: dict[str, Any], event: dict[str, Any]) -> Language:
+    """The attendee's language, else the event's (each only when we have its catalogue), else English."""
+    return choose([recipient.get("language"), event.get("language")])
+
+
+def event_when(event: dict[str, Any], language: Language) -> str | None:
+    return event_dates(event.get("starts_at"), event.get("ends_at"), event.get("timezone"), language.format_locale)
 
 
 @dataclass
@@ -110,9 +122,11 @@ def render_email(
     template: EmailTemplate | None = None,
     unsubscribe_url: str | None = None,
     tracked: bool = True,
+    now: datetime | None = None,
 ) -> RenderedEmail:
-    """The subject and bodies of one attendee's email. tracked=False (previews, test sends): the
-    links go straight to their destinations and there is no open pixel, so nothing is recorded."""
+    """The subject and bodies of one attendee's email, in its language (email_language).
+    tracked=False (previews, test sends): the links go straight to their destinations and there is
+    no open pixel, so nothing is recorded."""
     from outreachpass.integrations.email import placeholders
     from outreachpass.integrations.email.mime import new_cid
     from outreachpass.integrations.email.render import EmailContent, render, safe_theme
@@ -128,7 +142,9 @@ def render_email(
     display_name = recipient.get("display_name") or " ".join(
         part for part in (recipient.get("first_name"), recipient.get("last_name")) if part
     ) or recipient["email"]
-    values = template_values(recipient, event, display_name=display_name, brand_name=brand_name,
+    language = email_language(recipient, event)
+    days = days_until(event.get("starts_at"), event.get("timezone"), now or datetime.now(UTC))
+    values = template_values(recipient, event, language, display_name=display_name, brand_name=brand_name,
                              sender_name=sender.name or brand_name, links=shown, unsubscribe_url=unsubscribe_url)
     if subject:
         subject = placeholders.render_line(subject, values)
@@ -141,11 +157,13 @@ def render_email(
         body_html = placeholders.render_html(template.body, values, link_style=link_style)
         body_text = placeholders.render_text(template.body, values).strip()
     content = EmailContent(
-        subject=subject or f"Your digital card for {event['name']}",
-        greeting=f"Hi {first_name}," if first_name else "Hello,",
+        language=language,
+        subject=subject or language.gettext("Your digital card for %(event)s") % {"event": event["name"]},
+        first_name=first_name or None,
         display_name=display_name,
         event_name=event["name"],
-        event_when=event_when(event),
+        event_when=event_when(event, language),
+        days_to_go=days if days is not None and 0 < days <= COUNTDOWN_DAYS else None,
         brand_name=brand_name,
         sender_name=sender.name or brand_name,
         links=shown,
@@ -163,10 +181,11 @@ def render_email(
 
 
 def template_values(
-    recipient: dict[str, Any], event: dict[str, Any], *, display_name: str, brand_name: str, sender_name: str,
+    recipient: dict[str, Any], event: dict[str, Any], language: Language, *, display_name: str, brand_name: str, sender_name: str,
     links: dict[str, str], unsubscribe_url: str | None,
 ) -> dict[str, str | None]:
-    """What each placeholder of integrations/email/placeholders stands for, for this recipient."""
+    """What each placeholder of integrations/email/placeholders stands for, for this recipient (the
+    event's dates as the e-mail's language writes them)."""
     venue = event.get("venue_json") or {}
     venue_text = ", ".join(str(venue[key]).strip() for key in ("name", "address") if isinstance(venue.get(key), str) and venue[key].strip())
     values: dict[str, str | None] = {
@@ -177,7 +196,7 @@ def template_values(
         "organization": recipient.get("org_name"),
         "title": recipient.get("title"),
         "event_name": event["name"],
-        "event_dates": event_when(event),
+        "event_dates": event_when(event, language),
         "event_venue": venue_text or None,
         "brand_name": brand_name,
         "sender_name": sender_name,
@@ -200,6 +219,7 @@ def compose(
     unsubscribe_url: str | None = None,
     tracked: bool = True,
     to: str | None = None,
+    now: datetime | None = None,
 ) -> Outbound:
     """Render the email of one attendee (jinja2 + MIME; the QR inline; the List-Unsubscribe headers).
     to: another address than the attendee's (a test send to the organiser)."""
@@ -207,7 +227,7 @@ def compose(
 
     rendered = render_email(
         message_id=message_id, base_url=base_url, recipient=recipient, event=event, sender=sender, subject=subject,
-        custom_message=custom_message, template=template, unsubscribe_url=unsubscribe_url, tracked=tracked,
+        custom_message=custom_message, template=template, unsubscribe_url=unsubscribe_url, tracked=tracked, now=now,
     )
     raw = build_message(
         message_id=message_id,

@@ -49,6 +49,7 @@ class UnsubscribeTarget:
     masked_address: str
     theme: dict[str, Any]
     unsubscribed: bool
+    languages: tuple[str | None, ...] = ()  # the e-mail's: its attendee's, its event's (the page speaks it)
 
 
 def unsubscribe_url(base_url: str, tenant_id: UUID, message_id: str, email: str, *, key: bytes | None = None) -> str:
@@ -96,6 +97,7 @@ def _handle(message_id: str, signature: str | None, *, act: bool) -> Unsubscribe
         masked_address=mask(email),
         theme=target["theme_json"] or {},
         unsubscribed=unsubscribed,
+        languages=(target.get("attendee_language"), target.get("event_language")),
     )
 
 

@@ -82,6 +82,8 @@ def build_apple_pass(card: dict[str, Any], pass_row: dict[str, Any], credentials
         event_name=event.name,
         email=card.get("email"),
         phone=card.get("phone"),
+        bio=card.get("bio"),
+        website=card.get("website"),
         colours=Colours(foreground=look.foreground, background=look.background, label=look.label),
         logo_text=event.organiser,
         voided=bool(card.get("deleted_at")) or pass_row.get("status") == "voided",

@@ -178,6 +178,7 @@ def google_object(card: dict[str, Any], *, object_id: str, class_id: str, event:
             ("organisation", card.get("org_name")),
             ("email", card.get("email")),
             ("phone", card.get("phone")),
+            ("about", card.get("bio")),
         )
         for module in _text_module(key, language, key, value)
     ]
@@ -189,7 +190,11 @@ def google_object(card: dict[str, Any], *, object_id: str, class_id: str, event:
         "hexBackgroundColor": look.background,
         "barcode": {"type": "QR_CODE", "value": qr_url(url), "alternateText": card["display_name"][:40]},
         "textModulesData": modules,
-        "linksModuleData": {"uris": [{"uri": url, "description": "Contact card", "localizedDescription": localized(language, "contact_card"), "id": "card"}]},
+        "linksModuleData": {"uris": [
+            {"uri": url, "description": "Contact card", "localizedDescription": localized(language, "contact_card"), "id": "card"},
+            *([{"uri": card["website"], "description": "Website", "localizedDescription": localized(language, "website"), "id": "website"}]
+              if card.get("website") else []),
+        ]},
     }
     if event.expires_at is not None:
         body["validTimeInterval"] = {"end": {"date": event.expires_at.isoformat()}}

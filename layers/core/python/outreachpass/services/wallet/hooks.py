@@ -29,6 +29,12 @@ def on_card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
         wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
 
 
+def on_cards_changed(conn: Conn, tenant_id: UUID, cards: list[dict[str, Any]]) -> None:
+    """on_card_changed for many cards (card_id, vcard_rev), set-based (a CSV import's updates)."""
+    if cards:
+        wallet_data.touch_passes_of_cards(conn, tenant_id, cards)
+
+
 def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     """The card was soft-deleted: its passes are voided (Apple shows them voided, Google's object
     becomes inactive) through the same outbox."""
