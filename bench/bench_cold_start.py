@@ -15,7 +15,9 @@ so new functions are measured without touching this file):
   data, moto): routes get a payload 2.0 event with the demo tenant's admin claims (jwt routes),
   the seeded demo ids in their path parameters (public GETs run for real against a seeded card),
   the OpenAPI document's required query parameters, and `{}` as the JSON body of writes (a
-  validation answer: import and first call are the point); workers get an SQS event with one `{}`
+  validation answer: import and first call are the point); secrets are read through a stand-in of
+  the Parameters and Secrets extension (local/secrets_extension.py, on moto), as every function that
+  reads one does in AWS; workers get an SQS event with one `{}`
   record, schedules an EventBridge scheduled event, topic consumers an SNS event with a `{}` message.
 
 The same is measured, in the same run and interleaved with ours, for the seed-style monolith
@@ -465,8 +467,10 @@ FLOOR = (
     ("import psycopg", "import psycopg"),
     ("import aws_lambda_powertools.event_handler", "import aws_lambda_powertools.event_handler"),
     ("import outreachpass.api", "import outreachpass.api"),
-    ("AWS only: DB secret client (boto3 + Powertools parameters)",
+    ("without the secrets extension: DB secret client (boto3 + Powertools parameters)",
      "from aws_lambda_powertools.utilities.parameters import SecretsProvider\nSecretsProvider()"),
+    ("with it (as deployed): the secrets reader (outreachpass.integrations.secrets + http.client)",
+     "import http.client\nimport outreachpass.integrations.secrets"),
 )
 
 
@@ -530,7 +534,12 @@ def run() -> list[Result]:
         timeout_s=30,
     )
 
-    env = {**base_env(), **stack.env}
+    # In AWS every function that reads a secret has the Parameters and Secrets extension beside it
+    # (cdk_app/function.py); its stand-in, on moto, answers these fresh processes the same way.
+    from local.secrets_extension import SecretsExtension
+
+    extension = SecretsExtension(stack.boto("secretsmanager"), token=f"bench-{uuid.uuid4()}")
+    env = {**base_env(), **stack.env, **extension.env()}
     monolith_env = {**base_env(), **monolith.env, "AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     everything = [(f, ours[f.label], env) for f in functions] + [(monolith_function, monolith_mirror, monolith_env)]
     runtime_dir = WORK_DIR / "snapstart-runtime"
@@ -560,7 +569,10 @@ def run() -> list[Result]:
     before = tree_fingerprint(folders)
     print(f"  cold_start: {len(jobs) + len(floor_jobs)} fresh processes, {PARALLEL} at a time ...", file=sys.stderr, flush=True)
     started = time.monotonic()
-    results, mounted_read_only = run_plan(jobs + floor_jobs, folders, read_only)
+    try:
+        results, mounted_read_only = run_plan(jobs + floor_jobs, folders, read_only)
+    finally:
+        extension.stop()
     elapsed = time.monotonic() - started
     after = tree_fingerprint(folders)
 

@@ -73,6 +73,7 @@ def _restore_environment(stack: Any) -> None:
         ("outreachpass.config", "reset_settings"),
         ("outreachpass.db.connection", "reset_database"),
         ("outreachpass.integrations.aws", "reset_clients"),
+        ("outreachpass.integrations.secrets", "reset_secrets"),
     ):
         try:
             function = getattr(importlib.import_module(module_name), reset, None)

@@ -319,6 +319,8 @@ class FunctionBundle:
     runtime: str
     code: Path
     layers: tuple[Path, ...]
+    # Layers published by AWS (the Parameters and Secrets extension): an ARN, no Python of ours.
+    external_layers: tuple[str, ...] = ()
 
     @property
     def assets(self) -> tuple[Path, ...]:
@@ -350,8 +352,11 @@ def function_bundles(outdir: Path) -> list[FunctionBundle]:
             properties = resource.get("Properties", {})
             if resource["Type"] != "AWS::Lambda::Function" or not str(properties.get("Runtime", "")).startswith("python"):
                 continue
-            layers = []
+            layers, external = [], []
             for layer in properties.get("Layers", []):
+                if isinstance(layer, str) and layer.startswith("arn:") and ":layer:" in layer:
+                    external.append(layer)  # an extension: a process beside the runtime, not on sys.path
+                    continue
                 if not isinstance(layer, dict) or set(layer) != {"Ref"}:
                     raise BundlingError(f"{stack}/{logical_id}: layer {layer!r} is not a layer of its own stack")
                 layers.append(staged(resources[layer["Ref"]]["Properties"]["Content"], f"{stack}/{layer['Ref']}"))
@@ -364,6 +369,7 @@ def function_bundles(outdir: Path) -> list[FunctionBundle]:
                     runtime=properties["Runtime"],
                     code=staged(properties["Code"], f"{stack}/{logical_id}"),
                     layers=tuple(layers),
+                    external_layers=tuple(external),
                 )
             )
     return found

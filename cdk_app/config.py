@@ -158,6 +158,15 @@ class DeploymentConfig(_Model):
     # Lambda SnapStart for the HTTP API's functions: "public" (routes without roles: cards, wallet,
     # tracking, health), "all" (every route) or "off". Workers, schedules and consumers never use it.
     snapstart: SnapStartMode = "public"
+    # The AWS Parameters and Secrets Lambda Extension beside every function that reads a secret (database,
+    # origin-verify, tracking and wallet keys): the function reads it over localhost and imports no AWS SDK
+    # for it. Off: those functions read their secrets with boto3 (docs/deploying.md, "Secrets extension").
+    secrets_extension: bool = True
+    # Its layer's ARN (region-specific; AWS publishes one per region and architecture). Unset: the arm64
+    # layer of the version CDK knows (ParamsAndSecretsVersions.V1_0_103) in the deployment's region.
+    secrets_extension_layer_arn: str | None = Field(
+        default=None, pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$"
+    )
 
     @field_validator("log_retention_days")
     @classmethod
@@ -196,6 +205,9 @@ class DeploymentConfig(_Model):
         repeated = sorted({host for host in hosts if hosts.count(host) > 1})
         if repeated:
             raise ValueError(f"a domain can front only one distribution: {', '.join(repeated)}")
+        arn = self.secrets_extension_layer_arn
+        if arn and arn.split(":")[3] != self.region:
+            raise ValueError(f"secrets_extension_layer_arn is in {arn.split(':')[3]!r}: a function can use a layer of its own region only ({self.region!r})")
         if self.nat_gateways > len(self.zones):
             raise ValueError(f"nat_gateways ({self.nat_gateways}) exceeds the number of availability zones")
         if not self.interface_endpoints and not self.nat_gateways:

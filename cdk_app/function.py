@@ -28,6 +28,7 @@ from constructs import Construct
 
 import routes as route_contract
 from cdk_app.bundling import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, core_layer_code, dependencies_layer_code
+from cdk_app.config import DeploymentConfig
 from cdk_app.nag import suppress, wildcard_finding
 from cdk_app.naming import Naming
 from cdk_app.table import FunctionSpec
@@ -160,6 +161,36 @@ class FunctionResources:
     # The origin-verify secret every public route reads, in this region, by name: its ARN without the
     # random suffix (GetSecretValue accepts it; the policy adds the suffix's "-??????").
     origin_secret_arn: str | None = None
+    # The Parameters and Secrets extension, added to every function that reads a secret (reads_secrets).
+    secrets_extension: lambda_.ParamsAndSecretsLayerVersion | None = None
+
+
+SECRETS_EXTENSION_PORT = 2773  # the extension's default; outreachpass.integrations.secrets reads the variable
+SECRETS_EXTENSION_TTL_S = 300  # as long as the functions keep a value themselves (DEFAULT_MAX_AGE_S)
+
+
+def secrets_extension(config: DeploymentConfig) -> lambda_.ParamsAndSecretsLayerVersion | None:
+    """The AWS Parameters and Secrets Lambda Extension as the deployment configures it (None: off).
+
+    Its layer is AWS's, one per region and architecture: the configured ARN, else the arm64 layer of
+    the version CDK knows in the stack's region. It reads with the function's own role, so the
+    function's policy stays exactly secretsmanager:GetSecretValue on the secrets it names."""
+    if not config.secrets_extension:
+        return None
+    ttl = cdk.Duration.seconds(SECRETS_EXTENSION_TTL_S)
+    if config.secrets_extension_layer_arn:
+        return lambda_.ParamsAndSecretsLayerVersion.from_version_arn(
+            config.secrets_extension_layer_arn, cache_enabled=True, http_port=SECRETS_EXTENSION_PORT, secrets_manager_ttl=ttl
+        )
+    return lambda_.ParamsAndSecretsLayerVersion.from_version(
+        lambda_.ParamsAndSecretsVersions.V1_0_103, cache_enabled=True, http_port=SECRETS_EXTENSION_PORT, secrets_manager_ttl=ttl
+    )
+
+
+def reads_secrets(spec: FunctionSpec) -> bool:
+    """Whether the function reads a Secrets Manager secret at run time: the database's credentials,
+    a secret its Needs name, or (public routes) the origin-verify secret."""
+    return bool(spec.needs.database or spec.needs.secrets or spec.is_public_route)
 
 
 def shared_managed_policies(scope: Construct) -> tuple[iam.ManagedPolicy, iam.ManagedPolicy]:
@@ -254,6 +285,7 @@ class AppFunction(Construct):
             memory_size=needs.memory_mb,
             timeout=cdk.Duration.seconds(needs.timeout_s),
             layers=[*resources.layers, *extra_layers],
+            params_and_secrets=resources.secrets_extension if reads_secrets(spec) else None,
             # Closed role: CDK integrations cannot widen it behind the table's back.
             role=self.role.without_policy_updates(),
             environment={**self._environment(spec, resources), **(extra_environment or {})},

@@ -46,6 +46,7 @@ _RUNTIME_RESETS = (
     ("outreachpass.config", "reset_settings"),
     ("outreachpass.db.connection", "reset_database"),
     ("outreachpass.integrations.aws", "reset_clients"),
+    ("outreachpass.integrations.secrets", "reset_secrets"),
 )
 # Variables that would make boto3 talk to something other than moto.
 _UNSET = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")

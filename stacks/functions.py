@@ -39,6 +39,7 @@ from cdk_app.function import (
     EmailSending,
     FunctionResources,
     runtime_layers,
+    secrets_extension,
     shared_managed_policies,
 )
 from cdk_app.nag import suppress
@@ -118,6 +119,7 @@ class FunctionsStack(AppStack):
             user_pool=shared.auth.user_pool,
             assets_base_url=shared.assets_base_url,
             origin_secret_arn=origin_secret.secret_arn,
+            secrets_extension=secrets_extension(config),
         )
         self.functions: dict[str, AppFunction] = {spec.slug: self._function(spec) for spec in specs}
 

@@ -119,7 +119,8 @@ def test_functions_are_arm64_python312_traced_with_powertools_environment_and_re
         assert properties["Runtime"] == "python3.12", logical_id
         assert properties["Architectures"] == ["arm64"], logical_id
         assert properties["TracingConfig"] == {"Mode": "Active"}, logical_id
-        assert len(properties["Layers"]) == 2, logical_id  # core + dependencies
+        # core + dependencies, and AWS's secrets extension where the function reads a secret
+        assert len(properties["Layers"]) in (2, 3), logical_id
         environment = properties["Environment"]["Variables"]
         assert environment["POWERTOOLS_SERVICE_NAME"] == "outreachpass"
         assert environment["POWERTOOLS_METRICS_NAMESPACE"] == "OutreachPass"
@@ -305,3 +306,29 @@ def test_googles_wallet_callback_is_a_public_route_of_the_wallet_stack_checked_f
     environment = template["Resources"][function_id]["Properties"]["Environment"]["Variables"]
     assert {ORIGIN_SECRET_ENV, routes.secret_env("google_wallet")} <= set(environment)
     assert "secretsmanager:GetSecretValue" in granted(function_statements(template, function_id))
+
+
+SECRETS_EXTENSION_LAYER = "arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:4"
+
+
+def test_functions_that_read_a_secret_carry_the_secrets_extension_and_its_port_the_others_do_not(functions):
+    """Database functions (the proxy's credentials), public routes (origin-verify) and functions whose Needs
+    name a secret read it through the Parameters and Secrets extension (no boto3 in the function): AWS's
+    arm64 layer of the stack's region beside our two, and the port the runtime's client reads. The role is
+    unchanged: the extension reads with it (test_each_function_role_grants_exactly_what_its_table_entry_names)."""
+    carrying = 0
+    for spec in RouteTable.from_module().function_specs():
+        template, function_id = functions.function(spec.handler_path)
+        properties = template["Resources"][function_id]["Properties"]
+        environment = properties["Environment"]["Variables"]
+        if not (spec.needs.database or spec.needs.secrets or spec.is_public_route):
+            assert len(properties["Layers"]) == 2, spec.slug
+            assert "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT" not in environment, spec.slug
+            continue
+        carrying += 1
+        external = [layer for layer in properties["Layers"] if isinstance(layer, str)]
+        assert external == [SECRETS_EXTENSION_LAYER], spec.slug
+        assert len(properties["Layers"]) == 3, spec.slug  # and ours, by Ref
+        assert environment["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"] == "2773", spec.slug
+        assert environment["SECRETS_MANAGER_TTL"] == "300", spec.slug
+    assert carrying > 40  # every database function at least: the table is read, not empty

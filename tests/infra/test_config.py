@@ -62,6 +62,11 @@ def test_test_config_has_two_pool_and_one_silo_tenant():
         ({"tracking_requests_per_5_minutes_per_ip": 5}, "tracking_requests_per_5_minutes_per_ip"),  # WAF minimum 10
         ({"nat_gateways": 0, "interface_endpoints": False}, "without interface_endpoints the functions need a NAT"),
         ({"origin_verify_generation": 0}, "origin_verify_generation"),
+        ({"secrets_extension_layer_arn": "AWS-Parameters-and-Secrets-Lambda-Extension"}, "secrets_extension_layer_arn"),
+        (
+            {"secrets_extension_layer_arn": "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12"},
+            "a layer of its own region only",
+        ),
     ],
 )
 def test_invalid_configs_fail_with_the_field_and_reason(changes, message):
@@ -166,3 +171,38 @@ def test_routes_sharing_a_handler_still_get_one_function_each():
     specs = [spec for spec in _table(routes=shared).function_specs() if spec.handler == "handlers.public.card_qr"]
     assert len({spec.slug for spec in specs}) == 2
     assert all(spec.slug.startswith("public-card-qr-get-") for spec in specs)
+
+
+@pytest.mark.parametrize(
+    ("changes", "layer"),
+    [
+        ({}, "arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:4"),
+        (
+            {"secrets_extension_layer_arn": "arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:18"},
+            "arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:18",
+        ),
+        ({"secrets_extension": False}, None),
+    ],
+)
+def test_the_secrets_extension_layer_is_the_configured_one_or_the_regions_default(changes, layer):
+    import aws_cdk as cdk
+    from aws_cdk import aws_lambda as lambda_
+
+    from cdk_app.function import secrets_extension
+
+    config = parse_config(_config(**changes), "test")
+    app = cdk.App()
+    stack = cdk.Stack(app, "Probe", env=cdk.Environment(account=config.account, region=config.region))
+    lambda_.Function(
+        stack,
+        "Probe",
+        runtime=lambda_.Runtime.PYTHON_3_12,
+        architecture=lambda_.Architecture.ARM_64,
+        handler="probe.handler",
+        code=lambda_.Code.from_inline("def handler(event, context): pass"),
+        params_and_secrets=secrets_extension(config),
+    )
+    (function,) = [r for r in app.synth().get_stack_by_name("Probe").template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
+    assert function["Properties"].get("Layers") == ([layer] if layer else None)
+    variables = (function["Properties"].get("Environment") or {}).get("Variables", {})
+    assert variables.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT") == ("2773" if layer else None)

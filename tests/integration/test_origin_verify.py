@@ -20,20 +20,20 @@ from outreachpass.api import origin
 @pytest.fixture
 def secret(local_stack):
     """The local origin-verify secret; its value is put back after the test, and the runtime's cache cleared."""
-    from aws_lambda_powertools.utilities import parameters
+    from outreachpass.integrations.secrets import reset_secrets
 
     client = local_stack.boto("secretsmanager")
     arn = local_stack.resources.secrets[routes.ORIGIN_VERIFY_SECRET]
     original = client.get_secret_value(SecretId=arn)["SecretString"]
-    parameters.clear_caches()
+    reset_secrets()
 
     def put(value: dict) -> None:
         client.put_secret_value(SecretId=arn, SecretString=json.dumps(value))
-        parameters.clear_caches()  # the functions' cache would pick it up within origin.SECRET_MAX_AGE_S
+        reset_secrets()  # the functions' cache would pick it up within origin.SECRET_MAX_AGE_S
 
     yield put, current_value(original)
     client.put_secret_value(SecretId=arn, SecretString=original)
-    parameters.clear_caches()
+    reset_secrets()
 
 
 def _health(headers: list[tuple[str, str]]) -> dict:

@@ -105,14 +105,16 @@ def warm_card_page() -> None:
 def warm_apple_wallet() -> None:
     """A pass download's first request, short of anything secret or remote: cryptography (X.509,
     PEM keys, PKCS#7), the pass and signing modules, the default pass images, the secret reader's
-    module (no client is made, nothing is fetched) and the user-agent resolver."""
+    modules (nothing is fetched) and the user-agent resolver."""
+    import http.client  # noqa: F401  (how outreachpass.integrations.secrets asks the secrets extension)
+
     import cryptography.x509  # noqa: F401
-    from aws_lambda_powertools.utilities import parameters  # noqa: F401  (imports boto3; makes no session)
     from cryptography.hazmat.primitives import hashes, serialization  # noqa: F401
     from cryptography.hazmat.primitives.asymmetric import ec  # noqa: F401
     from cryptography.hazmat.primitives.serialization import pkcs7  # noqa: F401
     from cryptography.x509.oid import NameOID  # noqa: F401
 
+    from outreachpass.integrations import secrets  # noqa: F401
     from outreachpass.integrations.wallet import apple_pass, credentials, images, signing  # noqa: F401
 
     images.default_images(False)
@@ -134,15 +136,17 @@ def warm_qr_codes() -> None:
 
 def warm_google_wallet() -> None:
     """A Google Wallet link's first request, short of anything secret or remote: google-auth (service
-    account credentials, RS256 signing, the requests transport), requests, the secret reader's module
-    (no client is made, nothing is fetched) and the user-agent resolver."""
+    account credentials, RS256 signing, the requests transport), requests, the secret reader's modules
+    (nothing is fetched) and the user-agent resolver."""
+    import http.client  # noqa: F401  (how outreachpass.integrations.secrets asks the secrets extension)
+
     import google.auth.crypt
     import google.auth.jwt  # noqa: F401
     import requests  # noqa: F401
-    from aws_lambda_powertools.utilities import parameters  # noqa: F401  (imports boto3; makes no session)
     from google.auth.transport.requests import AuthorizedSession, Request  # noqa: F401
     from google.oauth2 import service_account  # noqa: F401
 
+    from outreachpass.integrations import secrets  # noqa: F401
     from outreachpass.integrations.wallet import google_wallet  # noqa: F401
 
     warm_user_agents()

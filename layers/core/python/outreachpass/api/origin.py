@@ -43,12 +43,11 @@ def verify_origin(event: dict[str, Any]) -> None:
 
 
 def _accepted_values(arn: str) -> list[bytes]:
-    from aws_lambda_powertools.utilities.parameters import get_secret
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
+    from outreachpass.integrations.secrets import SecretUnavailable, secret_json  # the extension in AWS: no boto3
 
     try:
-        value = get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
-    except (GetParameterError, TransformParameterError) as exc:
+        value = secret_json(arn, max_age_s=SECRET_MAX_AGE_S)
+    except (SecretUnavailable, ValueError) as exc:
         logger().warning("reading the origin-verify secret failed", extra={"error": type(exc.__cause__ or exc).__name__})
         raise ServiceUnavailable("The service cannot verify this request right now, please retry shortly") from None
     if not isinstance(value, dict):

@@ -37,9 +37,14 @@ def conninfo_from(config: Settings) -> str:
         return config.database_url
     if not (config.db_host and config.db_secret_arn):
         raise RuntimeError("no database configured: set DATABASE_URL, or DB_HOST and DB_SECRET_ARN")
-    from aws_lambda_powertools.utilities.parameters import get_secret  # only in AWS: keeps local cold start lean
+    # Through the secrets extension where the function has it: no AWS SDK on a database function's path.
+    from outreachpass.integrations.secrets import SecretUnavailable, secret_json
 
-    secret = get_secret(config.db_secret_arn, transform="json", max_age=300)
+    try:
+        secret = secret_json(config.db_secret_arn, max_age_s=300)
+    except (SecretUnavailable, ValueError) as exc:
+        log.warning("reading the database secret failed: %s", exc)
+        raise ServiceUnavailable("The database is unavailable, please retry shortly") from None
     return psycopg.conninfo.make_conninfo(
         host=config.db_host,
         port=config.db_port,

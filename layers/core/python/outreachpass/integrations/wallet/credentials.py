@@ -277,14 +277,13 @@ def _read_secret(name: str, platform: str) -> dict[str, Any]:
             f"no {name} secret is configured for this function ({name.upper()}_SECRET_ARN is unset): add it to the route's Needs",
             platform=platform,
         )
-    from aws_lambda_powertools.utilities.parameters import get_secret
-    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError, TransformParameterError
+    from outreachpass.integrations.secrets import SecretUnavailable, secret_json
 
     try:
-        value = get_secret(arn, transform="json", max_age=SECRET_MAX_AGE_S)
-    except TransformParameterError:
+        value = secret_json(arn, max_age_s=0)  # _cached keeps the parsed value SECRET_MAX_AGE_S
+    except ValueError:
         raise WalletNotConfigured(f"the {name} secret is not JSON (see docs/wallet.md)", platform=platform) from None
-    except GetParameterError as exc:
+    except SecretUnavailable as exc:
         logger().warning("reading a wallet secret failed", extra={"secret": name, "error": type(exc.__cause__ or exc).__name__})
         raise ServiceUnavailable("Wallet credentials could not be read, please retry shortly") from None
     if value is None:

@@ -170,7 +170,7 @@ def _key_bytes(text: str) -> bytes:
 
 
 def signing_keys() -> list[bytes]:
-    """The tracking keys from Secrets Manager, cached for KEY_CACHE_S (boto3 is imported here)."""
+    """The tracking keys from Secrets Manager (the extension in AWS, else boto3), cached for KEY_CACHE_S."""
     global _keys
     now = time.monotonic()
     cached = _keys
@@ -179,10 +179,9 @@ def signing_keys() -> list[bytes]:
     with _keys_lock:
         if _keys is None or now - _keys[0] >= KEY_CACHE_S:
             from outreachpass.config import settings
-            from outreachpass.integrations.aws import client
+            from outreachpass.integrations.secrets import secret_string
 
-            secret = client("secretsmanager").get_secret_value(SecretId=settings().secret_arn("tracking_hmac"))
-            keys = parse_key_secret(secret.get("SecretString") or "")
+            keys = parse_key_secret(secret_string(settings().secret_arn("tracking_hmac"), max_age_s=0))
             if not keys:
                 logger().error("the tracking_hmac secret holds no usable key (32+ bytes): signed links are refused")
             _keys = (now, keys)
