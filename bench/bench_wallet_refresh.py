@@ -128,21 +128,21 @@ def _timed_edits(label: str, call: Any, admin_url: str, tenant_id: str) -> list[
 
 def _expand_only(admin_url: str, data: dict[str, str]) -> tuple[float, int, int]:
     """Every chunk of one event's refresh request expanded, without sending: (seconds, cards, chunks)."""
-    from outreachpass.data import wallet as wallet_data
+    from outreachpass.data import wallet_outbox
     from outreachpass.db.connection import tenant_tx
     from outreachpass.services.wallet.push import EXPAND_CHUNK
 
     tenant_id = uuid.UUID(data["tenant_id"])
     with tenant_tx(tenant_id) as conn:
-        wallet_data.request_refresh(conn, tenant_id, "event", uuid.UUID(data["event_id"]))
+        wallet_outbox.request_refresh(conn, tenant_id, "event", uuid.UUID(data["event_id"]))
     cards = chunks = 0
     started = time.perf_counter()
     while True:
         with tenant_tx(tenant_id) as conn:
-            request = wallet_data.claim_refresh_request(conn, tenant_id)
+            request = wallet_outbox.claim_refresh_request(conn, tenant_id)
             if request is None:
                 break
-            cards += wallet_data.expand_refresh_request(conn, tenant_id, request, EXPAND_CHUNK)
+            cards += wallet_outbox.expand_refresh_request(conn, tenant_id, request, EXPAND_CHUNK)
             chunks += 1
     elapsed = time.perf_counter() - started
     _requests(admin_url, data["tenant_id"], clear=True)

@@ -20,6 +20,10 @@ answers; it records an open only for a live message of ours.
 
 This module is imported by the tracking routes: it imports neither boto3 nor jinja2 at
 import time (the signing key is fetched on the first signed link only).
+
+Over 350 lines on purpose: the pixel, the click and the funnel share one model of what a
+message's tracked events mean (bots, first open, which link); splitting them would split that
+model across modules.
 """
 
 from __future__ import annotations

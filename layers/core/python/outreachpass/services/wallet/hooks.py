@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data import wallet_outbox
 from outreachpass.data.conn import Conn
 from outreachpass.observability import logger
 from outreachpass.services.card_appearance import PASS_THEME_KEYS
@@ -26,13 +27,13 @@ def on_card_changed(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     outbox row if it has any (the relay sends it to the wallet_push queue after commit)."""
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"])
     if touched:
-        wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
+        wallet_outbox.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
 
 
 def on_cards_changed(conn: Conn, tenant_id: UUID, cards: list[dict[str, Any]]) -> None:
     """on_card_changed for many cards (card_id, vcard_rev), set-based (a CSV import's updates)."""
     if cards:
-        wallet_data.touch_passes_of_cards(conn, tenant_id, cards)
+        wallet_outbox.touch_passes_of_cards(conn, tenant_id, cards)
 
 
 def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
@@ -40,7 +41,7 @@ def on_card_deleted(conn: Conn, tenant_id: UUID, card: dict[str, Any]) -> None:
     becomes inactive) through the same outbox."""
     touched = wallet_data.touch_card_passes(conn, tenant_id, card["card_id"], void=True)
     if touched:
-        wallet_data.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
+        wallet_outbox.insert_outbox(conn, tenant_id, card["card_id"], card["vcard_rev"])
 
 
 def on_event_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -51,7 +52,7 @@ def on_event_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after:
         settings_before.get(key) == settings_after.get(key) for key in EVENT_SETTINGS_ON_PASSES
     ):
         return False
-    wallet_data.request_refresh(conn, tenant_id, "event", after["event_id"])
+    wallet_outbox.request_refresh(conn, tenant_id, "event", after["event_id"])
     logger().info("event edit: a refresh of its wallet passes is requested", extra={"event_id": str(after["event_id"])})
     return True
 
@@ -64,6 +65,6 @@ def on_brand_changed(conn: Conn, tenant_id: UUID, before: dict[str, Any], after:
         theme_before.get(key) == theme_after.get(key) for key in PASS_THEME_KEYS
     ):
         return False
-    wallet_data.request_refresh(conn, tenant_id, "brand", after["brand_id"])
+    wallet_outbox.request_refresh(conn, tenant_id, "brand", after["brand_id"])
     logger().info("brand edit: a refresh of its wallet passes is requested", extra={"brand_id": str(after["brand_id"])})
     return True

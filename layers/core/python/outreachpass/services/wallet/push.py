@@ -31,6 +31,7 @@ from uuid import UUID
 
 from outreachpass.config import settings
 from outreachpass.data import wallet as wallet_data
+from outreachpass.data import wallet_outbox
 from outreachpass.db.connection import system_tx, tenant_tx
 from outreachpass.integrations import queues
 from outreachpass.observability import logger
@@ -56,7 +57,7 @@ def dispatch_outbox(*, tenant_ids: list[UUID] | None = None, budget_s: float = R
     deadline = time.monotonic() + budget_s
     if tenant_ids is None:
         with system_tx() as conn:
-            tenant_ids = wallet_data.outbox_tenants(conn, TENANTS_PER_RUN)
+            tenant_ids = wallet_outbox.outbox_tenants(conn, TENANTS_PER_RUN)
     sent, pending = 0, list(tenant_ids)
     while pending and time.monotonic() < deadline:
         more = []
@@ -78,13 +79,13 @@ def _dispatch_tenant(tenant_id: UUID) -> tuple[int, bool]:
     event or brand, migrations/V0631), then a chunk of its pending outbox rows sent. Returns
     (messages sent, whether the tenant is drained)."""
     with tenant_tx(tenant_id) as conn:
-        request = wallet_data.claim_refresh_request(conn, tenant_id)
+        request = wallet_outbox.claim_refresh_request(conn, tenant_id)
         if request is not None:
-            queued = wallet_data.expand_refresh_request(conn, tenant_id, request, EXPAND_CHUNK)
+            queued = wallet_outbox.expand_refresh_request(conn, tenant_id, request, EXPAND_CHUNK)
             logger().info("wallet refresh request expanded", extra={"scope": request["scope"], "scope_id": str(request["scope_id"]), "cards": queued})
     sent = 0
     with tenant_tx(tenant_id) as conn:
-        rows = wallet_data.claim_outbox(conn, tenant_id, CLAIM_LIMIT)
+        rows = wallet_outbox.claim_outbox(conn, tenant_id, CLAIM_LIMIT)
         if rows:
             by_card: dict[UUID, dict[str, Any]] = {}
             for row in rows:
@@ -98,13 +99,13 @@ def _dispatch_tenant(tenant_id: UUID) -> tuple[int, bool]:
             # Sent before the rows are stamped, in their transaction: if the send fails, the
             # transaction rolls back and the rows stay pending for the next run.
             queues.send_batch(QUEUE, messages)
-            wallet_data.mark_dispatched(conn, tenant_id, [row["outbox_id"] for row in rows])
+            wallet_outbox.mark_dispatched(conn, tenant_id, [row["outbox_id"] for row in rows])
             sent = len(messages)
-        drained = len(rows) < CLAIM_LIMIT and wallet_data.pending_refresh_requests(conn, tenant_id) == 0
+        drained = len(rows) < CLAIM_LIMIT and wallet_outbox.pending_refresh_requests(conn, tenant_id) == 0
         if drained:
             horizon = datetime.now(UTC) - KEEP_DISPATCHED
-            wallet_data.purge_dispatched(conn, tenant_id, horizon)
-            wallet_data.purge_done_refresh_requests(conn, tenant_id, horizon)
+            wallet_outbox.purge_dispatched(conn, tenant_id, horizon)
+            wallet_outbox.purge_done_refresh_requests(conn, tenant_id, horizon)
     return sent, drained
 
 
