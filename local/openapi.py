@@ -90,17 +90,24 @@ def build_document() -> dict[str, Any]:
         resolver.get_openapi_json_schema(
             title=TITLE,
             version=VERSION,
-            description="Multi-tenant backend for digital contact cards at events. See ARCHITECTURE.md §6.",
+            description="Multi-tenant platform for digital contact cards at events. How it fits together: docs/architecture.md.",
         )
     )
     components = document.setdefault("components", {})
     components.setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     components["securitySchemes"] = {"cognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
-    for route in routes.ROUTES:
+    for route, module in zip(routes.ROUTES, modules, strict=True):
         path = document["paths"][route.path]
         operation = path[route.method.lower()]
         if route.summary:
             operation["summary"] = route.summary
+        accepts = tuple(getattr(module.handler, "accepts", ()))
+        if "requestBody" not in operation and accepts and "application/json" not in accepts:
+            # A body the handler reads itself (e.g. the beginning of a CSV): its media types, as a string.
+            operation["requestBody"] = {
+                "required": True,
+                "content": {media: {"schema": {"type": "string"}} for media in accepts},
+            }
         responses = operation.setdefault("responses", {})
         statuses = dict(ERROR_STATUSES)
         if not route.is_public:

@@ -170,7 +170,7 @@ class FunctionsStack(AppStack):
             suppress(
                 http_route,
                 "AwsSolutions-APIG4",
-                f"{route.route_key} is public by design (cards, wallet web service, tracking; ARCHITECTURE.md §4); "
+                f"{route.route_key} is public by design (cards, wallet web service, tracking; docs/architecture.md); "
                 "it answers only requests that came through CloudFront and its WAF (origin verification), and the "
                 "handler finds the tenant from the random card id",
             )

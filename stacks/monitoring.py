@@ -1,6 +1,6 @@
 """Monitoring: the seed's alarms, an encrypted SNS topic (e-mail) for them, and one dashboard.
 
-Alarms (ARCHITECTURE.md / seed "Monitoring & Alerting"):
+Alarms (docs/architecture.md, monitoring):
   Lambda error rate > 5 %, Lambda duration > 5 s (p99; workers and jobs: 80 % of their timeout),
   API 5xx rate > 5 %, API latency > 3 s (p99), database CPU > 80 %, queue depth > 100,
   and any message in any dead-letter queue.

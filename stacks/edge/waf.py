@@ -25,7 +25,7 @@ TRACKING_WINDOW_S = 300
 
 
 def rate_limited_body() -> str:
-    """The API's error envelope (ARCHITECTURE.md §6). WAF answers with a fixed body: the correlation id
+    """The API's error envelope (docs/architecture.md, the HTTP contract). WAF answers with a fixed body: the correlation id
     names the edge, and CloudFront's `x-amz-cf-id` header identifies the request for support."""
     return json.dumps(
         {

@@ -3501,7 +3501,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": string;
+                "multipart/form-data": string;
+                "text/plain": string;
+            };
+        };
         responses: {
             /** @description Unsubscribed (HTML) */
             200: {
@@ -8008,7 +8014,14 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/csv": string;
+                "application/vnd.ms-excel": string;
+                "text/csv": string;
+                "text/plain": string;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {

@@ -97,6 +97,7 @@ def http_handler(
     handler = lambda_entry(invoke)
     handler.resolver = resolver  # type: ignore[attr-defined]  # tests and the OpenAPI generator use it
     handler.roles = allowed_roles  # type: ignore[attr-defined]
+    handler.accepts = accepted  # type: ignore[attr-defined]  # the OpenAPI generator documents a body that is not JSON
     return handler
 
 

@@ -1,4 +1,4 @@
-"""The response envelope of ARCHITECTURE.md §6.
+"""The response envelope of the HTTP contract (docs/architecture.md).
 
 Success: {"data": ..., "meta": {"correlation_id", "timestamp"}} (lists add meta.next_cursor).
 Error:   {"error": {"code", "message", "correlation_id", "details"?}}.

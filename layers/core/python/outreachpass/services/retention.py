@@ -1,6 +1,6 @@
 """The retention job (daily): what expires is deleted, raw analytics older than a year are archived.
 
-1. Expiry (ARCHITECTURE §5): message contexts after their expires_at (7 days), succeeded
+1. Expiry (docs/architecture.md, retention): message contexts after their expires_at (7 days), succeeded
    jobs after 7 days, failed jobs after 30, audit log after 2 years, through the SECURITY
    DEFINER app_purge_expired_batch in batches of PURGE_BATCH rows per table.
 2. Archive: raw analytics rows older than ARCHIVE_AFTER, per tenant and table, oldest
