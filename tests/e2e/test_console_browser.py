@@ -4,7 +4,8 @@ workers, moto, the local pool's SRP front door):
 
 sign in as the demo admin (SRP against the local pool) and see the dashboard's chart with data;
 create an event (a taken web address is refused at its field); import a CSV with one bad row by
-drag and drop and see that row's error; send the card e-mails after the preview and see the job
+drag and drop: see the detected column mapping and the first rows, send one column to another
+field and leave one out, import, see that row's error and the mapping in the attendees; send the card e-mails after the preview and see the job
 succeed and the mail arrive; invite a user and change their role, then the invitee chooses a
 password at the first sign-in; sign out (the refresh token is revoked). Every page is
 photographed at desktop and phone size in test-artifacts/console/, and no page logs a script
@@ -28,11 +29,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 ARTIFACTS = REPO / "test-artifacts" / "console"
 
 EVENT_NAME = "Browser Expo 2030"
+# Headers as a spreadsheet has them: recognised by their usual spellings, except "Badge".
 CSV = (
-    "email,first_name,last_name,org_name,title\n"
-    "ada@example.com,Ada,Lovelace,Analytical Engines,Countess\n"
-    "grace@example.com,Grace,Hopper,US Navy,Rear Admiral\n"
-    "not-an-email,Bad,Row,Nowhere,\n"
+    "E-mail,First Name,Last Name,Company,Job Title,Badge\n"
+    "ada@example.com,Ada,Lovelace,Analytical Engines,Countess,VIP\n"
+    "grace@example.com,Grace,Hopper,US Navy,Rear Admiral,Speaker\n"
+    "not-an-email,Bad,Row,Nowhere,,\n"
 )
 INVITEE = f"staff-{uuid.uuid4().hex[:6]}@example.com"
 INVITEE_PASSWORD = "Chosen-Passw0rd-42!"
@@ -136,18 +138,49 @@ def test_import_a_csv_by_drag_and_drop_and_see_the_bad_rows_error(browser, stack
         "arguments[0].dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));",
         zone, CSV,
     )
+    # Before anything is imported: the detected mapping and the first rows.
+    assert browser.field("E-mail").get_attribute("value") == "email"
+    assert browser.field("Company").get_attribute("value") == "org_name"
+    assert browser.field("Job Title").get_attribute("value") == "title"
+    assert browser.field("Badge").get_attribute("value") == ""  # not recognised: left out
+    rows = browser.wait(lambda: browser.css("table.preview-rows tbody tr"), "the first rows")
+    assert [td.text for td in browser.css("td", rows[0])][:2] == ["2", "ada@example.com"]
+    assert "Countess" in rows[0].text
+    assert "not-an-email" in rows[2].text and "E-mail" in rows[2].text  # the bad row's problem, before importing
+    browser.shot("event-import-mapping")
+    # The badge becomes the job title instead of the file's job title: previewed again with that mapping.
+    browser.select("Job Title", "")
+    browser.select("Badge", "title")
+    browser.wait(lambda: "Speaker" in browser.css("table.preview-rows tbody tr")[1].text, "the preview with the badge as the title")
+    assert "Rear Admiral" not in browser.css("table.preview-rows")[0].text
+    browser.button("Import 3 rows").click()
+
     job = browser.wait(lambda: next((j for j in browser.css(".job") if "Succeeded" in j.text), None), "the import job to succeed")
     assert "3 of 3" in job.text
     counts = {dt.text: dd.text for dt, dd in zip(browser.css(".counts dt", job), browser.css(".counts dd", job), strict=True)}
     assert counts == {"Created": "2", "Updated": "0", "Unchanged or skipped": "0", "Failed": "1"}
     row = [td.text for td in browser.css(".job-errors tbody tr td", job)]
-    assert row[:2] == ["4", "email"] and "not-an-email" in row[2]
+    assert row[:2] == ["4", "E-mail"] and "not-an-email" in row[2]
     browser.shot("event-import-done")
+
+    # The mapping took effect: the job was asked for it, and the titles are the badges.
+    token = browser.session()["idToken"]
+    event_id = browser.driver.current_url.split("/events/")[1].split("?")[0].split("/")[0]
+    status, body = api(stack, "GET", f"/api/v1/admin/events/{event_id}/attendees?limit=10", token)
+    assert status == 200, body
+    assert {a["email"]: (a["title"], a["org_name"]) for a in body["data"]} == {
+        "ada@example.com": ("VIP", "Analytical Engines"),
+        "grace@example.com": ("Speaker", "US Navy"),
+    }
+    job_id = browser.driver.execute_script(f"return sessionStorage.getItem('outreachpass.import-job.{event_id}')")
+    status, body = api(stack, "GET", f"/api/v1/admin/jobs/{job_id}", token)
+    assert status == 200, body
+    assert (body["data"]["input"].get("mapping"), body["data"]["input"].get("filename")) == ({"Job Title": None, "Badge": "title"}, "attendees.csv")
 
     browser.button("Download the errors (CSV)").click()
     downloaded = browser.wait(lambda: [p for p in browser.downloads.glob("*.csv") if not p.name.endswith(".crdownload")], "the errors download")
     lines = downloaded[0].read_text().splitlines()
-    assert lines[0] == "row,column,reason" and lines[1].startswith("4,email,")
+    assert lines[0] == "row,column,reason" and lines[1].startswith("4,E-mail,")
 
     browser.tab("Attendees").click()
     browser.wait(lambda: len(browser.css("table tbody tr")) == 2, "the two imported attendees")

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { Schemas } from "../../api/client";
 import { useApi } from "../../app/providers";
+import { SAMPLE_BYTES } from "./importMapping";
 
 export type AttendeeOut = Schemas["AttendeeOut"];
 export type JobOut = Schemas["JobOut"];
@@ -77,10 +78,47 @@ export function useJob(jobId: string | null, onFinished?: (job: JobOut) => void)
   });
 }
 
+/** Start an import with the organiser's mapping (only the headers changed from the detection; the
+ * query parameter, since the route's body is either CSV or JSON and OpenAPI declares neither). */
 export function useStartImport(eventId: string) {
   const { api, data } = useApi();
   return useMutation({
-    mutationFn: () => data(api.POST("/api/v1/admin/events/{event_id}/imports", { params: { path: { event_id: eventId } } })),
+    mutationFn: ({ filename, mapping }: { filename?: string; mapping?: Record<string, string | null> | null } = {}) =>
+      data(
+        api.POST("/api/v1/admin/events/{event_id}/imports", {
+          params: { path: { event_id: eventId }, query: mapping ? { mapping: JSON.stringify(mapping) } : {} },
+          ...(filename ? { headers: { "x-filename": filename } } : {}),
+        }),
+      ),
+  });
+}
+
+/** What a CSV would import as: the first 64 KiB of the file sent as text/csv (the route reads its
+ * body itself, so OpenAPI declares none and the body is passed through as it is), asked again
+ * whenever the mapping changes. */
+export function useImportPreview(eventId: string, file: File | null, mapping: Record<string, string | null> | null, enabled = true) {
+  const { api, data } = useApi();
+  const mappingText = mapping ? JSON.stringify(mapping) : null;
+  const fileKey = file ? `${file.name}:${file.size}:${file.lastModified}` : null;
+  return useQuery({
+    queryKey: ["imports", eventId, "preview", fileKey, mappingText],
+    queryFn: () =>
+      data(
+        api.POST("/api/v1/admin/events/{event_id}/imports/preview", {
+          params: {
+            path: { event_id: eventId },
+            query: { partial: file!.size > SAMPLE_BYTES, ...(mappingText ? { mapping: mappingText } : {}) },
+          },
+          body: file!.slice(0, SAMPLE_BYTES) as never,
+          bodySerializer: (body: unknown) => body,
+          headers: { "content-type": "text/csv" },
+        }),
+      ),
+    enabled: Boolean(file) && enabled,
+    retry: false,
+    staleTime: Infinity,
+    // While another mapping is previewed, the same file's last answer stays on screen.
+    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[3] === fileKey ? previous : undefined),
   });
 }
 
